@@ -1,0 +1,199 @@
+//! Pure lifecycle rules: stages, states, timing. No I/O, no clock reads: callers
+//! pass `now` and get back what to do and when.
+
+mod duration;
+mod states;
+
+pub use duration::{format_duration, parse_duration};
+pub use states::{LifecycleState, Stage, StepState};
+
+use crate::clock::UnixMs;
+
+/// Offsets of the four staged steps after ticket creation, in ms: agent reply,
+/// customer reply, resolution, close. Strictly increasing and positive.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct StageOffsets(pub [i64; 4]);
+
+impl StageOffsets {
+    /// The documented default: 5, 10, 15 and 20 minutes.
+    pub const DEFAULT: StageOffsets = StageOffsets([300_000, 600_000, 900_000, 1_200_000]);
+
+    /// Parses `5m,10m,15m,20m`. Errors say what is wrong, for the caller to prefix.
+    pub fn parse(s: &str) -> Result<Self, String> {
+        let parts: Vec<&str> = s.split(',').map(str::trim).collect();
+        if parts.len() != 4 {
+            return Err(format!(
+                "expected 4 comma-separated durations (agent reply, customer reply, resolution, close), got {}",
+                parts.len()
+            ));
+        }
+        let mut out = [0i64; 4];
+        for (i, p) in parts.iter().enumerate() {
+            out[i] = parse_duration(p)?;
+        }
+        if out[0] <= 0 {
+            return Err("the first offset must be greater than zero".into());
+        }
+        if out.windows(2).any(|w| w[1] <= w[0]) {
+            return Err("offsets must be strictly increasing, e.g. 5m,10m,15m,20m".into());
+        }
+        Ok(StageOffsets(out))
+    }
+
+    /// Offset of a stage from ticket creation (0 for the creation itself).
+    pub fn of(&self, stage: Stage) -> i64 {
+        match stage.seq() {
+            0 => 0,
+            n => self.0[n - 1],
+        }
+    }
+}
+
+/// One step as planned when its lifecycle is started.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct PlannedStep {
+    pub stage: Stage,
+    pub offset_ms: i64,
+    pub due_at: UnixMs,
+}
+
+/// The five steps of a lifecycle whose slot is at `start`.
+pub fn plan_steps(start: UnixMs, offsets: &StageOffsets) -> Vec<PlannedStep> {
+    Stage::ALL
+        .iter()
+        .map(|&stage| PlannedStep {
+            stage,
+            offset_ms: offsets.of(stage),
+            due_at: start + offsets.of(stage),
+        })
+        .collect()
+}
+
+/// When the next step should run after the previous one finished at `now`: never
+/// earlier than planned, and never closer to the previous step than planned, so
+/// the spacing of a ticket's steps survives downtime and retries.
+pub fn next_due(now: UnixMs, done_offset: i64, next_offset: i64, planned: UnixMs) -> UnixMs {
+    planned.max(now + (next_offset - done_offset))
+}
+
+/// Capped exponential backoff with full jitter: a random delay in
+/// `[base/2, min(cap, base * 2^(attempt-1))]` ms (the floor keeps retries from
+/// hammering a failing server right away). `attempt` counts from 1.
+pub fn backoff_ms(attempt: u32, base_ms: i64, cap_ms: i64, rng: &mut impl rand::Rng) -> i64 {
+    let exp = attempt.saturating_sub(1).min(30);
+    let ceiling = base_ms.saturating_mul(1i64 << exp).min(cap_ms).max(1);
+    let floor = (base_ms / 2).min(ceiling);
+    rng.random_range(floor..=ceiling)
+}
+
+/// What to do with the cron slots missed while the daemon was down.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct CatchUp {
+    /// The slot to run now, if the most recent missed one is recent enough.
+    pub run: Option<UnixMs>,
+    /// The most recent missed slot, when it is too old to run (recorded as skipped).
+    pub skip_latest: Option<UnixMs>,
+    /// How many missed slots are not run.
+    pub skipped: usize,
+}
+
+/// Policy for missed slots (sorted ascending): run only the most recent one, and
+/// only if it is within `window_ms` of `now`; skip the rest.
+pub fn catch_up(missed: &[UnixMs], now: UnixMs, window_ms: i64) -> CatchUp {
+    match missed.last() {
+        None => CatchUp {
+            run: None,
+            skip_latest: None,
+            skipped: 0,
+        },
+        Some(&latest) if now - latest <= window_ms => CatchUp {
+            run: Some(latest),
+            skip_latest: None,
+            skipped: missed.len() - 1,
+        },
+        Some(&latest) => CatchUp {
+            run: None,
+            skip_latest: Some(latest),
+            skipped: missed.len(),
+        },
+    }
+}
+
+/// A per-lifecycle seed derived from the run seed and the slot time, so a
+/// lifecycle's picks and text do not depend on restarts or on other lifecycles.
+pub fn lifecycle_seed(run_seed: u64, slot_at: UnixMs) -> u64 {
+    // SplitMix64 finalizer over the two inputs: cheap, stable across versions.
+    let mut z = run_seed ^ (slot_at as u64).wrapping_mul(0x9E37_79B9_7F4A_7C15);
+    z = (z ^ (z >> 30)).wrapping_mul(0xBF58_476D_1CE4_E5B9);
+    z = (z ^ (z >> 27)).wrapping_mul(0x94D0_49BB_1331_11EB);
+    z ^ (z >> 31)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use rand::SeedableRng;
+
+    #[test]
+    fn default_offsets_parse_from_the_documented_string() {
+        assert_eq!(
+            StageOffsets::parse("5m,10m,15m,20m"),
+            Ok(StageOffsets::DEFAULT)
+        );
+    }
+
+    #[test]
+    fn offsets_that_do_not_increase_are_rejected() {
+        assert!(StageOffsets::parse("5m,5m,15m,20m").is_err());
+        assert!(StageOffsets::parse("10m,5m,15m,20m").is_err());
+        assert!(StageOffsets::parse("5m,10m,15m").is_err());
+        assert!(StageOffsets::parse("5m,10m,15x,20m").is_err());
+        assert!(StageOffsets::parse("0s,10m,15m,20m").is_err());
+    }
+
+    #[test]
+    fn planned_steps_start_with_creation_at_the_slot_time() {
+        let steps = plan_steps(1_000, &StageOffsets::DEFAULT);
+        let dues: Vec<i64> = steps.iter().map(|s| s.due_at).collect();
+        assert_eq!(dues, vec![1_000, 301_000, 601_000, 901_000, 1_201_000]);
+        assert_eq!(steps[0].stage, Stage::Create);
+        assert_eq!(steps[4].stage, Stage::Close);
+    }
+
+    #[test]
+    fn a_late_step_pushes_the_next_one_to_keep_the_gap() {
+        // planned at 600s, previous (offset 300s) finished late at 1000s
+        assert_eq!(next_due(1_000_000, 300_000, 600_000, 600_000), 1_300_000);
+        // finished on time: plan unchanged
+        assert_eq!(next_due(300_000, 300_000, 600_000, 600_000), 600_000);
+    }
+
+    #[test]
+    fn backoff_grows_and_stays_under_the_cap() {
+        let mut rng = rand::rngs::StdRng::seed_from_u64(7);
+        for attempt in 1..20 {
+            let d = backoff_ms(attempt, 1_000, 60_000, &mut rng);
+            assert!(d >= 500 && d <= 60_000, "attempt {attempt}: {d}");
+        }
+        assert!(backoff_ms(1, 1_000, 60_000, &mut rng) <= 1_000);
+    }
+
+    #[test]
+    fn catch_up_runs_only_a_recent_latest_slot() {
+        let c = catch_up(&[100, 200, 300], 350, 100);
+        assert_eq!(c.run, Some(300));
+        assert_eq!(c.skipped, 2);
+        let c = catch_up(&[100, 200, 300], 1_000, 100);
+        assert_eq!(c.run, None);
+        assert_eq!(c.skip_latest, Some(300));
+        assert_eq!(c.skipped, 3);
+        assert_eq!(catch_up(&[], 1_000, 100).run, None);
+    }
+
+    #[test]
+    fn lifecycle_seeds_differ_by_slot_and_repeat_by_input() {
+        assert_eq!(lifecycle_seed(1, 1000), lifecycle_seed(1, 1000));
+        assert_ne!(lifecycle_seed(1, 1000), lifecycle_seed(1, 2000));
+        assert_ne!(lifecycle_seed(1, 1000), lifecycle_seed(2, 1000));
+    }
+}

@@ -1,0 +1,2 @@
+//! Typed Freshdesk v2 client.
+pub mod types;

@@ -1,0 +1,285 @@
+//! Read-only queries behind `status`, `show` and `export`.
+
+use serde::Serialize;
+use sqlx::Row;
+
+use super::lifecycles::{Lifecycle, lifecycle_from_row};
+use super::{Result, Store, parse_text};
+use crate::clock::{UnixMs, format_iso};
+use crate::domain::{Stage, StepState};
+
+#[derive(Debug, Clone, Serialize, PartialEq, Eq)]
+pub struct Status {
+    pub total: i64,
+    /// Lifecycle counts by state, every state listed.
+    pub by_state: Vec<(String, i64)>,
+    pub failed: Vec<FailedLifecycle>,
+    /// Steps waiting to be tried again, with the error that stopped them.
+    pub retrying: Vec<StepRow>,
+    pub next: Option<NextStep>,
+    pub slots_started: i64,
+    pub slots_skipped: i64,
+}
+
+#[derive(Debug, Clone, Serialize, PartialEq, Eq)]
+pub struct FailedLifecycle {
+    pub lifecycle_id: i64,
+    pub ticket_id: Option<i64>,
+    pub state: String,
+    pub reason: Option<String>,
+    pub updated_at: String,
+}
+
+#[derive(Debug, Clone, Serialize, PartialEq, Eq)]
+pub struct NextStep {
+    pub lifecycle_id: i64,
+    pub ticket_id: Option<i64>,
+    pub stage: Stage,
+    pub due_at: String,
+    pub due_in_ms: i64,
+}
+
+#[derive(Debug, Clone, Serialize, PartialEq, Eq)]
+pub struct StepRow {
+    pub lifecycle_id: i64,
+    pub seq: i64,
+    pub stage: Stage,
+    pub state: StepState,
+    pub due_at: String,
+    pub attempts: i64,
+    pub last_error: Option<String>,
+    pub finished_at: Option<String>,
+}
+
+#[derive(Debug, Clone, Serialize, PartialEq, Eq)]
+pub struct ExportRecord {
+    pub lifecycle_id: i64,
+    pub ticket_id: Option<i64>,
+    pub state: String,
+    pub contact_id: Option<i64>,
+    pub agent_id: Option<i64>,
+    pub created_at: String,
+    pub messages: Vec<ExportMessage>,
+}
+
+#[derive(Debug, Clone, Serialize, PartialEq, Eq)]
+pub struct ExportMessage {
+    pub step: Stage,
+    pub author: String,
+    pub author_id: i64,
+    pub body: String,
+    pub sent_at: String,
+}
+
+fn step_from_row(r: &sqlx::sqlite::SqliteRow) -> Result<StepRow> {
+    Ok(StepRow {
+        lifecycle_id: r.get("lifecycle_id"),
+        seq: r.get("seq"),
+        stage: parse_text(r.get::<&str, _>("stage"))?,
+        state: parse_text(r.get::<&str, _>("state"))?,
+        due_at: format_iso(r.get("due_at")),
+        attempts: r.get("attempts"),
+        last_error: r.get("last_error"),
+        finished_at: r.get::<Option<i64>, _>("finished_at").map(format_iso),
+    })
+}
+
+const STEP_COLS: &str =
+    "lifecycle_id, seq, stage, state, due_at, attempts, last_error, finished_at";
+
+impl Store {
+    pub async fn status(&self, now: UnixMs) -> Result<Status> {
+        let rows = sqlx::query("SELECT state, COUNT(*) FROM lifecycles GROUP BY state")
+            .fetch_all(&self.pool)
+            .await?;
+        let mut by_state: Vec<(String, i64)> = crate::domain::LifecycleState::ALL
+            .iter()
+            .map(|s| (s.as_str().to_string(), 0))
+            .collect();
+        for r in &rows {
+            let state: String = r.get(0);
+            if let Some(slot) = by_state.iter_mut().find(|(s, _)| *s == state) {
+                slot.1 = r.get(1);
+            }
+        }
+        let total = by_state.iter().map(|(_, n)| n).sum();
+        let failed = sqlx::query(
+            "SELECT id, ticket_id, state, last_error, updated_at FROM lifecycles
+             WHERE state IN ('failed', 'cancelled') ORDER BY updated_at DESC LIMIT 50",
+        )
+        .fetch_all(&self.pool)
+        .await?
+        .iter()
+        .map(|r| FailedLifecycle {
+            lifecycle_id: r.get(0),
+            ticket_id: r.get(1),
+            state: r.get(2),
+            reason: r.get(3),
+            updated_at: format_iso(r.get(4)),
+        })
+        .collect();
+        let sql = format!(
+            "SELECT {STEP_COLS} FROM steps WHERE state = 'retry' AND last_error IS NOT NULL
+             ORDER BY due_at LIMIT 50"
+        );
+        let retrying = sqlx::query(&sql)
+            .fetch_all(&self.pool)
+            .await?
+            .iter()
+            .map(step_from_row)
+            .collect::<Result<_>>()?;
+        let (slots_started, slots_skipped): (i64, i64) = sqlx::query_as(
+            "SELECT COALESCE(SUM(state = 'started'), 0), COALESCE(SUM(state = 'skipped'), 0) FROM slots",
+        )
+        .fetch_one(&self.pool)
+        .await?;
+        Ok(Status {
+            total,
+            by_state,
+            failed,
+            retrying,
+            next: self.next_step(now).await?,
+            slots_started,
+            slots_skipped,
+        })
+    }
+
+    async fn next_step(&self, now: UnixMs) -> Result<Option<NextStep>> {
+        let row = sqlx::query(
+            "SELECT s.lifecycle_id, l.ticket_id, s.stage, s.due_at FROM steps s
+             JOIN lifecycles l ON l.id = s.lifecycle_id
+             WHERE s.state IN ('pending', 'retry')
+               AND NOT EXISTS (SELECT 1 FROM steps p WHERE p.lifecycle_id = s.lifecycle_id
+                               AND p.seq < s.seq AND p.state <> 'done')
+             ORDER BY s.due_at LIMIT 1",
+        )
+        .fetch_optional(&self.pool)
+        .await?;
+        row.map(|r| {
+            let due: i64 = r.get(3);
+            Ok(NextStep {
+                lifecycle_id: r.get(0),
+                ticket_id: r.get(1),
+                stage: parse_text(r.get::<&str, _>(2))?,
+                due_at: format_iso(due),
+                due_in_ms: due - now,
+            })
+        })
+        .transpose()
+    }
+
+    /// Every step of a lifecycle, in order.
+    pub async fn steps(&self, lifecycle_id: i64) -> Result<Vec<StepRow>> {
+        let sql = format!("SELECT {STEP_COLS} FROM steps WHERE lifecycle_id = ?1 ORDER BY seq");
+        sqlx::query(&sql)
+            .bind(lifecycle_id)
+            .fetch_all(&self.pool)
+            .await?
+            .iter()
+            .map(step_from_row)
+            .collect()
+    }
+
+    /// Up to `limit` lifecycles with ids above `after`, in id order: callers page
+    /// through with the last id so memory stays flat however large the table.
+    pub async fn lifecycles_after(&self, after: i64, limit: i64) -> Result<Vec<Lifecycle>> {
+        sqlx::query("SELECT * FROM lifecycles WHERE id > ?1 ORDER BY id LIMIT ?2")
+            .bind(after)
+            .bind(limit)
+            .fetch_all(&self.pool)
+            .await?
+            .iter()
+            .map(lifecycle_from_row)
+            .collect()
+    }
+
+    /// The export record of a lifecycle: its sent messages in time order.
+    pub async fn export_record(&self, l: &Lifecycle) -> Result<ExportRecord> {
+        let messages = self
+            .messages(l.id)
+            .await?
+            .into_iter()
+            .filter_map(|m| {
+                Some(ExportMessage {
+                    step: m.stage,
+                    author: m.author_kind,
+                    author_id: m.author_id,
+                    body: m.body,
+                    sent_at: format_iso(m.sent_at?),
+                })
+            })
+            .collect();
+        Ok(ExportRecord {
+            lifecycle_id: l.id,
+            ticket_id: l.ticket_id,
+            state: l.state.as_str().to_string(),
+            contact_id: l.plan.as_ref().map(|p| p.contact_id),
+            agent_id: l.plan.as_ref().map(|p| p.agent_id),
+            created_at: format_iso(l.created_at),
+            messages,
+        })
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::domain::{LifecycleState, StageOffsets};
+    use crate::store::testutil::temp_store;
+
+    #[tokio::test]
+    async fn status_counts_states_and_names_the_next_due_step() {
+        let (s, _d) = temp_store().await;
+        s.start_slot(1_000, 1_000, 1, &StageOffsets::DEFAULT)
+            .await
+            .unwrap();
+        s.skip_slot(500, 1_000, "too old").await.unwrap();
+        let st = s.status(400).await.unwrap();
+        assert_eq!(st.total, 1);
+        assert!(st.by_state.contains(&("scheduled".to_string(), 1)));
+        assert_eq!((st.slots_started, st.slots_skipped), (1, 1));
+        let next = st.next.unwrap();
+        assert_eq!((next.stage, next.due_in_ms), (Stage::Create, 600));
+    }
+
+    #[tokio::test]
+    async fn retrying_steps_show_their_error_in_status() {
+        let (s, _d) = temp_store().await;
+        s.start_slot(0, 0, 1, &StageOffsets::DEFAULT).await.unwrap();
+        let c = s.claim_due(0, 1).await.unwrap();
+        s.retry_step(&c[0], 9_000, "Server error 503")
+            .await
+            .unwrap();
+        let st = s.status(0).await.unwrap();
+        assert_eq!(
+            st.retrying[0].last_error.as_deref(),
+            Some("Server error 503")
+        );
+        assert_eq!(st.retrying[0].attempts, 1);
+    }
+
+    #[tokio::test]
+    async fn paging_through_lifecycles_visits_each_once() {
+        let (s, _d) = temp_store().await;
+        for at in 0..5 {
+            s.start_slot(at, at, 1, &StageOffsets::DEFAULT)
+                .await
+                .unwrap();
+        }
+        let mut seen = vec![];
+        let mut after = 0;
+        loop {
+            let page = s.lifecycles_after(after, 2).await.unwrap();
+            let Some(last) = page.last() else { break };
+            after = last.id;
+            seen.extend(page.iter().map(|l| l.id));
+        }
+        assert_eq!(seen, vec![1, 2, 3, 4, 5]);
+        let rec = s
+            .export_record(&s.lifecycle(1).await.unwrap())
+            .await
+            .unwrap();
+        assert_eq!(rec.state, LifecycleState::Scheduled.as_str());
+        assert!(rec.messages.is_empty());
+    }
+}
