@@ -1,1 +1,400 @@
-//! TODO
+//! Environment → typed, validated configuration. Every error names the
+//! variable and what is expected; nothing is sent anywhere before this passes.
+
+use std::path::{Path, PathBuf};
+
+use crate::domain::{self, StageOffsets};
+use crate::freshdesk::ApiKey;
+
+/// A configuration problem: the variable and what is wrong with it.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[error("{var}: {problem}")]
+pub struct ConfigError {
+    pub var: &'static str,
+    pub problem: String,
+}
+
+fn err(var: &'static str, problem: impl Into<String>) -> ConfigError {
+    ConfigError {
+        var,
+        problem: problem.into(),
+    }
+}
+
+/// Where variables come from: the process environment in production, a map in tests.
+pub trait Env {
+    fn get(&self, name: &str) -> Option<String>;
+}
+
+/// The process environment (after `.env` was loaded by `main`).
+pub struct ProcessEnv;
+
+impl Env for ProcessEnv {
+    fn get(&self, name: &str) -> Option<String> {
+        std::env::var(name).ok().filter(|v| !v.trim().is_empty())
+    }
+}
+
+impl Env for std::collections::HashMap<String, String> {
+    fn get(&self, name: &str) -> Option<String> {
+        self.get(name).cloned().filter(|v| !v.trim().is_empty())
+    }
+}
+
+pub const DEFAULT_CRON: &str = "0 0 * * * *";
+pub const DEFAULT_RATE: u32 = 40;
+pub const DEFAULT_TAG: &str = "ticketsim";
+pub const DEFAULT_CATCHUP: &str = "1h";
+
+/// What `ticketsim run` needs.
+#[derive(Debug, Clone)]
+pub struct Config {
+    /// Base URL without `/api/v2`, no trailing slash.
+    pub freshdesk_url: String,
+    pub api_key: ApiKey,
+    pub db_path: PathBuf,
+    pub create_cron: String,
+    pub stage_offsets: StageOffsets,
+    pub rate_per_min: u32,
+    pub seed: u64,
+    /// True when no seed was configured and one was drawn at random (it is logged).
+    pub seed_is_random: bool,
+    pub tag: String,
+    /// Missed slots older than this are skipped at start-up.
+    pub catchup_window_ms: i64,
+}
+
+impl Config {
+    /// Reads and validates everything `run` needs. `db_flag` is `--db`, which
+    /// wins over `TICKETSIM_DB`.
+    pub fn from_env(env: &impl Env, db_flag: Option<&Path>) -> Result<Config, ConfigError> {
+        let freshdesk_url = parse_url(env.get("FRESHDESK_URL"))?;
+        let api_key = read_api_key(env)?;
+        let seed_var = env.get("TICKETSIM_SEED");
+        let seed = match &seed_var {
+            Some(s) => s.trim().parse::<u64>().map_err(|_| {
+                err(
+                    "TICKETSIM_SEED",
+                    format!("expected a whole number 0..2^64, got \"{s}\""),
+                )
+            })?,
+            None => rand::random(),
+        };
+        Ok(Config {
+            freshdesk_url,
+            api_key,
+            db_path: db_path(env, db_flag),
+            create_cron: parse_cron(env.get("TICKETSIM_CREATE_CRON"))?,
+            stage_offsets: parse_offsets(env.get("TICKETSIM_STAGE_OFFSETS"))?,
+            rate_per_min: parse_rate(env.get("TICKETSIM_RATE_PER_MIN"))?,
+            seed,
+            seed_is_random: seed_var.is_none(),
+            tag: parse_tag(env.get("TICKETSIM_TAG"))?,
+            catchup_window_ms: parse_catchup(env.get("TICKETSIM_CATCHUP_WINDOW"))?,
+        })
+    }
+}
+
+/// The database path: `--db`, else `TICKETSIM_DB`, else `$STATE_DIRECTORY/ticketsim.db`
+/// (set by systemd's `StateDirectory=`), else `ticketsim.db`.
+pub fn db_path(env: &impl Env, db_flag: Option<&Path>) -> PathBuf {
+    if let Some(p) = db_flag {
+        return p.to_path_buf();
+    }
+    if let Some(p) = env.get("TICKETSIM_DB") {
+        return PathBuf::from(p);
+    }
+    if let Some(dir) = env.get("STATE_DIRECTORY") {
+        // systemd may pass several directories separated by ':'; the first is ours.
+        let first = dir.split(':').next().unwrap_or(&dir).to_string();
+        return Path::new(&first).join("ticketsim.db");
+    }
+    PathBuf::from("ticketsim.db")
+}
+
+fn parse_url(v: Option<String>) -> Result<String, ConfigError> {
+    const VAR: &str = "FRESHDESK_URL";
+    let v = v.ok_or_else(|| {
+        err(
+            VAR,
+            "is not set; expected your helpdesk's URL, e.g. https://acme.freshdesk.com",
+        )
+    })?;
+    let url = reqwest::Url::parse(v.trim()).map_err(|e| {
+        err(
+            VAR,
+            format!("\"{v}\" is not a URL ({e}); expected e.g. https://acme.freshdesk.com"),
+        )
+    })?;
+    let host = url.host_str().unwrap_or_default().to_string();
+    match url.scheme() {
+        "https" => {}
+        "http" if is_loopback(&host) => {}
+        "http" => {
+            return Err(err(
+                VAR,
+                format!(
+                    "http:// is only allowed for loopback hosts (127.0.0.1, localhost, [::1]), got \"{host}\"; use https://"
+                ),
+            ));
+        }
+        other => {
+            return Err(err(
+                VAR,
+                format!("unsupported scheme \"{other}\"; use https://"),
+            ));
+        }
+    }
+    if host.is_empty() {
+        return Err(err(VAR, format!("\"{v}\" has no host")));
+    }
+    if !url.username().is_empty() || url.password().is_some() {
+        return Err(err(
+            VAR,
+            "must not contain credentials; set FRESHDESK_API_KEY instead",
+        ));
+    }
+    let path = url.path().trim_end_matches('/');
+    if !(path.is_empty() || path == "/api/v2") {
+        return Err(err(
+            VAR,
+            format!("expected the helpdesk's base URL without a path, got path \"{path}\""),
+        ));
+    }
+    let base = format!("{}://{}", url.scheme(), url.host_str().unwrap_or_default());
+    Ok(match url.port() {
+        Some(p) => format!("{base}:{p}"),
+        None => base,
+    })
+}
+
+/// Loopback names and addresses: the only hosts plain HTTP may be used with.
+pub fn is_loopback(host: &str) -> bool {
+    let h = host.trim_start_matches('[').trim_end_matches(']');
+    h.eq_ignore_ascii_case("localhost")
+        || h.parse::<std::net::IpAddr>()
+            .is_ok_and(|ip| ip.is_loopback())
+}
+
+/// The key from `FRESHDESK_API_KEY`, else the file in `FRESHDESK_API_KEY_FILE`,
+/// else the systemd credential `freshdesk_api_key`. Errors never echo the key.
+fn read_api_key(env: &impl Env) -> Result<ApiKey, ConfigError> {
+    if let Some(k) = env.get("FRESHDESK_API_KEY") {
+        return check_key("FRESHDESK_API_KEY", k.trim());
+    }
+    if let Some(file) = env.get("FRESHDESK_API_KEY_FILE") {
+        let text = std::fs::read_to_string(&file)
+            .map_err(|e| err("FRESHDESK_API_KEY_FILE", format!("cannot read {file}: {e}")))?;
+        return check_key("FRESHDESK_API_KEY_FILE", text.trim());
+    }
+    if let Some(dir) = env.get("CREDENTIALS_DIRECTORY") {
+        let path = Path::new(&dir).join("freshdesk_api_key");
+        if let Ok(text) = std::fs::read_to_string(&path) {
+            return check_key("FRESHDESK_API_KEY", text.trim());
+        }
+    }
+    Err(err(
+        "FRESHDESK_API_KEY",
+        "is not set; set it (or FRESHDESK_API_KEY_FILE, or the systemd credential freshdesk_api_key) to the API key from your Freshdesk profile settings",
+    ))
+}
+
+fn check_key(var: &'static str, key: &str) -> Result<ApiKey, ConfigError> {
+    if key.is_empty() {
+        return Err(err(var, "the API key is empty"));
+    }
+    if key.contains(':') || key.contains('@') || key.chars().any(char::is_whitespace) {
+        return Err(err(
+            var,
+            "does not look like a Freshdesk API key (it contains ':', '@' or spaces); use the key from your profile settings, not a password",
+        ));
+    }
+    Ok(ApiKey::new(key))
+}
+
+/// Validates a six-field cron (seconds first), evaluated in UTC.
+pub fn parse_cron(v: Option<String>) -> Result<String, ConfigError> {
+    const VAR: &str = "TICKETSIM_CREATE_CRON";
+    let v = v.unwrap_or_else(|| DEFAULT_CRON.to_string());
+    let fields = v.split_whitespace().count();
+    if fields != 6 {
+        return Err(err(
+            VAR,
+            format!(
+                "expected six fields (sec min hour day month weekday, UTC), e.g. \"0 0 * * * *\"; got {fields} in \"{v}\""
+            ),
+        ));
+    }
+    crate::triggers::parse_schedule(&v)
+        .map_err(|e| err(VAR, format!("\"{v}\" is not a valid cron expression: {e}")))?;
+    Ok(v)
+}
+
+fn parse_offsets(v: Option<String>) -> Result<StageOffsets, ConfigError> {
+    match v {
+        None => Ok(StageOffsets::DEFAULT),
+        Some(s) => StageOffsets::parse(&s).map_err(|e| err("TICKETSIM_STAGE_OFFSETS", e)),
+    }
+}
+
+fn parse_rate(v: Option<String>) -> Result<u32, ConfigError> {
+    let Some(s) = v else { return Ok(DEFAULT_RATE) };
+    match s.trim().parse::<u32>() {
+        Ok(n) if n > 0 => Ok(n),
+        _ => Err(err(
+            "TICKETSIM_RATE_PER_MIN",
+            format!(
+                "expected a whole number of requests per minute above 0 (trial plans allow 50), got \"{s}\""
+            ),
+        )),
+    }
+}
+
+fn parse_tag(v: Option<String>) -> Result<String, ConfigError> {
+    let tag = v.unwrap_or_else(|| DEFAULT_TAG.to_string());
+    let tag = tag.trim().to_string();
+    if tag.len() > 32 || tag.contains(',') {
+        return Err(err(
+            "TICKETSIM_TAG",
+            format!("Freshdesk tags are at most 32 characters without commas, got \"{tag}\""),
+        ));
+    }
+    Ok(tag)
+}
+
+fn parse_catchup(v: Option<String>) -> Result<i64, ConfigError> {
+    let s = v.unwrap_or_else(|| DEFAULT_CATCHUP.to_string());
+    domain::parse_duration(&s).map_err(|e| err("TICKETSIM_CATCHUP_WINDOW", e))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use std::collections::HashMap;
+
+    fn env(pairs: &[(&str, &str)]) -> HashMap<String, String> {
+        let mut m: HashMap<String, String> = [
+            ("FRESHDESK_URL", "https://acme.freshdesk.com"),
+            ("FRESHDESK_API_KEY", "abcdEFGH1234"),
+        ]
+        .iter()
+        .map(|(k, v)| (k.to_string(), v.to_string()))
+        .collect();
+        for (k, v) in pairs {
+            m.insert(k.to_string(), v.to_string());
+        }
+        m
+    }
+
+    fn problem(pairs: &[(&str, &str)]) -> ConfigError {
+        Config::from_env(&env(pairs), None).unwrap_err()
+    }
+
+    #[test]
+    fn defaults_fill_everything_but_url_and_key() {
+        let c = Config::from_env(&env(&[]), None).unwrap();
+        assert_eq!(c.freshdesk_url, "https://acme.freshdesk.com");
+        assert_eq!(c.create_cron, "0 0 * * * *");
+        assert_eq!(c.stage_offsets, StageOffsets::DEFAULT);
+        assert_eq!(c.rate_per_min, 40);
+        assert_eq!(c.tag, "ticketsim");
+        assert_eq!(c.db_path, PathBuf::from("ticketsim.db"));
+        assert!(c.seed_is_random);
+    }
+
+    #[test]
+    fn each_invalid_value_names_its_variable() {
+        let cases: &[(&[(&str, &str)], &str)] = &[
+            (&[("FRESHDESK_URL", "")], "FRESHDESK_URL"),
+            (
+                &[("FRESHDESK_URL", "http://acme.freshdesk.com")],
+                "FRESHDESK_URL",
+            ),
+            (&[("FRESHDESK_URL", "not a url")], "FRESHDESK_URL"),
+            (&[("FRESHDESK_API_KEY", "")], "FRESHDESK_API_KEY"),
+            (
+                &[("TICKETSIM_CREATE_CRON", "0 * * * *")],
+                "TICKETSIM_CREATE_CRON",
+            ),
+            (
+                &[("TICKETSIM_CREATE_CRON", "0 0 99 * * *")],
+                "TICKETSIM_CREATE_CRON",
+            ),
+            (
+                &[("TICKETSIM_STAGE_OFFSETS", "10m,5m,15m,20m")],
+                "TICKETSIM_STAGE_OFFSETS",
+            ),
+            (
+                &[("TICKETSIM_STAGE_OFFSETS", "5m,10m,x,20m")],
+                "TICKETSIM_STAGE_OFFSETS",
+            ),
+            (&[("TICKETSIM_RATE_PER_MIN", "0")], "TICKETSIM_RATE_PER_MIN"),
+            (
+                &[("TICKETSIM_RATE_PER_MIN", "fast")],
+                "TICKETSIM_RATE_PER_MIN",
+            ),
+            (&[("TICKETSIM_SEED", "-1")], "TICKETSIM_SEED"),
+            (&[("TICKETSIM_TAG", "a,b")], "TICKETSIM_TAG"),
+        ];
+        for (pairs, var) in cases {
+            let e = problem(pairs);
+            assert_eq!(e.var, *var, "{pairs:?} gave {e}");
+            assert!(e.to_string().starts_with(var));
+        }
+    }
+
+    #[test]
+    fn plain_http_is_accepted_for_loopback_hosts_only() {
+        for ok in [
+            "http://127.0.0.1:8080",
+            "http://localhost:1",
+            "http://[::1]:9",
+        ] {
+            let c = Config::from_env(&env(&[("FRESHDESK_URL", ok)]), None).unwrap();
+            assert_eq!(c.freshdesk_url, ok);
+        }
+        assert_eq!(
+            problem(&[("FRESHDESK_URL", "http://10.0.0.1")]).var,
+            "FRESHDESK_URL"
+        );
+    }
+
+    #[test]
+    fn a_trailing_api_path_is_tolerated() {
+        let c = Config::from_env(
+            &env(&[("FRESHDESK_URL", "https://acme.freshdesk.com/api/v2/")]),
+            None,
+        )
+        .unwrap();
+        assert_eq!(c.freshdesk_url, "https://acme.freshdesk.com");
+    }
+
+    #[test]
+    fn the_key_can_come_from_a_file_and_errors_never_echo_it() {
+        let dir = tempfile::tempdir().unwrap();
+        let f = dir.path().join("key");
+        std::fs::write(&f, "secretKEY123\n").unwrap();
+        let mut e = env(&[("FRESHDESK_API_KEY_FILE", f.to_str().unwrap())]);
+        e.remove("FRESHDESK_API_KEY");
+        let c = Config::from_env(&e, None).unwrap();
+        assert_eq!(c.api_key.expose(), "secretKEY123");
+        assert!(!format!("{c:?}").contains("secretKEY123"));
+        let bad = problem(&[("FRESHDESK_API_KEY", "user@example.com:pw")]);
+        assert!(!bad.to_string().contains("pw"), "{bad}");
+    }
+
+    #[test]
+    fn the_db_flag_wins_over_the_variable_and_state_directory() {
+        let e = env(&[("STATE_DIRECTORY", "/var/lib/ticketsim")]);
+        assert_eq!(
+            db_path(&e, None),
+            PathBuf::from("/var/lib/ticketsim/ticketsim.db")
+        );
+        let e = env(&[("STATE_DIRECTORY", "/x"), ("TICKETSIM_DB", "/y.db")]);
+        assert_eq!(db_path(&e, None), PathBuf::from("/y.db"));
+        assert_eq!(
+            db_path(&e, Some(Path::new("/z.db"))),
+            PathBuf::from("/z.db")
+        );
+    }
+}
