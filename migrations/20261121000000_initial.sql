@@ -1,6 +1,12 @@
 -- ticketsim initial schema. Times are unix milliseconds written by ticketsim,
 -- never by SQLite's own clock.
 
+-- facts about the database itself, e.g. mode = 'demo' for demo databases
+CREATE TABLE meta (
+    key    TEXT PRIMARY KEY,
+    value  TEXT NOT NULL
+);
+
 CREATE TABLE slots (
     id            INTEGER PRIMARY KEY,
     -- the cron time this slot stands for; UNIQUE so a slot never starts twice

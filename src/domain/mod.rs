@@ -173,7 +173,7 @@ mod tests {
         let mut rng = rand::rngs::StdRng::seed_from_u64(7);
         for attempt in 1..20 {
             let d = backoff_ms(attempt, 1_000, 60_000, &mut rng);
-            assert!(d >= 500 && d <= 60_000, "attempt {attempt}: {d}");
+            assert!((500..=60_000).contains(&d), "attempt {attempt}: {d}");
         }
         assert!(backoff_ms(1, 1_000, 60_000, &mut rng) <= 1_000);
     }

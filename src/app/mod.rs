@@ -1,0 +1,201 @@
+//! Wiring only: builds the parts from configuration and runs them until told
+//! to stop. No business logic lives here.
+
+mod demo;
+
+pub use demo::{DemoOptions, DemoSummary, demo};
+
+use std::path::Path;
+use std::sync::Arc;
+use std::time::Duration;
+
+use tokio::sync::{Notify, mpsc, watch};
+
+use crate::clock::{Clock, SystemClock};
+use crate::config::{Config, ConfigError};
+use crate::dispatcher::{Dispatcher, DispatcherConfig, StepEvent};
+use crate::freshdesk::{self, ApiKey, Client, ClientConfig};
+use crate::store::{DbLock, Store, StoreError};
+use crate::triggers::{TriggerError, Triggers};
+
+#[derive(Debug, thiserror::Error)]
+pub enum AppError {
+    #[error("{0}")]
+    Config(#[from] ConfigError),
+    #[error("{0}")]
+    Usage(String),
+    #[error("{0}")]
+    Store(#[from] StoreError),
+    #[error("{0}")]
+    Freshdesk(#[from] freshdesk::Error),
+    #[error("{0}")]
+    Trigger(#[from] TriggerError),
+    #[error("{0}")]
+    Io(String),
+}
+
+impl AppError {
+    /// 2 for bad configuration or usage, 1 for everything else.
+    pub fn exit_code(&self) -> u8 {
+        match self {
+            AppError::Config(_) | AppError::Usage(_) => 2,
+            _ => 1,
+        }
+    }
+}
+
+impl From<crate::dispatcher::DispatchError> for AppError {
+    fn from(e: crate::dispatcher::DispatchError) -> Self {
+        match e {
+            crate::dispatcher::DispatchError::Store(s) => AppError::Store(s),
+        }
+    }
+}
+
+/// Options of `ticketsim run` beyond the configuration.
+#[derive(Debug, Clone, Default)]
+pub struct RunOptions {
+    /// Start no new tickets; finish the lifecycles in flight, then exit.
+    pub drain: bool,
+}
+
+/// When tickets start and how their steps are spaced.
+#[derive(Debug, Clone)]
+pub struct Schedule {
+    pub cron: String,
+    pub seed: u64,
+    pub offsets: crate::domain::StageOffsets,
+}
+
+/// Everything a running daemon is made of, built from configuration.
+pub struct Daemon {
+    pub store: Store,
+    pub dispatcher: Dispatcher,
+    pub triggers: Triggers,
+    _lock: DbLock,
+}
+
+/// Builds the client as configured, with explicit timeouts.
+pub fn client_for(url: &str, key: ApiKey, rate_per_min: u32) -> Result<Client, AppError> {
+    let mut cc = ClientConfig::new(url, key);
+    cc.rate_per_min = rate_per_min;
+    Ok(Client::new(cc)?)
+}
+
+impl Daemon {
+    /// Locks and opens the database (migrating it) and builds the parts.
+    pub async fn build(
+        db: &Path,
+        client: Client,
+        clock: Arc<dyn Clock>,
+        schedule: &Schedule,
+        dcfg: DispatcherConfig,
+        events: Option<mpsc::UnboundedSender<StepEvent>>,
+    ) -> Result<Daemon, AppError> {
+        let lock = DbLock::acquire(db)?;
+        let store = Store::open(db).await?;
+        let wake = Arc::new(Notify::new());
+        let dispatcher = Dispatcher::new(store.clone(), client, clock, dcfg, wake.clone(), events);
+        let triggers = Triggers::new(
+            store.clone(),
+            &schedule.cron,
+            schedule.seed,
+            schedule.offsets,
+            wake,
+        )
+        .map_err(|e| AppError::Usage(format!("TICKETSIM_CREATE_CRON: {e}")))?;
+        Ok(Daemon {
+            store,
+            dispatcher,
+            triggers,
+            _lock: lock,
+        })
+    }
+}
+
+/// `ticketsim run`: the daemon. Returns when `stop` turns true (after the step
+/// in hand is committed) or, with `drain`, when nothing is left to do.
+pub async fn run(
+    cfg: Config,
+    opts: RunOptions,
+    stop: watch::Receiver<bool>,
+) -> Result<(), AppError> {
+    let clock: Arc<dyn Clock> = Arc::new(SystemClock);
+    if cfg.seed_is_random {
+        tracing::info!(
+            seed = cfg.seed,
+            "no TICKETSIM_SEED set; using a random seed (set it to reproduce this run)"
+        );
+    } else {
+        tracing::info!(seed = cfg.seed, "seed");
+    }
+    let client = client_for(&cfg.freshdesk_url, cfg.api_key.clone(), cfg.rate_per_min)?;
+    let dcfg = DispatcherConfig {
+        tag: cfg.tag.clone(),
+        ..Default::default()
+    };
+    let schedule = Schedule {
+        cron: cfg.create_cron.clone(),
+        seed: cfg.seed,
+        offsets: cfg.stage_offsets,
+    };
+    let d = Daemon::build(&cfg.db_path, client, clock.clone(), &schedule, dcfg, None).await?;
+    tracing::info!(db = %cfg.db_path.display(), url = %cfg.freshdesk_url, cron = %cfg.create_cron, drain = opts.drain, "ticketsim starting");
+    let mut sched = None;
+    if !opts.drain {
+        d.triggers
+            .catch_up(clock.now_ms(), cfg.catchup_window_ms)
+            .await?;
+        sched = Some(d.triggers.spawn(clock.clone()).await?);
+    }
+    let result = d.dispatcher.run(stop, opts.drain).await;
+    if let Some(mut s) = sched {
+        let _ = s.shutdown().await;
+    }
+    d.store.close().await;
+    result?;
+    tracing::info!("ticketsim stopped cleanly");
+    Ok(())
+}
+
+/// A watch channel that turns true on SIGINT or SIGTERM.
+pub fn stop_on_signals() -> watch::Receiver<bool> {
+    let (tx, rx) = watch::channel(false);
+    tokio::spawn(async move {
+        wait_for_signal().await;
+        tracing::info!("stop requested; finishing the step in hand");
+        let _ = tx.send(true);
+    });
+    rx
+}
+
+/// Resolves on the first SIGINT (Ctrl-C) or SIGTERM.
+pub async fn wait_for_signal() {
+    #[cfg(unix)]
+    {
+        use tokio::signal::unix::{SignalKind, signal};
+        match signal(SignalKind::terminate()) {
+            Ok(mut term) => {
+                tokio::select! {
+                    _ = tokio::signal::ctrl_c() => {}
+                    _ = term.recv() => {}
+                }
+            }
+            Err(_) => {
+                let _ = tokio::signal::ctrl_c().await;
+            }
+        }
+    }
+    #[cfg(not(unix))]
+    {
+        let _ = tokio::signal::ctrl_c().await;
+    }
+}
+
+/// Sleeps for `d` or until stopped, whichever is first.
+pub async fn sleep_or_stop(d: Duration, stop: &mut watch::Receiver<bool>) {
+    tokio::select! {
+        _ = tokio::time::sleep(d) => {}
+        _ = stop.changed() => {}
+    }
+}

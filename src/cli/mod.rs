@@ -1,0 +1,213 @@
+//! Command-line interface: clap definitions and one small function per
+//! subcommand. No business logic: each function calls into `app` or `store`.
+
+mod report;
+
+use std::path::PathBuf;
+use std::sync::Arc;
+use std::time::Duration;
+
+use clap::{Parser, Subcommand, ValueEnum};
+
+use crate::app::{self, AppError, DemoOptions, RunOptions};
+use crate::clock::SystemClock;
+use crate::config::{self, Config, ProcessEnv};
+use crate::emulator::{Emulator, EmulatorConfig};
+
+/// ticketsim keeps a Freshdesk helpdesk alive with simulated support traffic:
+/// on a cron schedule it opens a ticket from a random contact, assigns it to a
+/// random agent, and walks it through an agent reply, a customer reply, a
+/// resolution and a close, durably, from a SQLite database.
+///
+/// Configuration comes from the environment and an optional .env file; see
+/// .env.example. Start with `ticketsim demo`, which needs none.
+#[derive(Debug, Parser)]
+#[command(name = "ticketsim", version, about, long_about)]
+pub struct Cli {
+    /// SQLite database file [env: TICKETSIM_DB; default: $STATE_DIRECTORY/ticketsim.db under
+    /// systemd, else ./ticketsim.db; the demo defaults to ./ticketsim-demo.db]
+    #[arg(long, global = true, value_name = "PATH")]
+    pub db: Option<PathBuf>,
+
+    #[command(subcommand)]
+    pub command: Command,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum Command {
+    /// Run the daemon: start tickets on the cron schedule and perform their steps.
+    ///
+    /// Needs FRESHDESK_URL and FRESHDESK_API_KEY. SIGTERM or Ctrl-C finish the
+    /// step in hand and stop cleanly; a restart picks up where it left off.
+    Run {
+        /// Start no new tickets: finish the lifecycles in flight, then exit.
+        #[arg(long)]
+        drain: bool,
+    },
+    /// Show ticketsim working, against a built-in Freshdesk emulator.
+    ///
+    /// Starts a ticket every 10 s with steps at +5/+10/+15/+20 s and prints one
+    /// line per step. Needs no configuration. Replaces an earlier demo database
+    /// at the same path, and refuses to touch any other database.
+    Demo {
+        /// Stop after this long (e.g. 60s, 5m); without it, run until Ctrl-C.
+        #[arg(long = "for", value_name = "DURATION", value_parser = parse_duration)]
+        duration: Option<Duration>,
+        /// Seed for people and conversation text.
+        #[arg(long, default_value_t = 1)]
+        seed: u64,
+    },
+    /// Serve a Freshdesk-compatible API emulator (for demos, tests and load tests).
+    Emulator(EmulatorArgs),
+    /// Lifecycles by state, failed ones with their reasons, and the next due step.
+    Status {
+        /// Print JSON instead of text.
+        #[arg(long)]
+        json: bool,
+    },
+    /// One lifecycle (by lifecycle id, or else by Freshdesk ticket id) with its messages.
+    Show {
+        /// Lifecycle id or ticket id.
+        id: i64,
+        /// Print JSON instead of text.
+        #[arg(long)]
+        json: bool,
+    },
+    /// Export every lifecycle with its message history, one record per lifecycle.
+    Export {
+        /// jsonl: one JSON object a line; csv: one row a lifecycle, messages as a JSON column.
+        #[arg(long, value_enum, default_value_t = ExportFormat::Jsonl)]
+        format: ExportFormat,
+    },
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum ExportFormat {
+    Jsonl,
+    Csv,
+}
+
+#[derive(Debug, clap::Args)]
+pub struct EmulatorArgs {
+    /// Port on 127.0.0.1 (0 picks a free one; the URL is printed).
+    #[arg(long, default_value_t = 8787)]
+    pub port: u16,
+    /// API key clients must send (Basic auth username).
+    #[arg(long, default_value = "emulator-key")]
+    pub api_key: String,
+    /// Seed for the generated agents and contacts.
+    #[arg(long, default_value_t = 1)]
+    pub seed: u64,
+    /// Number of agents to create.
+    #[arg(long, default_value_t = 3)]
+    pub agents: usize,
+    /// Number of contacts to create.
+    #[arg(long, default_value_t = 10)]
+    pub contacts: usize,
+    /// Account-wide limit of requests per minute (fixed window; 50 = trial plan).
+    #[arg(long, default_value_t = 50_000, value_parser = clap::value_parser!(u32).range(1..))]
+    pub rate_per_min: u32,
+    /// Refuse notes posted as a customer (403 invalid_user), like an account
+    /// whose key may not assume identities.
+    #[arg(long)]
+    pub refuse_acting_as_customer: bool,
+    /// Accept tickets without status and priority ("skip mandatory checks").
+    #[arg(long)]
+    pub relaxed: bool,
+}
+
+fn parse_duration(s: &str) -> Result<Duration, String> {
+    let ms = crate::domain::parse_duration(s)?;
+    if ms <= 0 {
+        return Err("must be greater than zero".into());
+    }
+    Ok(Duration::from_millis(ms as u64))
+}
+
+/// Runs the parsed command; the caller maps the error to an exit code.
+pub async fn dispatch(cli: Cli) -> Result<(), AppError> {
+    let db = cli.db;
+    match cli.command {
+        Command::Run { drain } => run(db, drain).await,
+        Command::Demo { duration, seed } => demo(db, duration, seed).await,
+        Command::Emulator(args) => emulator(args).await,
+        Command::Status { json } => {
+            report::status(&config::db_path(&ProcessEnv, db.as_deref()), json).await
+        }
+        Command::Show { id, json } => {
+            report::show(&config::db_path(&ProcessEnv, db.as_deref()), id, json).await
+        }
+        Command::Export { format } => {
+            report::export(&config::db_path(&ProcessEnv, db.as_deref()), format).await
+        }
+    }
+}
+
+async fn run(db: Option<PathBuf>, drain: bool) -> Result<(), AppError> {
+    let cfg = Config::from_env(&ProcessEnv, db.as_deref())?;
+    app::run(cfg, RunOptions { drain }, app::stop_on_signals()).await
+}
+
+async fn demo(db: Option<PathBuf>, duration: Option<Duration>, seed: u64) -> Result<(), AppError> {
+    let db = db.unwrap_or_else(|| PathBuf::from("ticketsim-demo.db"));
+    match duration {
+        Some(d) => println!(
+            "ticketsim demo: a ticket every 10 s against the built-in emulator, for {}; database {}",
+            crate::domain::format_duration(d.as_millis() as i64),
+            db.display()
+        ),
+        None => println!(
+            "ticketsim demo: a ticket every 10 s against the built-in emulator, until Ctrl-C; database {}",
+            db.display()
+        ),
+    }
+    let opts = DemoOptions { db, duration, seed };
+    let summary = app::demo(opts, app::stop_on_signals(), std::io::stdout()).await?;
+    let states: Vec<String> = summary
+        .by_state
+        .iter()
+        .filter(|(_, n)| *n > 0)
+        .map(|(s, n)| format!("{n} {s}"))
+        .collect();
+    println!(
+        "\nsummary: lifecycles: {}; messages sent: {}; requests to the emulator: {}",
+        states.join(", "),
+        summary.messages,
+        summary.requests
+    );
+    println!(
+        "see them with: ticketsim --db {} export",
+        summary.db.display()
+    );
+    Ok(())
+}
+
+async fn emulator(args: EmulatorArgs) -> Result<(), AppError> {
+    let cfg = EmulatorConfig {
+        api_key: args.api_key,
+        seed: args.seed,
+        agents: args.agents,
+        contacts: args.contacts,
+        rate_per_min: args.rate_per_min,
+        allow_assume_identity: !args.refuse_acting_as_customer,
+        relaxed: args.relaxed,
+        ..EmulatorConfig::default()
+    };
+    let emu = Emulator::new(cfg, Arc::new(SystemClock));
+    let listener = tokio::net::TcpListener::bind(("127.0.0.1", args.port))
+        .await
+        .map_err(|e| AppError::Usage(format!("--port {}: cannot listen on 127.0.0.1:{} ({e}); pick another port or 0 for a free one", args.port, args.port)))?;
+    let addr = listener
+        .local_addr()
+        .map_err(|e| AppError::Io(e.to_string()))?;
+    println!(
+        "Freshdesk emulator listening on http://{addr} (API key: {})",
+        emu.api_key()
+    );
+    println!(
+        "inspect: http://{addr}/_emulator/state and http://{addr}/_emulator/requests; stop with Ctrl-C"
+    );
+    emu.serve(listener, app::wait_for_signal())
+        .await
+        .map_err(|e| AppError::Io(format!("emulator: {e}")))
+}

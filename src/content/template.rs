@@ -1,0 +1,189 @@
+//! `{name}` placeholders and the per-thread values that fill them.
+//!
+//! Every value is drawn once per thread, before any text is written, so an order number,
+//! product or error code reads the same in all four messages.
+
+use std::collections::BTreeMap;
+
+use rand::Rng;
+use rand::seq::IndexedRandom;
+
+/// Placeholders filled from the two people rather than from a pool in the data file.
+pub(super) const PERSON_VARIABLES: [&str; 3] = ["customer_first", "agent_name", "agent_first"];
+
+/// Stands in for a random decimal digit in a pool pattern such as `ORD-#####`.
+const DIGIT: char = '#';
+
+/// Used when a person's display name is blank, so greetings and signatures never dangle.
+const CUSTOMER_FALLBACK: &str = "Customer";
+const AGENT_FALLBACK: &str = "Support Team";
+
+/// The values of one thread, keyed by placeholder name.
+#[derive(Debug, Clone, Default)]
+pub(super) struct Vars(BTreeMap<String, String>);
+
+impl Vars {
+    /// Draws one value from every pool. A `BTreeMap` keeps the draw order, and therefore
+    /// the output for a given seed, independent of hashing.
+    pub fn draw<R: Rng + ?Sized>(rng: &mut R, pools: &BTreeMap<String, Vec<String>>) -> Self {
+        let values = pools
+            .iter()
+            .map(|(name, patterns)| {
+                let pattern = patterns.choose(rng).map(String::as_str).unwrap_or("");
+                (name.clone(), expand_digits(rng, pattern))
+            })
+            .collect();
+        Self(values)
+    }
+
+    /// Adds the names of the customer and the agent.
+    pub fn with_people(mut self, customer: &str, agent: &str) -> Self {
+        let customer_first = first_name(customer).unwrap_or(CUSTOMER_FALLBACK);
+        let agent_name = tidy_name(agent).unwrap_or_else(|| AGENT_FALLBACK.to_owned());
+        let agent_first = first_name(agent).unwrap_or(AGENT_FALLBACK);
+        self.insert("customer_first", customer_first);
+        self.insert("agent_first", agent_first);
+        self.insert("agent_name", &agent_name);
+        self
+    }
+
+    pub fn get(&self, name: &str) -> Option<&str> {
+        self.0.get(name).map(String::as_str)
+    }
+
+    fn insert(&mut self, name: &str, value: &str) {
+        self.0.insert(name.to_owned(), value.to_owned());
+    }
+
+    /// Replaces every known `{name}` in `template`. Unknown placeholders are left as they
+    /// are; the data tests make sure the shipped templates have none.
+    pub fn fill(&self, template: &str) -> String {
+        let mut out = String::with_capacity(template.len() + 32);
+        let mut rest = template;
+        while let Some(open) = rest.find('{') {
+            out.push_str(&rest[..open]);
+            let after = &rest[open + 1..];
+            let value = after
+                .find('}')
+                .and_then(|close| Some((self.get(&after[..close])?, close)));
+            match value {
+                Some((value, close)) => {
+                    out.push_str(value);
+                    rest = &after[close + 1..];
+                }
+                None => {
+                    out.push('{');
+                    rest = after;
+                }
+            }
+        }
+        out.push_str(rest);
+        out
+    }
+}
+
+/// Replaces each `#` in a pool pattern with a random digit.
+fn expand_digits<R: Rng + ?Sized>(rng: &mut R, pattern: &str) -> String {
+    pattern
+        .chars()
+        .map(|c| {
+            if c == DIGIT {
+                char::from(b'0' + rng.random_range(0..10u8))
+            } else {
+                c
+            }
+        })
+        .collect()
+}
+
+/// The first word of a display name: "Nadia Fenwick" greets as "Nadia".
+fn first_name(name: &str) -> Option<&str> {
+    name.split_whitespace().next()
+}
+
+/// A display name with runs of whitespace reduced to one space, or `None` if blank.
+fn tidy_name(name: &str) -> Option<String> {
+    let tidy = name.split_whitespace().collect::<Vec<_>>().join(" ");
+    (!tidy.is_empty()).then_some(tidy)
+}
+
+/// The placeholder names in `template`, in order; an error names the first stray brace.
+/// Used by the data checks, so that a typo such as `{order` fails a test, not a ticket.
+pub(super) fn placeholders(template: &str) -> Result<Vec<&str>, String> {
+    let mut names = Vec::new();
+    let mut rest = template;
+    loop {
+        let open = rest.find('{');
+        let close = rest.find('}');
+        match (open, close) {
+            (None, None) => return Ok(names),
+            (Some(open), Some(close)) if open < close => {
+                let name = &rest[open + 1..close];
+                if name.is_empty()
+                    || !name
+                        .chars()
+                        .all(|c| c.is_ascii_lowercase() || c == '_' || c.is_ascii_digit())
+                {
+                    return Err(format!("bad placeholder {{{name}}} in {template:?}"));
+                }
+                names.push(name);
+                rest = &rest[close + 1..];
+            }
+            _ => return Err(format!("unbalanced brace in {template:?}")),
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use rand::SeedableRng;
+    use rand::rngs::StdRng;
+
+    fn vars(pairs: &[(&str, &str)]) -> Vars {
+        Vars(
+            pairs
+                .iter()
+                .map(|(k, v)| ((*k).to_owned(), (*v).to_owned()))
+                .collect(),
+        )
+    }
+
+    #[test]
+    fn fill_replaces_known_placeholders_and_keeps_unknown_ones() {
+        let v = vars(&[("order", "ORD-12345")]);
+        assert_eq!(
+            v.fill("Order {order} and {nope} {"),
+            "Order ORD-12345 and {nope} {"
+        );
+    }
+
+    #[test]
+    fn digit_patterns_expand_to_digits_only_where_marked() {
+        let mut rng = StdRng::seed_from_u64(7);
+        let value = expand_digits(&mut rng, "ORD-#####");
+        assert!(value.starts_with("ORD-"));
+        assert_eq!(value.len(), 9);
+        assert!(value[4..].chars().all(|c| c.is_ascii_digit()));
+    }
+
+    #[test]
+    fn people_are_greeted_by_first_name_and_blank_names_get_a_fallback() {
+        let v = Vars::default().with_people("  Nadia   Fenwick ", "Omar  Haddad");
+        assert_eq!(v.get("customer_first"), Some("Nadia"));
+        assert_eq!(v.get("agent_name"), Some("Omar Haddad"));
+        assert_eq!(v.get("agent_first"), Some("Omar"));
+        let blank = Vars::default().with_people(" ", "");
+        assert_eq!(blank.get("customer_first"), Some(CUSTOMER_FALLBACK));
+        assert_eq!(blank.get("agent_name"), Some(AGENT_FALLBACK));
+    }
+
+    #[test]
+    fn placeholders_are_listed_and_stray_braces_are_rejected() {
+        assert_eq!(placeholders("a {x} b {y_2}"), Ok(vec!["x", "y_2"]));
+        assert!(placeholders("a {x b").is_err());
+        assert!(placeholders("a } b").is_err());
+        assert!(placeholders("a {} b").is_err());
+        assert!(placeholders("a {Order} b").is_err());
+    }
+}

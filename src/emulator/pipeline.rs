@@ -1,0 +1,325 @@
+//! What every `/api/v2` request goes through, in Freshdesk's order: the rate
+//! limit (failed requests count too), Basic auth, `Accept`, `Content-Type`,
+//! JSON parsing; then the route; then the common headers and the request log.
+//!
+//! It wraps the API router from the outside, so it runs before routing and
+//! can drop a `.json` suffix from the path and turn axum's bodyless 405 into
+//! Freshdesk's.
+
+use std::sync::Arc;
+
+use axum::body::{Body as HttpBody, Bytes, to_bytes};
+use axum::extract::{Request, State};
+use axum::http::request::Parts;
+use axum::http::{HeaderMap, HeaderName, HeaderValue, Method, StatusCode, Uri, header};
+use axum::middleware::Next;
+use axum::response::{IntoResponse, Response};
+use serde_json::{Value, json};
+
+use super::error::{ApiError, Built, json_response, method_not_allowed};
+use super::ratelimit::{self, Admission};
+use super::routes::Ctx;
+use super::validate::Body;
+use super::{Emulator, RequestLogEntry, auth};
+use crate::clock::{UnixMs, format_iso};
+
+/// Larger bodies are refused (Freshdesk caps attachments at 20-25 MB).
+const MAX_BODY_BYTES: usize = 25 * 1024 * 1024;
+const API_VERSION: &str = "latest=v2; requested=v2";
+const REDACTED: &str = "[REDACTED]";
+
+/// The middleware around every API request.
+pub(crate) async fn api_pipeline(
+    State(emu): State<Emulator>,
+    req: Request,
+    next: Next,
+) -> Response {
+    let now = emu.now_ms();
+    let (parts, body) = req.into_parts();
+    let bytes = to_bytes(body, MAX_BODY_BYTES).await.ok();
+    let method = parts.method.clone();
+    let path = parts.uri.path().to_owned();
+    let query = parts.uri.query().map(str::to_owned);
+    let admission = emu.admit(now, ratelimit::cost(&method, &path, query.as_deref()));
+    let logged_body = bytes
+        .as_ref()
+        .and_then(|b| serde_json::from_slice::<Value>(b).ok());
+    let mut resp = match admission {
+        Admission::Limited { retry_after_secs } => too_many_requests(retry_after_secs),
+        Admission::Allowed { .. } => route(&emu, parts, bytes, now, next).await,
+    };
+    decorate(&mut resp, admission);
+    let entry = RequestLogEntry {
+        at: format_iso(now),
+        method: method.to_string(),
+        path,
+        query,
+        status: resp.status().as_u16(),
+        user_id: logged_body
+            .as_ref()
+            .and_then(|b| b.get("user_id")?.as_i64()),
+        body: logged_body,
+    };
+    emu.record(redact(entry, emu.api_key()));
+    resp
+}
+
+/// Runs the checks, then the route.
+async fn route(
+    emu: &Emulator,
+    mut parts: Parts,
+    bytes: Option<Bytes>,
+    now: UnixMs,
+    next: Next,
+) -> Response {
+    let body = match precheck(emu, &parts, bytes.as_ref()) {
+        Ok(body) => body,
+        Err(e) => return e.into_response(),
+    };
+    let ctx = Ctx {
+        body,
+        base_url: base_url(&parts, &emu.cfg().domain),
+        path: parts.uri.path().to_owned(),
+        raw_query: parts.uri.query().map(str::to_owned),
+        now,
+    };
+    strip_json_suffix(&mut parts.uri);
+    parts.extensions.insert(Arc::new(ctx));
+    let method = parts.method.clone();
+    let resp = next
+        .run(Request::from_parts(parts, HttpBody::empty()))
+        .await;
+    explain_405(resp, &method)
+}
+
+/// Auth, `Accept`, `Content-Type` and JSON, in that order. Bodies of GET and
+/// DELETE are ignored, as Freshdesk ignores them.
+fn precheck(
+    emu: &Emulator,
+    parts: &Parts,
+    bytes: Option<&Bytes>,
+) -> Result<Option<Body>, ApiError> {
+    if !auth::is_authorized(parts.headers.get(header::AUTHORIZATION), emu.api_key()) {
+        let msg = "You have to be logged in to perform this action.";
+        return Err(ApiError::request(
+            StatusCode::UNAUTHORIZED,
+            "invalid_credentials",
+            msg,
+        ));
+    }
+    check_accept(&parts.headers)?;
+    let Some(bytes) = bytes else {
+        let msg = "Request body is too large";
+        return Err(ApiError::request(
+            StatusCode::PAYLOAD_TOO_LARGE,
+            "payload_too_large",
+            msg,
+        ));
+    };
+    let takes_body = parts.method == Method::POST || parts.method == Method::PUT;
+    if !takes_body || bytes.iter().all(u8::is_ascii_whitespace) {
+        return Ok(None);
+    }
+    check_content_type(&parts.headers)?;
+    match serde_json::from_slice::<Value>(bytes) {
+        Ok(Value::Object(map)) => Ok(Some(map)),
+        _ => {
+            let msg = "Request body has invalid json format";
+            Err(ApiError::request(
+                StatusCode::BAD_REQUEST,
+                "invalid_json",
+                msg,
+            ))
+        }
+    }
+}
+
+/// 406 unless `Accept` (when sent) allows JSON.
+fn check_accept(headers: &HeaderMap) -> Result<(), ApiError> {
+    let Some(raw) = headers.get(header::ACCEPT) else {
+        return Ok(());
+    };
+    let raw = String::from_utf8_lossy(raw.as_bytes());
+    let ok = raw.trim().is_empty()
+        || raw.split(',').any(|range| {
+            let media = range
+                .split(';')
+                .next()
+                .unwrap_or("")
+                .trim()
+                .to_ascii_lowercase();
+            media == "application/json"
+                || media == "*/*"
+                || media.starts_with("application/vnd.freshdesk.v")
+        });
+    if ok {
+        return Ok(());
+    }
+    let msg = format!("Accept header is set to {raw}. It should have application/json or */*");
+    Err(ApiError::request(
+        StatusCode::NOT_ACCEPTABLE,
+        "invalid_accept_header",
+        msg,
+    ))
+}
+
+/// 415 unless a body is declared as JSON. Multipart (attachments) is not
+/// emulated yet, so it is refused the same way.
+fn check_content_type(headers: &HeaderMap) -> Result<(), ApiError> {
+    let raw = headers
+        .get(header::CONTENT_TYPE)
+        .map(|v| String::from_utf8_lossy(v.as_bytes()).into_owned())
+        .unwrap_or_default();
+    let media = raw
+        .split(';')
+        .next()
+        .unwrap_or("")
+        .trim()
+        .to_ascii_lowercase();
+    if media == "application/json" {
+        return Ok(());
+    }
+    let msg = format!("Content-Type header is set to {raw}. It should be set to application/json");
+    Err(ApiError::request(
+        StatusCode::UNSUPPORTED_MEDIA_TYPE,
+        "invalid_content_type",
+        msg,
+    ))
+}
+
+/// `<scheme>://<host>` of the request, for `Location` and `Link`.
+fn base_url(parts: &Parts, domain: &str) -> String {
+    let proto = parts
+        .headers
+        .get("x-forwarded-proto")
+        .and_then(|v| v.to_str().ok());
+    let scheme = if proto == Some("https") {
+        "https"
+    } else {
+        "http"
+    };
+    let host = parts
+        .headers
+        .get(header::HOST)
+        .and_then(|v| v.to_str().ok())
+        .map(str::to_owned)
+        .or_else(|| parts.uri.authority().map(|a| a.to_string()))
+        .unwrap_or_else(|| domain.to_owned());
+    format!("{scheme}://{host}")
+}
+
+/// `/api/v2/tickets/1.json` routes like `/api/v2/tickets/1`.
+fn strip_json_suffix(uri: &mut Uri) {
+    let Some(path) = uri.path().strip_suffix(".json") else {
+        return;
+    };
+    let pq = match uri.query() {
+        Some(q) => format!("{path}?{q}"),
+        None => path.to_owned(),
+    };
+    let mut parts = uri.clone().into_parts();
+    parts.path_and_query = pq.parse().ok();
+    if let Ok(new) = Uri::from_parts(parts) {
+        *uri = new;
+    }
+}
+
+/// axum answers a wrong method with an empty 405; Freshdesk explains it.
+fn explain_405(resp: Response, method: &Method) -> Response {
+    if resp.status() != StatusCode::METHOD_NOT_ALLOWED || resp.extensions().get::<Built>().is_some()
+    {
+        return resp;
+    }
+    let allow = resp
+        .headers()
+        .get(header::ALLOW)
+        .and_then(|v| v.to_str().ok())
+        .unwrap_or("");
+    let methods: Vec<String> = allow
+        .split(',')
+        .map(str::trim)
+        .filter(|m| !m.is_empty() && *m != "HEAD")
+        .map(str::to_owned)
+        .collect();
+    method_not_allowed(method.as_str(), &methods)
+}
+
+fn too_many_requests(retry_after_secs: i64) -> Response {
+    let body = json!({"message": "You have exceeded the limit of requests per hour"});
+    let mut resp = json_response(StatusCode::TOO_MANY_REQUESTS, &body);
+    resp.headers_mut()
+        .insert(header::RETRY_AFTER, HeaderValue::from(retry_after_secs));
+    resp
+}
+
+/// The headers every response carries (§1, §4).
+fn decorate(resp: &mut Response, admission: Admission) {
+    let status = resp.status();
+    let h = resp.headers_mut();
+    if let Ok(id) = HeaderValue::from_str(&request_id()) {
+        h.insert(HeaderName::from_static("x-request-id"), id);
+    }
+    if status != StatusCode::NOT_FOUND {
+        let name = HeaderName::from_static("x-freshdesk-api-version");
+        h.insert(name, HeaderValue::from_static(API_VERSION));
+    }
+    if let Admission::Allowed {
+        total,
+        remaining,
+        cost,
+    } = admission
+    {
+        h.insert(HeaderName::from_static("x-ratelimit-total"), total.into());
+        h.insert(
+            HeaderName::from_static("x-ratelimit-remaining"),
+            remaining.into(),
+        );
+        let used = HeaderName::from_static("x-ratelimit-used-currentrequest");
+        h.insert(used, cost.into());
+    }
+}
+
+/// A random UUID (v4 layout).
+fn request_id() -> String {
+    let n: u128 = rand::random();
+    let n = (n & !(0xF << 76) | (0x4 << 76)) & !(0x3 << 62) | (0x2 << 62);
+    let hex = format!("{n:032x}");
+    format!(
+        "{}-{}-{}-{}-{}",
+        &hex[..8],
+        &hex[8..12],
+        &hex[12..16],
+        &hex[16..20],
+        &hex[20..]
+    )
+}
+
+/// The log never holds the API key, wherever a client put it.
+fn redact(mut entry: RequestLogEntry, key: &str) -> RequestLogEntry {
+    if key.is_empty() {
+        return entry;
+    }
+    entry.path = entry.path.replace(key, REDACTED);
+    entry.query = entry.query.map(|q| q.replace(key, REDACTED));
+    if let Some(body) = entry.body.as_mut() {
+        redact_value(body, key);
+    }
+    entry
+}
+
+fn redact_value(v: &mut Value, key: &str) {
+    match v {
+        Value::String(s) if s.contains(key) => *s = s.replace(key, REDACTED),
+        Value::Array(items) => items.iter_mut().for_each(|i| redact_value(i, key)),
+        Value::Object(map) => {
+            let keys: Vec<String> = map.keys().filter(|k| k.contains(key)).cloned().collect();
+            for k in keys {
+                if let Some(val) = map.remove(&k) {
+                    map.insert(k.replace(key, REDACTED), val);
+                }
+            }
+            map.values_mut().for_each(|i| redact_value(i, key));
+        }
+        _ => {}
+    }
+}

@@ -1,0 +1,120 @@
+//! The route table. To add an endpoint: write a handler in the resource's
+//! file (validate with `validate`/`query`, lock once, shape with `shape`)
+//! and add one line here.
+
+mod admin;
+mod conversations;
+mod people;
+mod ticket_input;
+mod ticket_list;
+mod tickets;
+
+use std::sync::Arc;
+
+use axum::Router;
+use axum::http::{HeaderValue, StatusCode, header};
+use axum::middleware::from_fn_with_state;
+use axum::response::Response;
+use axum::routing::{get, post, put};
+use serde_json::Value;
+
+use super::Emulator;
+use super::error::{ApiError, empty_response, json_response};
+use super::pipeline::api_pipeline;
+use super::validate::Body;
+use crate::clock::UnixMs;
+
+/// What the pipeline hands every API handler about its request.
+#[derive(Debug, Clone)]
+pub(crate) struct Ctx {
+    /// The JSON object body of a POST/PUT, if it had one.
+    pub body: Option<Body>,
+    /// `<scheme>://<host>` as the client addressed us.
+    pub base_url: String,
+    /// The path as sent (with any `.json` suffix).
+    pub path: String,
+    pub raw_query: Option<String>,
+    /// When the request arrived; every timestamp it writes uses this.
+    pub now: UnixMs,
+}
+
+pub(crate) type Req = axum::Extension<Arc<Ctx>>;
+
+/// The whole app: admin routes, then everything else through the pipeline.
+pub(crate) fn router(emu: Emulator) -> Router {
+    let api = api_routes().with_state(emu.clone());
+    let piped = Router::new()
+        .fallback_service(api)
+        .layer(from_fn_with_state(emu.clone(), api_pipeline));
+    Router::new()
+        .route("/_emulator/state", get(admin::state))
+        .route("/_emulator/requests", get(admin::requests))
+        .route("/_emulator/tickets/{id}/delete", post(admin::delete_ticket))
+        .with_state(emu)
+        .fallback_service(piped)
+}
+
+fn api_routes() -> Router<Emulator> {
+    Router::new()
+        .route(
+            "/api/v2/contacts",
+            get(people::list_contacts).post(people::create_contact),
+        )
+        .route("/api/v2/contacts/{id}", get(people::show_contact))
+        .route("/api/v2/agents", get(people::list_agents))
+        .route("/api/v2/agents/me", get(people::me))
+        .route("/api/v2/agents/{id}", get(people::show_agent))
+        .route("/api/v2/groups", get(people::list_groups))
+        .route("/api/v2/groups/{id}", get(people::show_group))
+        .route(
+            "/api/v2/tickets",
+            get(ticket_list::list).post(tickets::create),
+        )
+        .route(
+            "/api/v2/tickets/{id}",
+            get(tickets::show)
+                .put(tickets::update)
+                .delete(tickets::delete),
+        )
+        .route("/api/v2/tickets/{id}/restore", put(tickets::restore))
+        .route("/api/v2/tickets/{id}/reply", post(conversations::reply))
+        .route("/api/v2/tickets/{id}/notes", post(conversations::note))
+        .route(
+            "/api/v2/tickets/{id}/conversations",
+            get(conversations::list),
+        )
+        .fallback(not_found)
+}
+
+/// Unknown routes: 404 with an empty body.
+async fn not_found() -> Response {
+    empty_response(StatusCode::NOT_FOUND)
+}
+
+/// An id from the path; anything that is not a positive number is unknown.
+pub(crate) fn parse_id(raw: &str) -> Result<i64, ApiError> {
+    match raw.parse::<i64>() {
+        Ok(id) if id > 0 => Ok(id),
+        _ => Err(ApiError::NotFound),
+    }
+}
+
+/// 201 with the record and `Location: <base>/api/v2/<resource>/<id>`.
+pub(crate) fn created(ctx: &Ctx, resource: &str, id: i64, body: &Value) -> Response {
+    let mut resp = json_response(StatusCode::CREATED, body);
+    let location = format!("{}/api/v2/{resource}/{id}", ctx.base_url);
+    if let Ok(v) = HeaderValue::from_str(&location) {
+        resp.headers_mut().insert(header::LOCATION, v);
+    }
+    resp
+}
+
+/// 200 with a JSON body.
+pub(crate) fn ok(body: &Value) -> Response {
+    json_response(StatusCode::OK, body)
+}
+
+/// Refuses any query parameter (show endpoints take none).
+pub(crate) fn no_query(ctx: &Ctx) -> Result<(), ApiError> {
+    super::query::Query::parse(ctx, &[]).map(|_| ())
+}

@@ -1,0 +1,341 @@
+//! One request, start to finish: wait for the budget, send, classify the answer,
+//! and repeat what may be repeated.
+//!
+//! The API key lives only in the prepared `Authorization` header value, which is
+//! marked sensitive (hidden from `Debug`). Errors are built from statuses and bodies,
+//! and reqwest errors are stripped of their URL, so no secret can leak through them.
+
+use std::time::Duration;
+
+use base64::Engine as _;
+use base64::engine::general_purpose::STANDARD;
+use reqwest::header::{ACCEPT, AUTHORIZATION, CONTENT_TYPE, HeaderMap, HeaderValue, LINK};
+use reqwest::{Method, Url};
+use serde::de::DeserializeOwned;
+
+use super::budget::{Budget, Lane};
+use super::config::{ApiKey, ClientConfig};
+use super::error::Error;
+use super::retry::{Policy, backoff};
+
+/// A `Retry-After` longer than this is returned to the caller instead of waited out.
+const MAX_IN_PLACE_WAIT: Duration = Duration::from_secs(3600);
+/// Used when a 429 carries no readable `Retry-After`: one full window.
+const DEFAULT_RETRY_AFTER: Duration = Duration::from_secs(60);
+/// Consecutive 429s one request waits out before it gives up with `RateLimited`, so
+/// that a stuck account shows up as an error instead of a silent hang.
+const MAX_RATE_LIMITED_WAITS: u32 = 10;
+
+/// One request as the client means it; `what` names the target in 404 messages.
+pub(crate) struct Request<'a> {
+    pub method: Method,
+    pub url: Url,
+    pub body: Option<Vec<u8>>,
+    pub lane: Lane,
+    pub policy: Policy,
+    pub what: &'a str,
+}
+
+/// A decoded success and the next page, if Freshdesk announced one.
+pub(crate) struct Page<T> {
+    pub value: T,
+    pub next: Option<Url>,
+}
+
+/// Why one attempt did not succeed.
+enum Failure {
+    /// 429: not processed by Freshdesk; wait and send again.
+    RateLimited(Duration),
+    Failed(Error),
+}
+
+pub(crate) struct Transport {
+    http: reqwest::Client,
+    /// Normalized base URL (no `/api/v2`), also the origin every request goes to.
+    base: Url,
+    base_display: String,
+    auth: HeaderValue,
+    budget: Budget,
+    max_attempts: u32,
+    backoff_base: Duration,
+    backoff_cap: Duration,
+}
+
+impl Transport {
+    pub(crate) fn new(cfg: &ClientConfig, base: Url) -> Result<Transport, Error> {
+        let http = reqwest::Client::builder()
+            .connect_timeout(cfg.connect_timeout)
+            .timeout(cfg.request_timeout)
+            // A redirect would be a misconfiguration (custom domain, http), never a
+            // reason to send the key somewhere else.
+            .redirect(reqwest::redirect::Policy::none())
+            .user_agent(concat!("ticketsim/", env!("CARGO_PKG_VERSION")))
+            .build()
+            .map_err(|e| Error::Config(format!("cannot build the HTTP client: {e}")))?;
+        let base_display = base.as_str().trim_end_matches('/').to_string();
+        Ok(Transport {
+            http,
+            base,
+            base_display,
+            auth: auth_header(&cfg.api_key)?,
+            budget: Budget::new(cfg.rate_per_min),
+            max_attempts: cfg.max_attempts.max(1),
+            backoff_base: cfg.backoff_base,
+            backoff_cap: cfg.backoff_cap,
+        })
+    }
+
+    pub(crate) fn base_display(&self) -> &str {
+        &self.base_display
+    }
+
+    pub(crate) fn budget(&self) -> &Budget {
+        &self.budget
+    }
+
+    /// `<base>/api/v2/<path>` with the given query pairs.
+    pub(crate) fn url(&self, path: &str, query: &[(&str, String)]) -> Result<Url, Error> {
+        let joined = format!("{}/api/v2/{path}", self.base_display);
+        let mut url = Url::parse(&joined)
+            .map_err(|e| Error::Config(format!("cannot build a URL for {path}: {e}")))?;
+        if !query.is_empty() {
+            url.query_pairs_mut().extend_pairs(query);
+        }
+        Ok(url)
+    }
+
+    /// Sends `req` until it succeeds or may not be repeated, waiting out 429s.
+    pub(crate) async fn execute<T: DeserializeOwned>(
+        &self,
+        req: &Request<'_>,
+    ) -> Result<Page<T>, Error> {
+        let mut failures = 0u32;
+        let mut waits = 0u32;
+        loop {
+            self.budget.acquire(req.lane).await;
+            let error = match self.attempt(req).await {
+                Ok(page) => return Ok(page),
+                Err(Failure::RateLimited(retry_after)) => {
+                    waits += 1;
+                    self.pause_for_429(req, retry_after, waits)?;
+                    continue;
+                }
+                Err(Failure::Failed(error)) => error,
+            };
+            failures += 1;
+            if !req.policy.allows(&error) || failures >= self.max_attempts {
+                return Err(error);
+            }
+            self.back_off(req, failures, &error).await;
+        }
+    }
+
+    /// Pauses the whole budget for a 429, unless the wait is absurd or keeps
+    /// coming back; then the caller gets [`Error::RateLimited`] to retry later.
+    fn pause_for_429(
+        &self,
+        req: &Request<'_>,
+        retry_after: Duration,
+        waits: u32,
+    ) -> Result<(), Error> {
+        if retry_after > MAX_IN_PLACE_WAIT || waits > MAX_RATE_LIMITED_WAITS {
+            return Err(Error::RateLimited { retry_after });
+        }
+        tracing::warn!(
+            retry_after_s = retry_after.as_secs(),
+            path = req.url.path(),
+            "Freshdesk rate limit hit (429); pausing all requests"
+        );
+        self.budget.on_rate_limited(retry_after);
+        Ok(())
+    }
+
+    /// Sleeps a jittered, capped, exponentially growing delay before attempt
+    /// `failures + 1`.
+    async fn back_off(&self, req: &Request<'_>, failures: u32, error: &Error) {
+        let delay = backoff(
+            failures - 1,
+            self.backoff_base,
+            self.backoff_cap,
+            &mut rand::rng(),
+        );
+        tracing::warn!(
+            attempt = failures,
+            delay_ms = u64::try_from(delay.as_millis()).unwrap_or(u64::MAX),
+            path = req.url.path(),
+            error = %error,
+            "Freshdesk request failed; retrying"
+        );
+        tokio::time::sleep(delay).await;
+    }
+
+    async fn attempt<T: DeserializeOwned>(&self, req: &Request<'_>) -> Result<Page<T>, Failure> {
+        tracing::debug!(method = %req.method, path = req.url.path(), "Freshdesk request");
+        let mut builder = self
+            .http
+            .request(req.method.clone(), req.url.clone())
+            .header(AUTHORIZATION, self.auth.clone())
+            .header(ACCEPT, "application/json");
+        if let Some(body) = &req.body {
+            builder = builder
+                .header(CONTENT_TYPE, "application/json")
+                .body(body.clone());
+        }
+        let response = builder.send().await.map_err(transport_error)?;
+        let status = response.status();
+        let headers = response.headers().clone();
+        self.observe_rate_headers(&headers);
+        if status.as_u16() == 429 {
+            return Err(Failure::RateLimited(retry_after(&headers)));
+        }
+        let body = match response.bytes().await {
+            Ok(body) => body,
+            Err(e) if status.is_success() => return Err(transport_error(e)),
+            Err(_) => Default::default(),
+        };
+        if !status.is_success() {
+            let error = Error::from_response(status.as_u16(), &body, &self.base_display, req.what);
+            return Err(Failure::Failed(error));
+        }
+        let value = serde_json::from_slice(&body).map_err(|e| {
+            Failure::Failed(Error::Decode(format!(
+                "{} {} answered {status} with a body that does not parse: {e}",
+                req.method,
+                req.url.path()
+            )))
+        })?;
+        Ok(Page {
+            value,
+            next: self.next_page(&headers),
+        })
+    }
+
+    fn observe_rate_headers(&self, headers: &HeaderMap) {
+        let number = |name: &str| {
+            let text = headers.get(name)?.to_str().ok()?;
+            let n: i64 = text.trim().parse().ok()?;
+            Some(u32::try_from(n.max(0)).unwrap_or(u32::MAX))
+        };
+        if let (Some(total), Some(remaining)) =
+            (number("x-ratelimit-total"), number("x-ratelimit-remaining"))
+        {
+            self.budget.observe(total, remaining);
+        }
+    }
+
+    /// The `rel="next"` link, always sent to our own origin: a `Link` pointing at
+    /// another host must not receive the key.
+    fn next_page(&self, headers: &HeaderMap) -> Option<Url> {
+        let value = headers.get(LINK)?.to_str().ok()?;
+        let target = next_link(value)?;
+        let link = self.base.join(target).ok()?;
+        let mut url = self.base.clone();
+        url.set_path(link.path());
+        url.set_query(link.query());
+        Some(url)
+    }
+}
+
+/// `Basic base64("<key>:X")`, marked sensitive so that it never shows in `Debug`.
+fn auth_header(key: &ApiKey) -> Result<HeaderValue, Error> {
+    let encoded = STANDARD.encode(format!("{}:X", key.expose()));
+    let mut value = HeaderValue::from_str(&format!("Basic {encoded}"))
+        .map_err(|_| Error::Config("the API key cannot be sent in a header".into()))?;
+    value.set_sensitive(true);
+    Ok(value)
+}
+
+fn retry_after(headers: &HeaderMap) -> Duration {
+    headers
+        .get("retry-after")
+        .and_then(|v| v.to_str().ok())
+        .and_then(|v| v.trim().parse::<u64>().ok())
+        .map_or(DEFAULT_RETRY_AFTER, Duration::from_secs)
+}
+
+/// Classifies a failed send. A connect error means nothing was sent; anything later
+/// (timeouts, resets, broken bodies) leaves the outcome unknown.
+fn transport_error(e: reqwest::Error) -> Failure {
+    let e = e.without_url();
+    let error = if e.is_connect() {
+        Error::Connect(error_chain(&e))
+    } else if e.is_timeout() {
+        Error::Timeout
+    } else {
+        Error::Transport(error_chain(&e))
+    };
+    Failure::Failed(error)
+}
+
+/// "outer: inner: innermost", skipping repeats.
+fn error_chain(e: &(dyn std::error::Error + 'static)) -> String {
+    let mut parts: Vec<String> = Vec::new();
+    let mut current = Some(e);
+    while let Some(err) = current {
+        let text = err.to_string();
+        if !parts.iter().any(|p| p.contains(&text)) {
+            parts.push(text);
+        }
+        current = err.source();
+    }
+    parts.join(": ")
+}
+
+/// The target of the `rel="next"` entry of a `Link` header value. Targets may hold
+/// commas (`include=requester,stats`), so entries are found by their `<...>`.
+pub(crate) fn next_link(value: &str) -> Option<&str> {
+    let mut rest = value;
+    while let Some(open) = rest.find('<') {
+        let close = open + rest[open..].find('>')?;
+        let target = &rest[open + 1..close];
+        let params_end = rest[close..].find('<').map_or(rest.len(), |i| close + i);
+        let is_next = rest[close + 1..params_end].split(';').any(|param| {
+            let param = param.trim().trim_end_matches(',').trim();
+            param.strip_prefix("rel=").is_some_and(|rel| {
+                rel.trim_matches('"')
+                    .split_whitespace()
+                    .any(|r| r.eq_ignore_ascii_case("next"))
+            })
+        });
+        if is_next {
+            return Some(target);
+        }
+        rest = &rest[params_end..];
+    }
+    None
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_next_link_is_found_among_others() {
+        let v = r#"<https://a.freshdesk.com/api/v2/tickets?include=requester,stats&page=2>; rel="next""#;
+        assert_eq!(
+            next_link(v),
+            Some("https://a.freshdesk.com/api/v2/tickets?include=requester,stats&page=2")
+        );
+        let v = r#"<https://x/p?page=1>; rel="prev", <https://x/p?page=3>; rel="next""#;
+        assert_eq!(next_link(v), Some("https://x/p?page=3"));
+        assert_eq!(next_link(r#"<https://x/p?page=1>; rel="prev""#), None);
+        assert_eq!(next_link("garbage <unterminated"), None);
+    }
+
+    #[test]
+    fn the_auth_header_is_basic_with_x_and_hidden_from_debug() {
+        let value = auth_header(&ApiKey::new("abc")).unwrap();
+        assert_eq!(value.to_str().unwrap(), "Basic YWJjOlg=");
+        assert!(!format!("{value:?}").contains("YWJj"));
+    }
+
+    #[test]
+    fn a_missing_or_odd_retry_after_means_one_window() {
+        let mut headers = HeaderMap::new();
+        assert_eq!(retry_after(&headers), Duration::from_secs(60));
+        headers.insert("retry-after", HeaderValue::from_static("9"));
+        assert_eq!(retry_after(&headers), Duration::from_secs(9));
+        headers.insert("retry-after", HeaderValue::from_static("soon"));
+        assert_eq!(retry_after(&headers), Duration::from_secs(60));
+    }
+}

@@ -1,0 +1,8 @@
+//! One integration binary with a shared harness: real SQLite files, the real
+//! client against the real emulator over loopback, and real processes for the
+//! crash and configuration tests.
+
+mod harness;
+mod lifecycle;
+mod process;
+mod restart;
