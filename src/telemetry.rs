@@ -40,7 +40,7 @@ pub fn init(format: LogFormat, default: &str) -> Result<(), String> {
         Ok(v) if !v.trim().is_empty() => EnvFilter::try_new(&v).map_err(|e| {
             format!("TICKETSIM_LOG: \"{v}\" is not a valid filter ({e}); try info or debug")
         })?,
-        _ => EnvFilter::new(default),
+        _ => EnvFilter::new(format!("{default},tokio_cron_scheduler=warn")),
     };
     let builder = tracing_subscriber::fmt()
         .with_env_filter(filter)

@@ -114,6 +114,9 @@ pub struct EmulatorArgs {
     /// Accept tickets without status and priority ("skip mandatory checks").
     #[arg(long)]
     pub relaxed: bool,
+    /// Milliseconds to wait before every API response (after it took effect).
+    #[arg(long, default_value_t = 0)]
+    pub latency_ms: u64,
 }
 
 fn parse_duration(s: &str) -> Result<Duration, String> {
@@ -191,6 +194,7 @@ async fn emulator(args: EmulatorArgs) -> Result<(), AppError> {
         rate_per_min: args.rate_per_min,
         allow_assume_identity: !args.refuse_acting_as_customer,
         relaxed: args.relaxed,
+        latency_ms: args.latency_ms,
         ..EmulatorConfig::default()
     };
     let emu = Emulator::new(cfg, Arc::new(SystemClock));

@@ -65,6 +65,9 @@ pub struct EmulatorConfig {
     /// Host name used when a request has no `Host` header, and for the
     /// support address (`support@<domain>`).
     pub domain: String,
+    /// Delay added before every API response, after the request took effect:
+    /// widens the window in which a client can crash with its outcome unknown.
+    pub latency_ms: u64,
 }
 
 impl Default for EmulatorConfig {
@@ -78,6 +81,7 @@ impl Default for EmulatorConfig {
             allow_assume_identity: true,
             relaxed: false,
             domain: "localhost".to_owned(),
+            latency_ms: 0,
         }
     }
 }
@@ -128,6 +132,10 @@ struct Shared {
 }
 
 impl Emulator {
+    pub(crate) fn latency_ms(&self) -> u64 {
+        self.shared.cfg.latency_ms
+    }
+
     /// Builds a fresh account: 2 groups, the seeded agents and contacts.
     pub fn new(cfg: EmulatorConfig, clock: Arc<dyn Clock>) -> Emulator {
         let now = clock.now_ms();

@@ -61,6 +61,9 @@ pub(crate) async fn api_pipeline(
         body: logged_body,
     };
     emu.record(redact(entry, emu.api_key()));
+    if emu.latency_ms() > 0 {
+        tokio::time::sleep(std::time::Duration::from_millis(emu.latency_ms())).await;
+    }
     resp
 }
 

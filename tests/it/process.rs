@@ -134,6 +134,8 @@ async fn emulator_process(dir: &Path) -> (Child, String) {
             "3",
             "--contacts",
             "8",
+            "--latency-ms",
+            "400",
         ])
         .stdout(Stdio::piped())
         .spawn()
@@ -164,13 +166,29 @@ async fn sigkill_at_random_moments_never_duplicates_a_ticket_or_a_message() {
         ("TICKETSIM_LOG", "debug"),
     ];
     let mut rng = rand::rngs::StdRng::seed_from_u64(20261121);
-    for _ in 0..22 {
+    let http = reqwest::Client::new();
+    for round in 0..22 {
         let mut child = ticketsim(dir.path(), &env)
             .args(["--db", "t.db", "run"])
             .stderr(append(&log))
             .spawn()
             .unwrap();
-        tokio::time::sleep(Duration::from_millis(rng.random_range(150..1_200))).await;
+        if round % 4 == 3 {
+            // now and then, a kill at any moment at all
+            tokio::time::sleep(Duration::from_millis(rng.random_range(100..2_000))).await;
+        } else {
+            // mostly, a kill while a write is in flight: the emulator has applied
+            // it but holds the answer back (latency), so the outcome is unknown
+            let seen = posts(&http, &url).await;
+            let target = seen + rng.random_range(1..4);
+            for _ in 0..400 {
+                if posts(&http, &url).await >= target {
+                    break;
+                }
+                tokio::time::sleep(Duration::from_millis(10)).await;
+            }
+            tokio::time::sleep(Duration::from_millis(rng.random_range(0..300))).await;
+        }
         child.start_kill().unwrap(); // SIGKILL
         child.wait().await.unwrap();
     }
@@ -202,7 +220,31 @@ async fn sigkill_at_random_moments_never_duplicates_a_ticket_or_a_message() {
         .unwrap();
     assert_eq!(closed, total, "every lifecycle closed: {st}");
 
+    let recovered = text
+        .matches("recovered steps interrupted by a crash")
+        .count();
+    let adopted = text.matches("not re-sending").count();
+    eprintln!(
+        "crash test: {total} lifecycles, {recovered} restarts recovered running steps, {adopted} sends found already done"
+    );
+    assert!(
+        recovered >= 5,
+        "too few kills landed mid-step ({recovered}); the test would prove little"
+    );
     check_no_duplicates(&url, total).await;
+}
+
+/// How many POSTs the emulator has received so far.
+async fn posts(http: &reqwest::Client, url: &str) -> usize {
+    let log: Vec<serde_json::Value> = http
+        .get(format!("{url}/_emulator/requests"))
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    log.iter().filter(|r| r["method"] == "POST").count()
 }
 
 async fn check_no_duplicates(url: &str, lifecycles: i64) {
