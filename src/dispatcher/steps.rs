@@ -89,11 +89,11 @@ impl Dispatcher {
             Stage::Resolve => {
                 let sent = self.send(&l, Stage::Resolve).await?;
                 self.set_status(&l, status::RESOLVED).await?;
-                Ok(format!("{sent}; status Resolved"))
+                Ok(format!("{sent} + status Resolved"))
             }
             Stage::Close => {
                 self.set_status(&l, status::CLOSED).await?;
-                Ok(format!("ticket {} closed", l.ticket_id.unwrap_or_default()))
+                Ok("status Closed".to_string())
             }
         }
     }
@@ -115,8 +115,8 @@ impl Dispatcher {
         };
         self.inner.client.update_ticket(ticket_id, &assign).await?;
         Ok(format!(
-            "ticket {ticket_id} created for {} and assigned to {}: \"{}\"",
-            plan.contact_name, plan.agent_name, plan.subject
+            "{} opened \"{}\", assigned to {}",
+            plan.contact_name, plan.subject, plan.agent_name
         ))
     }
 
@@ -243,7 +243,7 @@ impl Dispatcher {
         } else {
             format!("{} → {}", plan.contact_name, plan.agent_name)
         };
-        let done = format!("ticket {ticket_id}: {} ({who})", stage.label());
+        let done = format!("{who}: \"{}\"", snippet(&m.body, 70));
         if m.sent_at.is_some() {
             return Ok(done);
         }
@@ -349,6 +349,16 @@ impl Dispatcher {
     fn now(&self) -> UnixMs {
         self.inner.clock.now_ms()
     }
+}
+
+/// The start of a message's text, for one-line summaries.
+fn snippet(html: &str, max_chars: usize) -> String {
+    let text = content::html_to_text(html);
+    if text.chars().count() <= max_chars {
+        return text;
+    }
+    let cut: String = text.chars().take(max_chars).collect();
+    format!("{}…", cut.trim_end())
 }
 
 fn plan_of(l: &Lifecycle) -> Result<&Plan, StepError> {
