@@ -2,7 +2,9 @@
 //! variable and what is expected; nothing is sent anywhere before this passes.
 
 use std::path::{Path, PathBuf};
+use std::sync::Arc;
 
+use crate::content::{Library, Selection};
 use crate::domain::{self, StageOffsets};
 use crate::freshdesk::ApiKey;
 
@@ -62,6 +64,35 @@ pub struct Config {
     pub tag: String,
     /// Missed slots older than this are skipped at start-up.
     pub catchup_window_ms: i64,
+    /// The scenarios: built in, plus `TICKETSIM_SCENARIOS_DIR`'s files.
+    pub library: Arc<Library>,
+    /// `TICKETSIM_PLAYBOOKS`: the playbooks in use (`classic` only by default).
+    pub playbooks: Selection,
+}
+
+/// What shapes the generated lifecycles, and nothing about Freshdesk: what
+/// `ticketsim preview` needs.
+#[derive(Debug, Clone)]
+pub struct ContentConfig {
+    pub library: Arc<Library>,
+    pub playbooks: Selection,
+    pub stage_offsets: StageOffsets,
+    pub tag: String,
+    /// `TICKETSIM_SEED`, if set.
+    pub seed: Option<u64>,
+}
+
+impl ContentConfig {
+    pub fn from_env(env: &impl Env) -> Result<ContentConfig, ConfigError> {
+        let (library, playbooks) = parse_content(env)?;
+        Ok(ContentConfig {
+            library,
+            playbooks,
+            stage_offsets: parse_offsets(env.get("TICKETSIM_STAGE_OFFSETS"))?,
+            tag: parse_tag(env.get("TICKETSIM_TAG"))?,
+            seed: env.get("TICKETSIM_SEED").map(|s| parse_seed(&s)).transpose()?,
+        })
+    }
 }
 
 impl Config {
@@ -72,14 +103,10 @@ impl Config {
         let api_key = read_api_key(env)?;
         let seed_var = env.get("TICKETSIM_SEED");
         let seed = match &seed_var {
-            Some(s) => s.trim().parse::<u64>().map_err(|_| {
-                err(
-                    "TICKETSIM_SEED",
-                    format!("expected a whole number 0..2^64, got \"{s}\""),
-                )
-            })?,
+            Some(s) => parse_seed(s)?,
             None => rand::random(),
         };
+        let content = parse_content(env)?;
         Ok(Config {
             freshdesk_url,
             api_key,
@@ -91,8 +118,41 @@ impl Config {
             seed_is_random: seed_var.is_none(),
             tag: parse_tag(env.get("TICKETSIM_TAG"))?,
             catchup_window_ms: parse_catchup(env.get("TICKETSIM_CATCHUP_WINDOW"))?,
+            library: content.0,
+            playbooks: content.1,
         })
     }
+}
+
+fn parse_seed(s: &str) -> Result<u64, ConfigError> {
+    s.trim().parse::<u64>().map_err(|_| {
+        err(
+            "TICKETSIM_SEED",
+            format!("expected a whole number 0..2^64, got \"{s}\""),
+        )
+    })
+}
+
+/// The library (built in, plus `TICKETSIM_SCENARIOS_DIR`) and the playbooks in use.
+/// A malformed scenario file is reported as `file:line:column: problem`.
+fn parse_content(env: &impl Env) -> Result<(Arc<Library>, Selection), ConfigError> {
+    const DIR: &str = "TICKETSIM_SCENARIOS_DIR";
+    let library = match env.get(DIR) {
+        None => Library::embedded(),
+        Some(dir) => Library::load(Some(Path::new(dir.trim()))).map_err(|e| {
+            err(
+                DIR,
+                format!("{e}; fix the file or remove it from the directory"),
+            )
+        })?,
+    };
+    let playbooks = match env.get("TICKETSIM_PLAYBOOKS") {
+        None => Selection::default(),
+        Some(spec) => library
+            .select_playbooks(&spec)
+            .map_err(|e| err("TICKETSIM_PLAYBOOKS", e))?,
+    };
+    Ok((library, playbooks))
 }
 
 /// The database path: `--db`, else `TICKETSIM_DB`, else `$STATE_DIRECTORY/ticketsim.db`

@@ -11,7 +11,7 @@ use tokio::sync::Notify;
 use tokio_cron_scheduler::{Job, JobScheduler};
 
 use crate::clock::{Clock, UnixMs, format_iso};
-use crate::domain::{self, StageOffsets};
+use crate::domain;
 use crate::store::{Store, StoreError};
 
 #[derive(Debug, thiserror::Error)]
@@ -43,7 +43,6 @@ pub struct Triggers {
     cron: Arc<Cron>,
     expr: String,
     seed: u64,
-    offsets: StageOffsets,
     wake: Arc<Notify>,
 }
 
@@ -52,7 +51,6 @@ impl Triggers {
         store: Store,
         expr: &str,
         seed: u64,
-        offsets: StageOffsets,
         wake: Arc<Notify>,
     ) -> Result<Triggers, String> {
         Ok(Triggers {
@@ -60,17 +58,13 @@ impl Triggers {
             cron: Arc::new(parse_schedule(expr)?),
             expr: expr.to_string(),
             seed,
-            offsets,
             wake,
         })
     }
 
     /// Starts the slot for scheduled time `at` (idempotent) and wakes the dispatcher.
     pub async fn start_slot(&self, at: UnixMs, now: UnixMs) -> Result<Option<i64>, StoreError> {
-        let id = self
-            .store
-            .start_slot(at, now, self.seed, &self.offsets)
-            .await?;
+        let id = self.store.start_slot(at, now, self.seed).await?;
         if let Some(id) = id {
             tracing::info!(lifecycle = id, slot = %format_iso(at), "slot started");
             self.wake.notify_one();
@@ -180,14 +174,7 @@ mod tests {
 
     async fn triggers(expr: &str) -> (Triggers, Store, tempfile::TempDir) {
         let (s, d) = temp_store().await;
-        let t = Triggers::new(
-            s.clone(),
-            expr,
-            1,
-            StageOffsets::DEFAULT,
-            Arc::new(Notify::new()),
-        )
-        .unwrap();
+        let t = Triggers::new(s.clone(), expr, 1, Arc::new(Notify::new())).unwrap();
         (t, s, d)
     }
 
@@ -212,9 +199,7 @@ mod tests {
     async fn catch_up_runs_a_recent_missed_slot_and_skips_older_ones() {
         let (t, s, _d) = triggers("0 * * * * *").await;
         let base = 1_700_000_040_000 - 1_700_000_040_000 % MIN;
-        s.start_slot(base, base, 1, &StageOffsets::DEFAULT)
-            .await
-            .unwrap();
+        s.start_slot(base, base, 1).await.unwrap();
         // down for 10 minutes and 30 s; window 5 minutes → run the latest only
         let plan = t.catch_up(base + 10 * MIN + 30_000, 5 * MIN).await.unwrap();
         assert_eq!(plan.run, Some(base + 10 * MIN));
@@ -227,9 +212,7 @@ mod tests {
     async fn catch_up_after_long_downtime_records_one_skipped_slot() {
         let (t, s, _d) = triggers("0 * * * * *").await;
         let base = 1_700_000_040_000 - 1_700_000_040_000 % MIN;
-        s.start_slot(base, base, 1, &StageOffsets::DEFAULT)
-            .await
-            .unwrap();
+        s.start_slot(base, base, 1).await.unwrap();
         let now = base + 120 * MIN + 30_000;
         let plan = t.catch_up(now, 10_000).await.unwrap();
         assert_eq!(plan.run, None);

@@ -13,7 +13,7 @@ use tokio::sync::{Notify, mpsc, watch};
 
 use crate::clock::{Clock, SystemClock};
 use crate::config::{Config, ConfigError};
-use crate::dispatcher::{Dispatcher, DispatcherConfig, StepEvent};
+use crate::dispatcher::{Content, Dispatcher, DispatcherConfig, StepEvent};
 use crate::freshdesk::{self, ApiKey, Client, ClientConfig};
 use crate::store::{DbLock, Store, StoreError};
 use crate::triggers::{TriggerError, Triggers};
@@ -59,7 +59,8 @@ pub struct RunOptions {
     pub drain: bool,
 }
 
-/// When tickets start and how their steps are spaced.
+/// When tickets start and how their steps are spaced (the offsets replace those
+/// of the dispatcher's content, so one value decides).
 #[derive(Debug, Clone)]
 pub struct Schedule {
     pub cron: String,
@@ -95,15 +96,11 @@ impl Daemon {
         let lock = DbLock::acquire(db)?;
         let store = Store::open(db).await?;
         let wake = Arc::new(Notify::new());
+        let mut dcfg = dcfg;
+        dcfg.content.offsets = schedule.offsets;
         let dispatcher = Dispatcher::new(store.clone(), client, clock, dcfg, wake.clone(), events);
-        let triggers = Triggers::new(
-            store.clone(),
-            &schedule.cron,
-            schedule.seed,
-            schedule.offsets,
-            wake,
-        )
-        .map_err(|e| AppError::Usage(format!("TICKETSIM_CREATE_CRON: {e}")))?;
+        let triggers = Triggers::new(store.clone(), &schedule.cron, schedule.seed, wake)
+            .map_err(|e| AppError::Usage(format!("TICKETSIM_CREATE_CRON: {e}")))?;
         Ok(Daemon {
             store,
             dispatcher,
@@ -131,7 +128,12 @@ pub async fn run(
     }
     let client = client_for(&cfg.freshdesk_url, cfg.api_key.clone(), cfg.rate_per_min)?;
     let dcfg = DispatcherConfig {
-        tag: cfg.tag.clone(),
+        content: Content {
+            library: cfg.library.clone(),
+            playbooks: cfg.playbooks.clone(),
+            offsets: cfg.stage_offsets,
+            tag: cfg.tag.clone(),
+        },
         ..Default::default()
     };
     let schedule = Schedule {

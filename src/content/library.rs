@@ -1,17 +1,23 @@
-//! The phrase library: categories, scenarios and value pools from `data/scenarios.json`,
-//! parsed once and checked as a whole. Text lives in data so that new scenarios (and later
-//! personas and playbooks) are added without touching the generator.
+//! The library: scenarios (by category), value pools, phrases, personas and
+//! playbooks, read from the data files embedded in the binary plus the user's
+//! `TICKETSIM_SCENARIOS_DIR`, and checked as a whole before anything is generated.
 
-use std::collections::{BTreeMap, BTreeSet};
-use std::sync::OnceLock;
+use std::collections::BTreeMap;
+use std::path::Path;
+use std::sync::{Arc, OnceLock};
 
 use rand::Rng;
 use rand::seq::IndexedRandom;
 use serde::Deserialize;
 
-use super::template::{PERSON_VARIABLES, placeholders};
+use super::checks;
+use super::load::{self, LoadError, Source};
+use super::persona::{MadeUpPerson, Personas};
+use super::playbook::{Playbook, Selection};
 
-const SCENARIOS_JSON: &str = include_str!("data/scenarios.json");
+pub(super) const SCENARIOS_JSON: &str = include_str!("data/scenarios.json");
+pub(super) const PERSONAS_JSON: &str = include_str!("data/personas.json");
+pub(super) const PLAYBOOKS_JSON: &str = include_str!("data/playbooks.json");
 
 /// Freshdesk's default ticket types; `Refund` exists on newer accounts.
 pub(super) const TICKET_TYPES: [&str; 5] = [
@@ -27,28 +33,53 @@ pub(super) const TAG_MAX_CHARS: usize = 32;
 /// A message body: plain-text paragraphs with `{placeholders}`, escaped when rendered.
 pub(super) type Body = Vec<String>;
 
+/// `data/scenarios.json`.
 #[derive(Debug, Deserialize)]
 #[serde(deny_unknown_fields)]
-pub(super) struct Library {
+pub(super) struct ScenarioFile {
     /// Pools of values per placeholder; `#` in a value stands for a random digit.
     pub variables: BTreeMap<String, Vec<String>>,
     pub phrases: Phrases,
     pub categories: Vec<Category>,
 }
 
-/// The framing around every scenario's text: greetings, openers and sign-offs.
+/// A file of the user's scenario directory: more scenarios, and optionally more
+/// values for the pools (added to the built-in ones of the same name).
 #[derive(Debug, Deserialize)]
 #[serde(deny_unknown_fields)]
+pub(super) struct UserFile {
+    #[serde(default)]
+    pub variables: BTreeMap<String, Vec<String>>,
+    pub categories: Vec<Category>,
+}
+
+/// The agents' framing around every scenario's text, and the generic bodies of
+/// the steps a scenario does not write itself. Generic bodies talk about the
+/// problem through `{topic}`, a scenario's noun phrase naming it.
+#[derive(Debug, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
 pub(super) struct Phrases {
-    pub customer_openers: Vec<String>,
-    pub customer_closings: Vec<String>,
-    pub customer_reply_openers: Vec<String>,
-    pub customer_reply_closings: Vec<String>,
     pub agent_greetings: Vec<String>,
     pub agent_reply_closers: Vec<String>,
     pub resolution_greetings: Vec<String>,
     pub resolution_closers: Vec<String>,
     pub agent_signoffs: Vec<String>,
+    /// First line of a resolution written by the agent a ticket was escalated to.
+    pub handover_lines: Vec<String>,
+    /// The customer says the problem is back after the resolution.
+    pub reopens: Vec<Body>,
+    /// The agent's second fix after a reopen.
+    pub followups: Vec<Body>,
+    /// The agent checks in when the customer has not answered.
+    pub reminders: Vec<Body>,
+    /// The agent closes a ticket the customer never answered.
+    pub no_reply_closings: Vec<Body>,
+    /// Private note: why the ticket goes to another group.
+    pub escalation_notes: Vec<Body>,
+    /// Private note: what the agent did (before logging the time).
+    pub work_notes: Vec<Body>,
+    /// A time entry's note, one line.
+    pub time_notes: Vec<String>,
 }
 
 #[derive(Debug, Deserialize)]
@@ -69,10 +100,22 @@ pub(super) struct Scenario {
     pub tags: Vec<String>,
     /// The variable that names the problem; every agent message must mention it.
     pub key: String,
+    /// Noun phrases naming the problem, each with the key variable, e.g.
+    /// "the double charge on order {order}"; generic bodies use them as `{topic}`.
+    pub topics: Vec<String>,
     pub subjects: Vec<String>,
     pub descriptions: Vec<Body>,
     pub exchanges: Vec<Exchange>,
     pub resolutions: Vec<Body>,
+    /// Own "the problem is back" messages; the generic ones otherwise.
+    #[serde(default)]
+    pub reopens: Vec<Body>,
+    /// Own second fixes after a reopen; the generic ones otherwise.
+    #[serde(default)]
+    pub followups: Vec<Body>,
+    /// Weights of playbooks for this scenario, replacing the playbooks' own.
+    #[serde(default)]
+    pub playbooks: BTreeMap<String, u32>,
 }
 
 /// An agent question with the customer answers that fit it, kept together so the
@@ -84,298 +127,314 @@ pub(super) struct Exchange {
     pub customer: Vec<Body>,
 }
 
-#[derive(Debug, thiserror::Error)]
-pub(super) enum LibraryError {
-    #[error("scenario data is not valid JSON: {0}")]
-    Parse(#[from] serde_json::Error),
-    #[error("scenario data is inconsistent: {}", .0.join("; "))]
-    Invalid(Vec<String>),
+/// Everything the generator reads. Built once at start-up and shared (`Arc`).
+pub struct Library {
+    pub(super) variables: BTreeMap<String, Vec<String>>,
+    pub(super) phrases: Phrases,
+    pub(super) categories: Vec<Category>,
+    pub(super) personas: Personas,
+    pub(super) playbooks: Vec<Playbook>,
 }
 
-/// The embedded library, or `None` if it failed its checks. Tests prove it parses, so
-/// `None` never happens in a shipped build; the caller still degrades instead of panicking.
-pub(super) fn get() -> Option<&'static Library> {
-    static LIBRARY: OnceLock<Option<Library>> = OnceLock::new();
-    LIBRARY
-        .get_or_init(|| Library::parse(SCENARIOS_JSON).ok())
-        .as_ref()
-}
-
-impl Phrases {
-    fn lists(&self) -> [(&'static str, &[String]); 9] {
-        [
-            ("customer_openers", &self.customer_openers),
-            ("customer_closings", &self.customer_closings),
-            ("customer_reply_openers", &self.customer_reply_openers),
-            ("customer_reply_closings", &self.customer_reply_closings),
-            ("agent_greetings", &self.agent_greetings),
-            ("agent_reply_closers", &self.agent_reply_closers),
-            ("resolution_greetings", &self.resolution_greetings),
-            ("resolution_closers", &self.resolution_closers),
-            ("agent_signoffs", &self.agent_signoffs),
-        ]
+impl std::fmt::Debug for Library {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Library")
+            .field("categories", &self.categories.len())
+            .field("scenarios", &self.scenario_names().len())
+            .field("playbooks", &self.playbook_names())
+            .finish()
     }
 }
 
 impl Library {
-    pub fn parse(json: &str) -> Result<Self, LibraryError> {
-        let library: Library = serde_json::from_str(json)?;
-        let problems = library.problems();
-        if problems.is_empty() {
-            Ok(library)
-        } else {
-            Err(LibraryError::Invalid(problems))
+    /// The built-in library. Tests prove it loads; if it ever did not, this is an
+    /// empty library and [`super::compose`] falls back to a plain thread.
+    pub fn embedded() -> Arc<Library> {
+        static EMBEDDED: OnceLock<Arc<Library>> = OnceLock::new();
+        EMBEDDED
+            .get_or_init(|| match Library::load(None) {
+                Ok(library) => library,
+                Err(e) => {
+                    tracing::error!(error = %e, "built-in scenario data is broken");
+                    Arc::new(Library::empty())
+                }
+            })
+            .clone()
+    }
+
+    /// The built-in library plus every `*.json` file of `dir` (in name order). The
+    /// first problem is reported as `file:line:column: what`, so a typo in a user's
+    /// scenario stops the program at start-up, before any request.
+    pub fn load(dir: Option<&Path>) -> Result<Arc<Library>, LoadError> {
+        let scenarios = Source::embedded("scenarios.json", SCENARIOS_JSON);
+        let file: ScenarioFile = load::parse(&scenarios)?;
+        let personas_src = Source::embedded("personas.json", PERSONAS_JSON);
+        let personas: Personas = load::parse(&personas_src)?;
+        let playbooks_src = Source::embedded("playbooks.json", PLAYBOOKS_JSON);
+        let playbooks: super::playbook::PlaybookFile = load::parse(&playbooks_src)?;
+        let mut library = Library {
+            variables: file.variables,
+            phrases: file.phrases,
+            categories: file.categories,
+            personas,
+            playbooks: playbooks.playbooks,
+        };
+        checks::check_personas(&library).locate(&personas_src)?;
+        checks::check_playbooks(&library.playbooks).locate(&playbooks_src)?;
+        checks::check_embedded(&library).locate(&scenarios)?;
+        if let Some(dir) = dir {
+            for source in load::read_dir(dir)? {
+                library.add_user_file(&source)?;
+            }
+        }
+        Ok(Arc::new(library))
+    }
+
+    /// Parses, checks and merges one file of the user's directory.
+    fn add_user_file(&mut self, source: &Source) -> Result<(), LoadError> {
+        let file: UserFile = load::parse(source)?;
+        for (name, values) in file.variables {
+            self.variables.entry(name).or_default().extend(values);
+        }
+        checks::check_user_file(self, &file.categories).locate(source)?;
+        for category in file.categories {
+            match self.categories.iter_mut().find(|c| c.name == category.name) {
+                Some(existing) => existing.scenarios.extend(category.scenarios),
+                None => self.categories.push(category),
+            }
+        }
+        Ok(())
+    }
+
+    fn empty() -> Library {
+        Library {
+            variables: BTreeMap::new(),
+            phrases: Phrases::default(),
+            categories: vec![],
+            personas: Personas::default(),
+            playbooks: vec![],
         }
     }
 
-    /// A category first, then one of its scenarios, so every category is equally likely
-    /// however many scenarios it has.
-    pub fn pick_scenario<R: Rng + ?Sized>(&self, rng: &mut R) -> Option<(&Category, &Scenario)> {
+    /// A category first, then one of its scenarios, so every category is equally
+    /// likely however many scenarios it has.
+    pub(super) fn pick_scenario<R: Rng + ?Sized>(
+        &self,
+        rng: &mut R,
+    ) -> Option<(&Category, &Scenario)> {
         let category = self.categories.choose(rng)?;
         let scenario = category.scenarios.choose(rng)?;
         Some((category, scenario))
     }
 
-    /// Every problem found, so one test run lists them all.
-    fn problems(&self) -> Vec<String> {
-        let mut out = Vec::new();
-        self.check_pools(&mut out);
-        let known = self.known_placeholders();
-        for (list, phrases) in self.phrases.lists() {
-            require(
-                !phrases.is_empty(),
-                || format!("phrases.{list} is empty"),
-                &mut out,
-            );
-            for phrase in phrases {
-                check_template(&known, phrase, &mut out);
-            }
-        }
-        require(
-            !self.categories.is_empty(),
-            || "no categories".into(),
-            &mut out,
-        );
-        let mut names = BTreeSet::new();
-        for category in &self.categories {
-            check_tag(&category.name, &mut out);
-            require(
-                names.insert(&category.name),
-                || format!("category {} repeated", category.name),
-                &mut out,
-            );
-            require(
-                !category.scenarios.is_empty(),
-                || format!("{} has no scenarios", category.name),
-                &mut out,
-            );
-            for scenario in &category.scenarios {
-                self.check_scenario(&known, scenario, &mut out);
-            }
-        }
-        out
-    }
-
-    fn known_placeholders(&self) -> BTreeSet<&str> {
-        let pools = self.variables.keys().map(String::as_str);
-        pools.chain(PERSON_VARIABLES).collect()
-    }
-
-    fn check_pools(&self, out: &mut Vec<String>) {
-        for (name, values) in &self.variables {
-            require(!values.is_empty(), || format!("pool {name} is empty"), out);
-            require(
-                !PERSON_VARIABLES.contains(&name.as_str()),
-                || format!("pool {name} shadows a person"),
-                out,
-            );
-            for value in values {
-                let clean = !value.trim().is_empty() && !value.contains(['{', '}', '\n']);
-                require(
-                    clean,
-                    || format!("pool {name} has bad value {value:?}"),
-                    out,
-                );
-            }
-        }
-    }
-
-    fn check_scenario(&self, known: &BTreeSet<&str>, s: &Scenario, out: &mut Vec<String>) {
-        self.check_scenario_fields(s, out);
-        self.check_scenario_text(known, s, out);
-    }
-
-    /// Type, priority, tags, key and non-empty variant lists.
-    fn check_scenario_fields(&self, s: &Scenario, out: &mut Vec<String>) {
-        let at = |what: &str| format!("scenario {}: {what}", s.name);
-        require(!s.name.is_empty(), || at("empty name"), out);
-        require(
-            TICKET_TYPES.contains(&s.ticket_type.as_str()),
-            || at("unknown ticket_type"),
-            out,
-        );
-        let [low, high] = s.priority;
-        require(
-            (1..=high).contains(&low) && high <= 4,
-            || at("priority outside 1..=4"),
-            out,
-        );
-        s.tags.iter().for_each(|tag| check_tag(tag, out));
-        require(
-            self.variables.contains_key(&s.key),
-            || at("key is not a pool"),
-            out,
-        );
-        let lists = [
-            s.subjects.len(),
-            s.descriptions.len(),
-            s.exchanges.len(),
-            s.resolutions.len(),
-        ];
-        require(
-            lists.iter().all(|&n| n > 0),
-            || at("a variant list is empty"),
-            out,
-        );
-    }
-
-    /// Placeholders, subject length, and the key variable in every agent message.
-    fn check_scenario_text(&self, known: &BTreeSet<&str>, s: &Scenario, out: &mut Vec<String>) {
-        let at = |what: &str| format!("scenario {}: {what}", s.name);
-        for subject in &s.subjects {
-            check_template(known, subject, out);
-            let longest = self.longest_fill(subject);
-            require(
-                longest <= SUBJECT_MAX_CHARS,
-                || at(&format!("subject can reach {longest} chars")),
-                out,
-            );
-        }
-        let key = format!("{{{}}}", s.key);
-        for body in s
-            .resolutions
+    /// Every `(category, scenario)` name pair, in library order.
+    pub fn scenario_names(&self) -> Vec<(String, String)> {
+        self.categories
             .iter()
-            .chain(s.exchanges.iter().map(|e| &e.agent))
-        {
-            require(
-                body.iter().any(|p| p.contains(&key)),
-                || at(&format!("agent text without {key}")),
-                out,
-            );
-        }
-        let answers = s.exchanges.iter().flat_map(|e| &e.customer);
-        for body in s.descriptions.iter().chain(&s.resolutions).chain(answers) {
-            require(!body.is_empty(), || at("empty body"), out);
-            body.iter().for_each(|p| check_template(known, p, out));
-        }
-        for exchange in &s.exchanges {
-            require(
-                !exchange.customer.is_empty(),
-                || at("question without answers"),
-                out,
-            );
-            exchange
-                .agent
-                .iter()
-                .for_each(|p| check_template(known, p, out));
-        }
+            .flat_map(|c| {
+                c.scenarios
+                    .iter()
+                    .map(move |s| (c.name.clone(), s.name.clone()))
+            })
+            .collect()
     }
 
-    /// The most characters `template` can fill to, taking the longest value of each pool
-    /// (a `#` is one character, like the digit that replaces it).
-    fn longest_fill(&self, template: &str) -> usize {
-        let Ok(names) = placeholders(template) else {
-            return usize::MAX;
-        };
-        let longest = |name: &str| {
-            let values = self
-                .variables
-                .get(name)
-                .map(Vec::as_slice)
-                .unwrap_or_default();
-            values.iter().map(|v| v.chars().count()).max().unwrap_or(0)
-        };
-        let placeholder_chars: usize = names.iter().map(|n| n.chars().count() + 2).sum();
-        let filled: usize = names.iter().map(|n| longest(n)).sum();
-        template.chars().count() - placeholder_chars + filled
+    /// `n` made-up people (for `preview` and `seed-contacts`): distinct names and
+    /// reserved-domain emails.
+    pub fn made_up_people<R: Rng + ?Sized>(&self, rng: &mut R, n: usize) -> Vec<MadeUpPerson> {
+        self.personas.made_up(rng, n)
     }
-}
 
-fn require(ok: bool, problem: impl FnOnce() -> String, out: &mut Vec<String>) {
-    if !ok {
-        out.push(problem());
+    /// Group names for a made-up helpdesk.
+    pub fn group_names(&self) -> &[String] {
+        &self.personas.group_names
     }
-}
 
-fn check_template(known: &BTreeSet<&str>, template: &str, out: &mut Vec<String>) {
-    match placeholders(template) {
-        Ok(names) => {
-            for name in names.into_iter().filter(|n| !known.contains(n)) {
-                out.push(format!("unknown placeholder {{{name}}} in {template:?}"));
-            }
-        }
-        Err(problem) => out.push(problem),
+    /// Every playbook: name and one-line summary, `classic` first.
+    pub fn playbook_summaries(&self) -> Vec<(String, String)> {
+        let summary = |p: &Playbook| (p.name.clone(), p.summary.clone());
+        self.playbooks.iter().map(summary).collect()
     }
-}
 
-/// Freshdesk caps tags at 32 characters and forbids commas; we also keep them lowercase
-/// slugs so they are easy to search for (`tag:'billing'`).
-pub(super) fn is_valid_tag(tag: &str) -> bool {
-    !tag.is_empty()
-        && tag.chars().count() <= TAG_MAX_CHARS
-        && tag
-            .chars()
-            .all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || c == '-')
-}
+    /// The playbooks' names, `classic` first.
+    pub fn playbook_names(&self) -> Vec<String> {
+        self.playbooks.iter().map(|p| p.name.clone()).collect()
+    }
 
-fn check_tag(tag: &str, out: &mut Vec<String>) {
-    require(is_valid_tag(tag), || format!("bad tag {tag:?}"), out);
+    /// The playbooks to use for `TICKETSIM_PLAYBOOKS`: `all`, or a comma list of
+    /// names. The error lists the known names.
+    pub fn select_playbooks(&self, spec: &str) -> Result<Selection, String> {
+        Selection::parse(spec, &self.playbook_names())
+    }
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::content::{Cast, Selection, compose};
+    use crate::domain::StageOffsets;
+    use rand::SeedableRng;
 
-    #[test]
-    fn embedded_scenario_data_parses_and_passes_every_check() {
-        if let Err(error) = Library::parse(SCENARIOS_JSON) {
-            panic!("{error}");
+    /// A user scenario in the built-in format; `extra` is spliced into it.
+    fn user_scenario(name: &str, extra: &str) -> String {
+        format!(
+            r#"{{
+  "name": "{name}",
+  "ticket_type": "Question",
+  "priority": [1, 2],
+  "tags": ["warranty"],
+  "key": "order",
+  "topics": ["the warranty claim for order {{order}}"],
+  "subjects": ["Warranty claim for {{gadget}}, order {{order}}"],
+  "descriptions": [["My {{gadget}} from order {{order}} stopped working.{extra}"]],
+  "exchanges": [{{"agent": ["Sorry about order {{order}}. When did it stop?"], "customer": [["On {{date}}."]]}}],
+  "resolutions": [["I've approved the warranty claim for order {{order}}."]]
+}}"#
+        )
+    }
+
+    fn user_dir(files: &[(&str, String)]) -> tempfile::TempDir {
+        let dir = tempfile::tempdir().unwrap();
+        for (name, text) in files {
+            std::fs::write(dir.path().join(name), text).unwrap();
         }
-        assert!(get().is_some());
+        dir
+    }
+
+    fn file_with(categories: &str) -> String {
+        format!(
+            "{{\n\"variables\": {{\"gadget\": [\"smart kettle\"], \"product\": [\"Acme Kettle App\"]}},\n\"categories\": [{categories}]\n}}\n"
+        )
     }
 
     #[test]
-    fn embedded_data_has_at_least_six_categories_of_two_scenarios_each() {
-        let library = Library::parse(SCENARIOS_JSON).unwrap();
-        assert!(library.categories.len() >= 6);
-        for category in &library.categories {
-            assert!(category.scenarios.len() >= 2, "{}", category.name);
+    fn the_built_in_library_loads_and_passes_every_check() {
+        if let Err(e) = Library::load(None) {
+            panic!("{e}");
         }
     }
 
     #[test]
-    fn broken_data_is_reported_with_every_problem() {
-        let mut library = Library::parse(SCENARIOS_JSON).unwrap();
-        let scenario = &mut library.categories[0].scenarios[0];
+    fn the_built_in_library_covers_the_eight_categories_with_sixteen_scenarios() {
+        let lib = Library::load(None).unwrap();
+        for wanted in [
+            "billing",
+            "refund",
+            "account-access",
+            "shipping",
+            "bug-report",
+            "outage",
+            "feature-request",
+            "how-to",
+        ] {
+            let category = lib.categories.iter().find(|c| c.name == wanted);
+            assert!(category.is_some_and(|c| c.scenarios.len() >= 2), "{wanted}");
+        }
+        assert!(lib.scenario_names().len() >= 16);
+        let playbooks = lib.playbook_names();
+        let want = ["classic", "pending", "escalation", "time-logged", "reopen", "no-answer"];
+        assert_eq!(playbooks, want);
+    }
+
+    #[test]
+    fn every_scenario_uses_the_slot_variables_somewhere() {
+        let text = SCENARIOS_JSON;
+        for var in ["product", "plan", "order", "error", "device", "date", "amount"] {
+            let uses = text.matches(&format!("{{{var}}}")).count();
+            assert!(uses >= 3, "{{{var}}} is used {uses} times");
+        }
+    }
+
+    #[test]
+    fn a_user_file_adds_scenarios_and_pool_values() {
+        let scenario = user_scenario("kettle-warranty", "");
+        let other = user_scenario("kettle-warranty-2", "");
+        let dir = user_dir(&[
+            ("a.json", file_with(&format!("{{\"name\": \"warranty\", \"scenarios\": [{scenario}]}}"))),
+            ("b.json", file_with(&format!("{{\"name\": \"billing\", \"scenarios\": [{other}]}}"))),
+            ("notes.txt", "not a scenario".to_string()),
+        ]);
+        let lib = Library::load(Some(dir.path())).unwrap();
+        let names = lib.scenario_names();
+        assert!(names.contains(&("warranty".into(), "kettle-warranty".into())));
+        assert!(names.contains(&("billing".into(), "kettle-warranty-2".into())));
+        assert!(lib.variables["product"].contains(&"Acme Kettle App".to_string()));
+        assert!(lib.variables["product"].len() > 1, "built-in values kept");
+        let cast = Cast {
+            customer: "Nadia Fenwick",
+            customer_key: 1,
+            agent: "Omar Haddad",
+            escalation_agent: "Priya Raman",
+            escalation_group: "Tier 2",
+        };
+        let found = (0..400).any(|seed| {
+            let mut rng = rand::rngs::StdRng::seed_from_u64(seed);
+            let s = compose(&mut rng, &lib, &Selection::default(), &StageOffsets::DEFAULT, &cast);
+            s.scenario == "kettle-warranty" && s.subject.contains("smart kettle")
+        });
+        assert!(found, "the user's scenario is generated");
+    }
+
+    #[test]
+    fn a_malformed_user_file_is_reported_with_its_path_line_and_column() {
+        let dir = user_dir(&[("bad.json", "{\n  \"categories\": [\n    {\"name\": \"x\",,}\n  ]\n}".into())]);
+        let e = Library::load(Some(dir.path())).unwrap_err().to_string();
+        let path = dir.path().join("bad.json").display().to_string();
+        assert!(e.starts_with(&format!("{path}:3:18: ")), "{e}");
+        assert!(!e.contains('\n'));
+    }
+
+    #[test]
+    fn an_unknown_field_is_reported_where_it_is() {
+        let dir = user_dir(&[("bad.json", "{\n  \"categorys\": []\n}".into())]);
+        let e = Library::load(Some(dir.path())).unwrap_err().to_string();
+        assert!(e.contains("bad.json:2:") && e.contains("categorys"), "{e}");
+    }
+
+    #[test]
+    fn an_unknown_placeholder_in_a_user_scenario_is_reported_at_its_line() {
+        let scenario = user_scenario("kettle-warranty", " See {ordr}.");
+        let text = file_with(&format!("{{\"name\": \"warranty\", \"scenarios\": [{scenario}]}}"));
+        let line = text.lines().position(|l| l.contains("{ordr}")).unwrap() + 1;
+        let dir = user_dir(&[("w.json", text)]);
+        let e = Library::load(Some(dir.path())).unwrap_err().to_string();
+        assert!(e.contains(&format!("w.json:{line}:")), "{e}");
+        assert!(e.contains("unknown placeholder {ordr}"), "{e}");
+    }
+
+    #[test]
+    fn a_user_scenario_may_not_reuse_a_built_in_name() {
+        let scenario = user_scenario("double-charge", "");
+        let dir = user_dir(&[("w.json", file_with(&format!("{{\"name\": \"billing\", \"scenarios\": [{scenario}]}}")))]);
+        let e = Library::load(Some(dir.path())).unwrap_err().to_string();
+        assert!(e.contains("scenario \"double-charge\" is defined twice"), "{e}");
+    }
+
+    #[test]
+    fn broken_built_in_data_is_reported_with_every_problem() {
+        let lib = Library::load(None).unwrap();
+        let mut lib = Arc::try_unwrap(lib).unwrap();
+        let scenario = &mut lib.categories[0].scenarios[0];
         scenario.ticket_type = "Complaint".into();
         scenario.priority = [3, 5];
         scenario.subjects.push("About {ordr}".into());
         scenario.resolutions = vec![vec!["Fixed it.".into()]];
-        let problems = library.problems();
-        assert_eq!(problems.len(), 4, "{problems:#?}");
+        scenario.playbooks.insert("escalate".into(), 1);
+        let problems = checks::check_embedded(&lib).messages();
+        assert_eq!(problems.len(), 5, "{problems:#?}");
     }
 
     #[test]
-    fn malformed_json_is_a_parse_error_not_a_panic() {
-        assert!(matches!(Library::parse("{"), Err(LibraryError::Parse(_))));
-    }
-
-    #[test]
-    fn tags_must_be_short_lowercase_slugs() {
-        assert!(is_valid_tag("password-reset"));
-        assert!(!is_valid_tag("Billing"));
-        assert!(!is_valid_tag("a,b"));
-        assert!(!is_valid_tag(""));
-        assert!(!is_valid_tag(&"x".repeat(33)));
+    fn a_playbook_out_of_order_or_not_closing_is_refused() {
+        let json = r#"{"playbooks": [
+            {"name": "classic", "summary": "s", "weight": 1, "steps": [
+                {"at": 2, "kind": "customer_reply", "text": "answer"},
+                {"at": 1, "kind": "agent_reply", "text": "question"}]}]}"#;
+        let file: super::super::playbook::PlaybookFile = serde_json::from_str(json).unwrap();
+        let problems = checks::check_playbooks(&file.playbooks).messages();
+        assert_eq!(problems.len(), 3, "{problems:#?}");
+        assert!(problems[0].contains("an answer needs an earlier question"));
+        assert!(problems[1].contains("\"at\""));
+        assert!(problems[2].contains("close"));
     }
 }

@@ -1,216 +1,206 @@
 //! Seeded conversation text for a ticket's lifecycle.
 //!
-//! [`generate`] writes the whole thread at once: the customer's first message, the agent's
-//! first reply, the customer's answer and the agent's resolution. Writing it up front lets
-//! the dispatcher store the exact text before each step (so a retry can look for it) and
-//! keeps every variable (product, order number, error code, …) the same in all messages.
+//! [`compose`] writes a whole lifecycle at once: the scenario, the playbook, the
+//! ticket's fields and every message, in posting order. Writing it up front lets
+//! the dispatcher store the exact text before each step (so a retry can look for
+//! it) and keeps every variable (product, order number, error code, …) the same in
+//! all messages.
 //!
-//! The module is pure: no I/O, no clock; all randomness comes from the caller's RNG, so one
-//! seed reproduces the thread exactly (for a given `data/scenarios.json`).
+//! The module is pure: no I/O except reading the user's scenario directory once
+//! ([`Library::load`]), no clock; all randomness comes from the caller's RNG, so
+//! one seed reproduces the lifecycle exactly (for a given library).
 //!
-//! Text lives in `data/scenarios.json` (schema: the structs in `library.rs`): categories
-//! hold scenarios; a scenario has subject, description and resolution variants, and
-//! *exchanges* pairing an agent question with the customer answers that fit it. Messages
-//! are lists of plain-text paragraphs; `\n` inside one becomes `<br>`, and everything is
-//! HTML-escaped when rendered, so the data never contains markup. Placeholders are `{name}`,
-//! filled from the `variables` pools (where `#` is a random digit) or from the people
-//! (`{customer_first}`, `{agent_name}`, `{agent_first}`). `{when}` values are adverbials
-//! ("yesterday", "on Monday"): use them where "yesterday" would fit. Every agent message
-//! must mention the scenario's `key` variable, which keeps replies about the actual problem.
-//! The library is checked as a whole by a test, so a typo fails the build's tests rather
-//! than a ticket.
+//! Data (schemas: the structs in `library.rs`, `persona.rs`, `playbook.rs`):
+//! - `data/scenarios.json`: value pools, the agents' phrases, and categories of
+//!   scenarios. A scenario has subject, description, topic and resolution
+//!   variants, and *exchanges* pairing an agent question with the customer answers
+//!   that fit it. Messages are lists of plain-text paragraphs; `\n` inside one
+//!   becomes `<br>`, and everything is HTML-escaped when rendered, so the data
+//!   never contains markup. Placeholders are `{name}`, filled from the pools
+//!   (where `#` is a random digit) or from the people (`{customer_first}`,
+//!   `{agent_name}`, `{agent_first}`, and in generic phrases `{previous_agent_first}`,
+//!   `{group}`, `{topic}`). Every agent message names the scenario's `key`
+//!   variable, which keeps replies about the actual problem.
+//! - `data/personas.json`: names, reserved email domains and the customers'
+//!   tones (how they open, phrase, pad and sign their messages).
+//! - `data/playbooks.json`: the sequences of steps a lifecycle can follow.
+//!
+//! Everything is checked as a whole when loaded (see `checks.rs`), so a typo stops
+//! the program at start-up with `file:line:column`, not in a ticket.
 
+mod checks;
+mod compose;
 mod html;
 mod library;
+mod load;
+mod persona;
+mod playbook;
 mod template;
 
 #[cfg(test)]
 mod tests;
 
 use rand::Rng;
-use rand::seq::IndexedRandom;
-use serde::{Deserialize, Serialize};
+use serde::Serialize;
+
+use crate::domain::{Stage, StageOffsets, StepParams};
 
 pub use html::html_to_text;
+pub use library::Library;
+pub use load::LoadError;
+pub use persona::MadeUpPerson;
+pub use playbook::{CLASSIC, Selection};
 
 use html::paragraphs;
-use library::{Category, Phrases, SUBJECT_MAX_CHARS, Scenario};
-use template::Vars;
 
-/// Someone taking part in the thread.
+/// The people of one lifecycle, by display name.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub struct Person<'a> {
-    /// Display name, e.g. "Nadia Fenwick"; greetings use the first word.
-    pub name: &'a str,
+pub struct Cast<'a> {
+    /// The customer, e.g. "Nadia Fenwick"; greetings use the first word.
+    pub customer: &'a str,
+    /// Fixes the customer's tone (the contact's id): one customer, one tone.
+    pub customer_key: u64,
+    /// The agent the ticket is assigned to.
+    pub agent: &'a str,
+    /// Who an escalation goes to (the same agent when there is nobody else).
+    pub escalation_agent: &'a str,
+    /// The group an escalation goes to, as named in the texts.
+    pub escalation_group: &'a str,
 }
 
-/// One ticket's conversation, ready to post. HTML fields are built from escaped text.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
-pub struct Thread {
+/// Who a step is done as.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Author {
+    Customer,
+    /// The agent the ticket was first assigned to.
+    Agent,
+    /// The agent an escalation reassigned the ticket to.
+    EscalationAgent,
+}
+
+impl Author {
+    /// `customer` or `agent`, as stored and exported.
+    pub fn kind(self) -> &'static str {
+        match self {
+            Author::Customer => "customer",
+            Author::Agent | Author::EscalationAgent => "agent",
+        }
+    }
+}
+
+/// One lifecycle, written.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct Script {
     /// e.g. "billing"; also the first tag.
     pub category: String,
     /// e.g. "double-charge".
     pub scenario: String,
+    /// e.g. "classic".
+    pub playbook: String,
+    /// The customer's tone, e.g. "polite".
+    pub tone: String,
     /// Plain text, at most 120 characters.
     pub subject: String,
-    /// The customer's first message, HTML, signed with the customer's first name.
-    pub description: String,
-    /// HTML; greets the customer, names the problem, asks a question; signed by the agent.
-    pub agent_reply: String,
-    /// HTML; the customer's answer to that question; signed.
-    pub customer_reply: String,
-    /// HTML; what was done about this problem, naming its key variable; signed by the agent.
-    pub resolution: String,
     /// One of Freshdesk's default ticket types.
     pub ticket_type: String,
-    /// 1 (low) ..= 4 (urgent).
+    /// 1 (low) ..= 4 (urgent) at creation.
     pub priority: i64,
     /// Lowercase, at most 32 characters, no commas; the category comes first.
     pub tags: Vec<String>,
+    /// The value of the scenario's key variable (order number, product, error code).
+    pub key: String,
+    /// In order; the first is the creation, whose body is the description.
+    pub steps: Vec<ScriptStep>,
 }
 
-/// Writes a coherent thread between `customer` and `agent`, using only `rng`.
-pub fn generate(rng: &mut impl Rng, customer: &Person, agent: &Person) -> Thread {
-    compose(rng, customer, agent).0
+/// One step of a lifecycle, written.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct ScriptStep {
+    pub kind: Stage,
+    /// From the ticket's creation.
+    pub offset_ms: i64,
+    /// Who writes the message or logs the time.
+    pub author: Option<Author>,
+    /// HTML, for the kinds that send a message.
+    pub body: Option<String>,
+    /// A private note.
+    pub private: bool,
+    /// Status, priority, tags (this module's own, category first) and time; the
+    /// planner adds what only it knows (ids, the configured tag).
+    pub params: StepParams,
 }
 
-/// The thread, plus the value of its key variable (tests check the agent's messages name it).
-/// The draw order below is part of the output for a seed: keep it stable.
-fn compose<R: Rng + ?Sized>(rng: &mut R, customer: &Person, agent: &Person) -> (Thread, String) {
-    let Some(library) = library::get() else {
-        return fallback(customer, agent);
-    };
-    let Some((category, scenario)) = library.pick_scenario(rng) else {
-        return fallback(customer, agent);
-    };
-    let vars = Vars::draw(rng, &library.variables).with_people(customer.name, agent.name);
-    let subject = vars.fill(pick(rng, &scenario.subjects));
-    let [description, agent_reply, customer_reply, resolution] =
-        messages(rng, &vars, &library.phrases, scenario);
-    let thread = Thread {
-        category: category.name.clone(),
-        scenario: scenario.name.clone(),
-        subject: clip(&subject, SUBJECT_MAX_CHARS),
-        description,
-        agent_reply,
-        customer_reply,
-        resolution,
-        ticket_type: scenario.ticket_type.clone(),
-        priority: priority(rng, scenario),
-        tags: tags(category, scenario),
-    };
-    let key_value = vars.get(&scenario.key).unwrap_or_default().to_owned();
-    (thread, key_value)
-}
-
-/// The four HTML bodies in posting order. The agent signs both messages the same way, and
-/// the customer's answer comes from the same exchange as the agent's question.
-fn messages<R: Rng + ?Sized>(rng: &mut R, vars: &Vars, p: &Phrases, s: &Scenario) -> [String; 4] {
-    let description = message(
-        vars,
-        pick(rng, &p.customer_openers),
-        pick_body(rng, &s.descriptions),
-        &[pick(rng, &p.customer_closings)],
-    );
-    let exchange = s.exchanges.choose(rng);
-    let question = exchange.map(|e| e.agent.as_slice()).unwrap_or_default();
-    let answers = exchange.map(|e| e.customer.as_slice()).unwrap_or_default();
-    let signoff = pick(rng, &p.agent_signoffs);
-    let agent_reply = message(
-        vars,
-        pick(rng, &p.agent_greetings),
-        question,
-        &[pick(rng, &p.agent_reply_closers), signoff],
-    );
-    let customer_reply = message(
-        vars,
-        pick(rng, &p.customer_reply_openers),
-        pick_body(rng, answers),
-        &[pick(rng, &p.customer_reply_closings)],
-    );
-    let resolution = message(
-        vars,
-        pick(rng, &p.resolution_greetings),
-        pick_body(rng, &s.resolutions),
-        &[pick(rng, &p.resolution_closers), signoff],
-    );
-    [description, agent_reply, customer_reply, resolution]
-}
-
-/// One phrase, or "" when the list is empty (the data checks rule that out).
-fn pick<'a, R: Rng + ?Sized>(rng: &mut R, phrases: &'a [String]) -> &'a str {
-    phrases.choose(rng).map(String::as_str).unwrap_or_default()
-}
-
-/// One body, or no paragraphs when the list is empty (the data checks rule that out).
-fn pick_body<'a, R: Rng + ?Sized>(rng: &mut R, bodies: &'a [Vec<String>]) -> &'a [String] {
-    bodies.choose(rng).map(Vec::as_slice).unwrap_or_default()
-}
-
-/// Opening line, body paragraphs, then closing lines, filled and rendered as HTML.
-fn message(vars: &Vars, opening: &str, body: &[String], closing: &[&str]) -> String {
-    let body = body.iter().map(String::as_str);
-    let parts = std::iter::once(opening)
-        .chain(body)
-        .chain(closing.iter().copied());
-    paragraphs(parts.map(|part| vars.fill(part)))
-}
-
-fn priority<R: Rng + ?Sized>(rng: &mut R, scenario: &Scenario) -> i64 {
-    let [low, high] = scenario.priority.map(|p| p.clamp(1, 4));
-    if low < high {
-        rng.random_range(low..=high)
-    } else {
-        low
+impl Script {
+    /// The ticket's description (the creation's body).
+    pub fn description(&self) -> &str {
+        self.steps
+            .first()
+            .and_then(|s| s.body.as_deref())
+            .unwrap_or_default()
     }
 }
 
-fn tags(category: &Category, scenario: &Scenario) -> Vec<String> {
-    let mut tags = vec![category.name.clone()];
-    for tag in &scenario.tags {
-        if !tags.contains(tag) {
-            tags.push(tag.clone());
-        }
-    }
-    tags
+/// Writes a whole lifecycle for `cast`: a scenario and a playbook among
+/// `selection`, timed by `offsets`, using only `rng`.
+pub fn compose<R: Rng + ?Sized>(
+    rng: &mut R,
+    library: &Library,
+    selection: &Selection,
+    offsets: &StageOffsets,
+    cast: &Cast,
+) -> Script {
+    compose::compose(rng, library, selection, offsets, cast)
+        .unwrap_or_else(|| fallback(cast, offsets))
 }
 
-/// At most `max` characters, cut on a character boundary.
-fn clip(text: &str, max: usize) -> String {
-    text.chars().take(max).collect()
-}
-
-/// A plain but valid thread, used only if the embedded data were broken (tests forbid it).
-fn fallback(customer: &Person, agent: &Person) -> (Thread, String) {
-    let vars = Vars::default().with_people(customer.name, agent.name);
+/// A plain but valid classic thread, used only if the built-in data were broken
+/// (tests forbid it).
+fn fallback(cast: &Cast, offsets: &StageOffsets) -> Script {
+    let vars = template::Vars::default().with_people(cast.customer, cast.agent);
     let body = |lines: &[&str]| paragraphs(lines.iter().map(|line| vars.fill(line)));
-    let thread = Thread {
-        category: "general".into(),
-        scenario: "general-question".into(),
-        subject: "Question about my account".into(),
-        description: body(&[
+    let step = |kind, units: f64, author, text: Option<String>| ScriptStep {
+        kind,
+        offset_ms: offsets.at(units),
+        author,
+        body: text,
+        private: false,
+        params: StepParams::default(),
+    };
+    let (customer, agent) = (Some(Author::Customer), Some(Author::Agent));
+    let steps = vec![
+        step(Stage::Create, 0.0, customer, Some(body(&[
             "Hi,",
             "I have a question about my account. Could someone get in touch with me?",
             "Thanks,\n{customer_first}",
-        ]),
-        agent_reply: body(&[
+        ]))),
+        step(Stage::AgentReply, 1.0, agent, Some(body(&[
             "Hi {customer_first},",
             "Thanks for reaching out. What would you like to know about your account?",
             "Best regards,\n{agent_name}",
-        ]),
-        customer_reply: body(&[
+        ]))),
+        step(Stage::CustomerReply, 2.0, customer, Some(body(&[
             "Hi {agent_first},",
             "I wanted to check that my account details are up to date.",
             "Thanks,\n{customer_first}",
-        ]),
-        resolution: body(&[
+        ]))),
+        step(Stage::Resolve, 3.0, agent, Some(body(&[
             "Hi {customer_first},",
             "I've checked your account, and all your details are up to date.",
             "Best regards,\n{agent_name}",
-        ]),
+        ]))),
+        step(Stage::Close, 4.0, None, None),
+    ];
+    Script {
+        category: "general".into(),
+        scenario: "general-question".into(),
+        playbook: CLASSIC.into(),
+        tone: "polite".into(),
+        subject: "Question about my account".into(),
         ticket_type: "Question".into(),
         priority: 1,
         tags: vec!["general".into()],
-    };
-    (thread, String::new())
+        key: String::new(),
+        steps,
+    }
 }

@@ -8,8 +8,13 @@ use std::collections::BTreeMap;
 use rand::Rng;
 use rand::seq::IndexedRandom;
 
-/// Placeholders filled from the two people rather than from a pool in the data file.
+/// Placeholders filled from the people rather than from a pool in the data file.
+/// `agent_*` always name the agent writing the message.
 pub(super) const PERSON_VARIABLES: [&str; 3] = ["customer_first", "agent_name", "agent_first"];
+
+/// Placeholders only the generic phrases may use: the agent who had the ticket
+/// before an escalation, the group it went to, and the scenario's topic.
+pub(super) const THREAD_VARIABLES: [&str; 3] = ["previous_agent_first", "group", "topic"];
 
 /// Stands in for a random decimal digit in a pool pattern such as `ORD-#####`.
 const DIGIT: char = '#';
@@ -39,10 +44,19 @@ impl Vars {
     /// Adds the names of the customer and the agent.
     pub fn with_people(mut self, customer: &str, agent: &str) -> Self {
         let customer_first = first_name(customer).unwrap_or(CUSTOMER_FALLBACK);
-        let agent_name = tidy_name(agent).unwrap_or_else(|| AGENT_FALLBACK.to_owned());
-        let agent_first = first_name(agent).unwrap_or(AGENT_FALLBACK);
         self.insert("customer_first", customer_first);
-        self.insert("agent_first", agent_first);
+        self.with_agent(agent)
+    }
+
+    /// Makes `agent` the one writing (`{agent_name}`, `{agent_first}`); the agent
+    /// who wrote before becomes `{previous_agent_first}`.
+    pub fn with_agent(mut self, agent: &str) -> Self {
+        let agent_name = tidy_name(agent).unwrap_or_else(|| AGENT_FALLBACK.to_owned());
+        let agent_first = first_name(agent).unwrap_or(AGENT_FALLBACK).to_owned();
+        if let Some(previous) = self.get("agent_first").map(str::to_owned) {
+            self.insert("previous_agent_first", &previous);
+        }
+        self.insert("agent_first", &agent_first);
         self.insert("agent_name", &agent_name);
         self
     }
@@ -51,7 +65,7 @@ impl Vars {
         self.0.get(name).map(String::as_str)
     }
 
-    fn insert(&mut self, name: &str, value: &str) {
+    pub fn insert(&mut self, name: &str, value: &str) {
         self.0.insert(name.to_owned(), value.to_owned());
     }
 

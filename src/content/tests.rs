@@ -1,210 +1,291 @@
-//! Properties of generated threads, checked over many seeds.
+//! Properties of generated lifecycles, checked over many seeds.
 
 use std::collections::BTreeSet;
 
 use rand::SeedableRng;
 use rand::rngs::StdRng;
 
-use super::library::{self, SUBJECT_MAX_CHARS, TICKET_TYPES, is_valid_tag};
+use super::checks::is_valid_tag;
+use super::library::{SUBJECT_MAX_CHARS, TICKET_TYPES};
 use super::*;
 
-const CUSTOMER: Person<'static> = Person {
-    name: "Nadia Fenwick",
+const CAST: Cast<'static> = Cast {
+    customer: "Nadia Fenwick",
+    customer_key: 7,
+    agent: "Omar Haddad",
+    escalation_agent: "Priya Raman",
+    escalation_group: "Tier 2 Support",
 };
-const AGENT: Person<'static> = Person {
-    name: "Omar Haddad",
-};
-const SAMPLE: u64 = 500;
+const SAMPLE: u64 = 400;
 
-fn thread(seed: u64) -> Thread {
-    generate(&mut StdRng::seed_from_u64(seed), &CUSTOMER, &AGENT)
+fn all() -> Selection {
+    let lib = Library::embedded();
+    lib.select_playbooks("all").unwrap()
 }
 
-fn sample() -> Vec<(Thread, String)> {
+fn script_with(seed: u64, selection: &Selection, cast: &Cast) -> Script {
+    let lib = Library::embedded();
+    let mut rng = StdRng::seed_from_u64(seed);
+    compose(&mut rng, &lib, selection, &StageOffsets::DEFAULT, cast)
+}
+
+/// A different customer per seed, so every tone shows up.
+fn sample(selection: &Selection) -> Vec<Script> {
     (0..SAMPLE)
-        .map(|seed| compose(&mut StdRng::seed_from_u64(seed), &CUSTOMER, &AGENT))
+        .map(|seed| {
+            let cast = Cast {
+                customer_key: seed,
+                ..CAST
+            };
+            script_with(seed, selection, &cast)
+        })
         .collect()
 }
 
-fn bodies(thread: &Thread) -> [&str; 4] {
-    [
-        &thread.description,
-        &thread.agent_reply,
-        &thread.customer_reply,
-        &thread.resolution,
-    ]
+fn texts(s: &Script) -> Vec<String> {
+    let bodies = s.steps.iter().filter_map(|st| st.body.clone());
+    let notes = s.steps.iter().filter_map(|st| st.params.note.clone());
+    std::iter::once(s.subject.clone()).chain(bodies).chain(notes).collect()
 }
 
 #[test]
-fn the_same_seed_gives_the_same_thread() {
-    assert_eq!(thread(42), thread(42));
+fn the_same_seed_gives_the_same_lifecycle() {
+    assert_eq!(script_with(42, &all(), &CAST), script_with(42, &all(), &CAST));
 }
 
 #[test]
-fn different_seeds_give_different_threads() {
-    let threads: Vec<Thread> = (0..50).map(thread).collect();
-    for (i, a) in threads.iter().enumerate() {
-        for b in &threads[i + 1..] {
+fn different_seeds_give_different_lifecycles() {
+    let scripts: Vec<Script> = (0..50).map(|s| script_with(s, &all(), &CAST)).collect();
+    for (i, a) in scripts.iter().enumerate() {
+        for b in &scripts[i + 1..] {
             assert_ne!(a, b);
         }
     }
 }
 
 #[test]
-fn no_placeholder_is_left_unfilled() {
-    for (t, _) in sample() {
-        for text in bodies(&t).into_iter().chain([t.subject.as_str()]) {
-            let plain = html_to_text(text);
+fn by_default_every_lifecycle_is_classic_with_four_steps_at_the_offsets() {
+    for s in sample(&Selection::default()).iter().take(100) {
+        assert_eq!(s.playbook, "classic");
+        let kinds: Vec<Stage> = s.steps.iter().map(|st| st.kind).collect();
+        assert_eq!(
+            kinds,
+            [
+                Stage::Create,
+                Stage::AgentReply,
+                Stage::CustomerReply,
+                Stage::Resolve,
+                Stage::Close
+            ]
+        );
+        let offsets: Vec<i64> = s.steps.iter().map(|st| st.offset_ms).collect();
+        assert_eq!(offsets, [0, 300_000, 600_000, 900_000, 1_200_000]);
+        assert!(s.steps.iter().all(|st| st.params.is_empty() && !st.private));
+    }
+}
+
+#[test]
+fn no_placeholder_is_left_unfilled_in_any_text() {
+    for s in sample(&all()) {
+        for text in texts(&s) {
+            let plain = html_to_text(&text);
             assert!(!plain.contains(['{', '}', '#']), "unfilled in {plain}");
         }
     }
 }
 
 #[test]
-fn every_agent_message_mentions_the_key_variable() {
-    for (t, key) in sample() {
-        assert!(!key.is_empty(), "{}", t.scenario);
-        assert!(
-            html_to_text(&t.resolution).contains(key.as_str()),
-            "{key} missing: {}",
-            t.resolution
-        );
-        assert!(
-            html_to_text(&t.agent_reply).contains(key.as_str()),
-            "{key} missing: {}",
-            t.agent_reply
-        );
-    }
-}
-
-#[test]
-fn every_category_and_scenario_appears() {
-    let Some(lib) = library::get() else {
-        panic!("library failed to load")
-    };
-    let threads = sample();
-    let seen: BTreeSet<(&str, &str)> = threads
-        .iter()
-        .map(|(t, _)| (t.category.as_str(), t.scenario.as_str()))
-        .collect();
-    for category in &lib.categories {
-        for scenario in &category.scenarios {
-            assert!(
-                seen.contains(&(category.name.as_str(), scenario.name.as_str())),
-                "{}",
-                scenario.name
-            );
+fn every_resolution_mentions_the_key_variable() {
+    for s in sample(&all()) {
+        assert!(!s.key.is_empty(), "{}", s.scenario);
+        let resolving = s.steps.iter().filter(|st| {
+            st.kind == Stage::Resolve || (st.body.is_some() && st.params.status == Some(5))
+        });
+        let mut n = 0;
+        for st in resolving {
+            n += 1;
+            let text = html_to_text(st.body.as_deref().unwrap_or_default());
+            assert!(text.contains(&s.key), "{} missing in {}: {text}", s.key, s.playbook);
         }
+        assert!(n >= 1, "{} has no resolving message", s.playbook);
     }
-    let categories: BTreeSet<&str> = seen.iter().map(|(c, _)| *c).collect();
-    assert!(categories.len() >= 6);
 }
 
 #[test]
-fn at_least_ninety_percent_of_subject_and_description_pairs_are_distinct() {
-    let threads = sample();
-    let distinct: BTreeSet<(&str, &str)> = threads
+fn every_agent_question_mentions_the_key_and_asks_something() {
+    for s in sample(&all()) {
+        let first = &s.steps[1];
+        assert_eq!((first.kind, first.author), (Stage::AgentReply, Some(Author::Agent)));
+        let text = html_to_text(first.body.as_deref().unwrap_or_default());
+        assert!(text.contains(&s.key) && text.contains('?'), "{text}");
+    }
+}
+
+#[test]
+fn every_category_scenario_playbook_and_tone_appears() {
+    let lib = Library::embedded();
+    let scripts = sample(&all());
+    let seen: BTreeSet<(String, String)> = scripts
         .iter()
-        .map(|(t, _)| (t.subject.as_str(), t.description.as_str()))
+        .map(|s| (s.category.clone(), s.scenario.clone()))
         .collect();
-    assert!(
-        distinct.len() * 10 >= threads.len() * 9,
-        "{} distinct",
-        distinct.len()
-    );
+    for pair in lib.scenario_names() {
+        assert!(seen.contains(&pair), "{pair:?}");
+    }
+    let playbooks: BTreeSet<&str> = scripts.iter().map(|s| s.playbook.as_str()).collect();
+    assert_eq!(playbooks.len(), lib.playbook_names().len(), "{playbooks:?}");
+    let tones: BTreeSet<&str> = scripts.iter().map(|s| s.tone.as_str()).collect();
+    assert_eq!(tones.len(), 5, "{tones:?}");
 }
 
 #[test]
 fn subjects_types_priorities_and_tags_are_valid_for_freshdesk() {
-    for (t, _) in sample() {
-        assert!(!t.subject.trim().is_empty());
-        assert!(
-            t.subject.chars().count() <= SUBJECT_MAX_CHARS,
-            "{}",
-            t.subject
-        );
-        assert!(!t.subject.contains(['<', '>', '\n']), "{}", t.subject);
-        assert!(TICKET_TYPES.contains(&t.ticket_type.as_str()));
-        assert!((1..=4).contains(&t.priority));
-        assert_eq!(t.tags.first(), Some(&t.category));
-        assert!(t.tags.iter().all(|tag| is_valid_tag(tag)), "{:?}", t.tags);
+    for s in sample(&all()) {
+        assert!(!s.subject.trim().is_empty());
+        assert!(s.subject.chars().count() <= SUBJECT_MAX_CHARS, "{}", s.subject);
+        assert!(!s.subject.contains(['<', '>', '\n']), "{}", s.subject);
+        assert!(TICKET_TYPES.contains(&s.ticket_type.as_str()));
+        assert!((1..=4).contains(&s.priority));
+        assert_eq!(s.tags.first(), Some(&s.category));
+        assert!(s.tags.iter().all(|tag| is_valid_tag(tag)), "{:?}", s.tags);
+        for st in &s.steps {
+            let tags = st.params.tags.iter().flatten();
+            assert!(tags.clone().all(|t| is_valid_tag(t)));
+            assert!(st.params.priority.is_none_or(|p| (1..=4).contains(&p)));
+        }
     }
 }
 
 #[test]
 fn messages_are_paragraphs_greeted_and_signed_by_the_right_people() {
-    for (t, _) in sample().into_iter().take(100) {
-        for body in bodies(&t) {
+    for s in sample(&all()).into_iter().take(150) {
+        let mut agent_now = "Omar Haddad";
+        for st in &s.steps {
+            if st.kind == Stage::Reassign {
+                agent_now = "Priya Raman";
+            }
+            let Some(body) = &st.body else { continue };
             assert!(body.starts_with("<p>") && body.ends_with("</p>"), "{body}");
+            let text = html_to_text(body);
+            match (st.author, st.private) {
+                (Some(Author::Customer), _) => {
+                    assert!(text.ends_with("Nadia"), "unsigned: {text}")
+                }
+                (Some(_), false) => {
+                    assert!(text.contains("Nadia,"), "not greeted: {text}");
+                    assert!(text.ends_with(agent_now) || text.ends_with("Customer Support"), "{text}");
+                    assert!(text.contains(agent_now), "signed by the wrong agent: {text}");
+                }
+                (Some(_), true) => assert!(!text.contains("Nadia,"), "a note greets: {text}"),
+                (None, _) => panic!("a message without an author"),
+            }
         }
-        let description = html_to_text(&t.description);
-        assert!(description.ends_with("Nadia"), "{description}");
-        let reply = html_to_text(&t.agent_reply);
-        assert!(
-            reply.contains("Nadia,") && reply.contains("Omar Haddad"),
-            "{reply}"
-        );
-        assert!(reply.contains('?'), "the first reply asks nothing: {reply}");
-        let answer = html_to_text(&t.customer_reply);
-        assert!(
-            answer.contains("Omar") && answer.ends_with("Nadia"),
-            "{answer}"
-        );
-        let resolution = html_to_text(&t.resolution);
-        assert!(
-            resolution.contains("Nadia") && resolution.contains("Omar Haddad"),
-            "{resolution}"
-        );
     }
+}
+
+#[test]
+fn an_escalated_ticket_is_resolved_by_the_new_agent_who_introduces_themselves() {
+    let escalated: Vec<Script> = sample(&all())
+        .into_iter()
+        .filter(|s| s.playbook == "escalation")
+        .collect();
+    assert!(!escalated.is_empty());
+    for s in escalated {
+        let note = s.steps.iter().find(|st| st.kind == Stage::PrivateNote).unwrap();
+        assert!(note.private && note.author == Some(Author::Agent));
+        assert!(html_to_text(note.body.as_deref().unwrap()).contains("Tier 2 Support"));
+        let raise = s.steps.iter().find(|st| st.kind == Stage::Priority).unwrap();
+        assert_eq!(raise.params.priority, Some((s.priority + 1).min(4)));
+        let resolve = s.steps.iter().find(|st| st.kind == Stage::Resolve).unwrap();
+        assert_eq!(resolve.author, Some(Author::EscalationAgent));
+        let text = html_to_text(resolve.body.as_deref().unwrap());
+        assert!(text.contains("Omar") && text.contains("Priya Raman"), "{text}");
+        let tags = s.steps.iter().find_map(|st| st.params.tags.clone()).unwrap();
+        assert!(tags.starts_with(&s.tags) && tags.contains(&"escalated".to_string()));
+    }
+}
+
+#[test]
+fn logged_time_is_within_the_playbook_range_with_a_note() {
+    for s in sample(&all()).into_iter().filter(|s| s.playbook == "time-logged") {
+        let entry = s.steps.iter().find(|st| st.kind == Stage::TimeEntry).unwrap();
+        let minutes = entry.params.minutes.unwrap();
+        assert!((10..=90).contains(&minutes) && minutes % 5 == 0, "{minutes}");
+        assert_eq!(entry.params.billable, Some(true));
+        assert!(entry.params.note.as_ref().is_some_and(|n| n.contains(&s.key)));
+        assert_eq!(entry.author, Some(Author::Agent));
+    }
+}
+
+#[test]
+fn tones_shape_length_and_phrasing() {
+    let scripts = sample(&all());
+    let words = |tone: &str| {
+        let of_tone: Vec<&Script> = scripts.iter().filter(|s| s.tone == tone).collect();
+        let total: usize = of_tone
+            .iter()
+            .map(|s| html_to_text(s.description()).split_whitespace().count())
+            .sum();
+        total / of_tone.len().max(1)
+    };
+    assert!(words("terse") * 2 < words("verbose"), "{} vs {}", words("terse"), words("verbose"));
+    for s in scripts.iter().filter(|s| s.tone == "non-native") {
+        let customer = s.steps.iter().filter(|st| st.author == Some(Author::Customer));
+        for st in customer {
+            let text = html_to_text(st.body.as_deref().unwrap());
+            assert!(!text.contains("I'm ") && !text.contains("don't"), "{text}");
+        }
+    }
+}
+
+#[test]
+fn one_customer_keeps_one_tone() {
+    let tones: BTreeSet<String> = (0..30)
+        .map(|seed| script_with(seed, &all(), &CAST).tone)
+        .collect();
+    assert_eq!(tones.len(), 1);
 }
 
 #[test]
 fn names_with_markup_characters_are_escaped_in_html() {
-    let customer = Person {
-        name: "<Zoë> & Co"
-    };
-    let agent = Person {
-        name: "O'Brien & <b>Sons</b>",
+    let cast = Cast {
+        customer: "<Zoë> & Co",
+        agent: "O'Brien & <b>Sons</b>",
+        ..CAST
     };
     for seed in 0..50 {
-        let t = generate(&mut StdRng::seed_from_u64(seed), &customer, &agent);
-        for body in bodies(&t) {
-            assert!(
-                !body.contains("<Zoë>") && !body.contains("<b>Sons"),
-                "{body}"
-            );
+        let s = script_with(seed, &Selection::default(), &cast);
+        for st in &s.steps {
+            let Some(body) = &st.body else { continue };
+            assert!(!body.contains("<Zoë>") && !body.contains("<b>Sons"), "{body}");
             assert!(!body.contains("& "), "raw ampersand in {body}");
         }
-        assert!(t.description.contains("&lt;Zoë&gt;"));
-        assert!(
-            t.agent_reply
-                .contains("O&#39;Brien &amp; &lt;b&gt;Sons&lt;/b&gt;")
-        );
-        assert!(html_to_text(&t.resolution).contains("O'Brien & <b>Sons</b>"));
+        assert!(s.description().contains("&lt;Zoë&gt;"));
+        let reply = s.steps[1].body.as_deref().unwrap();
+        assert!(reply.contains("O&#39;Brien &amp; &lt;b&gt;Sons&lt;/b&gt;"));
     }
 }
 
 #[test]
-fn blank_names_still_give_a_complete_thread() {
-    let blank = Person { name: "  " };
-    let t = generate(&mut StdRng::seed_from_u64(3), &blank, &blank);
-    for body in bodies(&t) {
-        assert!(!html_to_text(body).is_empty());
+fn blank_names_still_give_a_complete_lifecycle() {
+    let blank = Cast {
+        customer: "  ",
+        agent: "",
+        escalation_agent: " ",
+        ..CAST
+    };
+    let s = script_with(3, &all(), &blank);
+    for st in s.steps.iter().filter(|st| st.body.is_some()) {
+        assert!(!html_to_text(st.body.as_deref().unwrap()).is_empty());
     }
 }
 
 #[test]
-fn the_fallback_thread_satisfies_the_same_rules() {
-    let (t, _) = fallback(&CUSTOMER, &AGENT);
-    assert!(TICKET_TYPES.contains(&t.ticket_type.as_str()));
-    assert!(t.tags.iter().all(|tag| is_valid_tag(tag)));
-    assert!(html_to_text(&t.agent_reply).starts_with("Hi Nadia,"));
-    assert!(!bodies(&t).iter().any(|b| b.contains(['{', '}'])));
-}
-
-#[test]
-fn threads_round_trip_through_json() {
-    let t = thread(9);
-    let json = serde_json::to_string(&t).unwrap();
-    assert_eq!(serde_json::from_str::<Thread>(&json).unwrap(), t);
+fn the_fallback_lifecycle_satisfies_the_same_rules() {
+    let s = fallback(&CAST, &StageOffsets::DEFAULT);
+    assert!(TICKET_TYPES.contains(&s.ticket_type.as_str()));
+    assert!(s.tags.iter().all(|tag| is_valid_tag(tag)));
+    assert_eq!(s.steps.len(), 5);
+    assert!(html_to_text(s.steps[1].body.as_deref().unwrap()).starts_with("Hi Nadia,"));
+    assert!(!texts(&s).iter().any(|b| b.contains(['{', '}'])));
 }

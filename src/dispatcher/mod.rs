@@ -4,6 +4,8 @@
 //! over it that sleeps until the nearest due step (capped), or until woken by a
 //! new slot. Nothing is held in memory between rounds: SQLite is the truth.
 
+mod actions;
+pub mod plan;
 mod steps;
 
 use std::sync::{Arc, Mutex};
@@ -19,13 +21,13 @@ use crate::domain::{self, LifecycleState, Stage};
 use crate::freshdesk::{self, Client};
 use crate::store::{ClaimedStep, Store, StoreError};
 
-pub use steps::People;
+pub use plan::{Content, People, Planned, plan_lifecycle};
 
 /// Tuning of the dispatcher; the defaults suit a real helpdesk.
 #[derive(Debug, Clone)]
 pub struct DispatcherConfig {
-    /// Tag put on every ticket ticketsim creates.
-    pub tag: String,
+    /// What lifecycles are written from: scenarios, playbooks, offsets, the tag.
+    pub content: Content,
     /// Steps claimed per round at most (bounds memory and concurrency).
     pub batch: i64,
     /// Attempts of one step before its lifecycle is marked failed.
@@ -41,7 +43,7 @@ pub struct DispatcherConfig {
 impl Default for DispatcherConfig {
     fn default() -> Self {
         DispatcherConfig {
-            tag: crate::config::DEFAULT_TAG.to_string(),
+            content: Content::default(),
             batch: 32,
             max_attempts: 8,
             backoff_base_ms: 2_000,
@@ -63,6 +65,7 @@ pub enum DispatchError {
 pub struct StepEvent {
     pub lifecycle_id: i64,
     pub ticket_id: Option<i64>,
+    /// The step's kind.
     pub stage: Stage,
     pub at: UnixMs,
     pub outcome: Outcome,

@@ -1,22 +1,18 @@
-//! What each stage does against Freshdesk. Every POST is preceded by a recorded
-//! intent; a step that runs again after an uncertain outcome looks in Freshdesk
-//! before re-sending, so no ticket or message is ever duplicated.
+//! What each kind of step does against Freshdesk. Every POST is preceded by a
+//! recorded intent; a step that runs again after an uncertain outcome looks in
+//! Freshdesk before re-sending, so no ticket, message or time entry is ever
+//! duplicated. PUTs set values (never toggle them), so repeating one is harmless.
 
 use std::sync::Arc;
 
-use rand::SeedableRng;
-use rand::rngs::StdRng;
-use rand::seq::IndexedRandom;
-
 use super::Dispatcher;
+use super::plan::{self, People};
 use crate::clock::{UnixMs, parse_iso};
-use crate::content::{self, Person};
+use crate::content;
 use crate::domain::Stage;
 use crate::freshdesk::Error as FdError;
-use crate::freshdesk::types::{
-    Agent, Contact, CreateTicket, NoteRequest, ReplyRequest, UpdateTicket, status,
-};
-use crate::store::{ClaimedStep, Lifecycle, Plan, PlannedMessage, StoreError};
+use crate::freshdesk::types::{CreateTicket, UpdateTicket, status};
+use crate::store::{ClaimedStep, Lifecycle, Plan, StoreError};
 
 #[derive(Debug, thiserror::Error)]
 pub enum StepError {
@@ -50,51 +46,32 @@ impl StepError {
     }
 }
 
-/// The helpdesk's people, fetched once and reused for a while.
-#[derive(Debug, Default)]
-pub struct People {
-    pub contacts: Vec<Contact>,
-    pub agents: Vec<Agent>,
-}
-
-impl People {
-    /// Sorted by id so that a seed picks the same people whatever the list order.
-    pub fn new(mut contacts: Vec<Contact>, agents: Vec<Agent>) -> People {
-        contacts.retain(|c| c.deleted != Some(true));
-        contacts.sort_by_key(|c| c.id);
-        let mut active: Vec<Agent> = agents
-            .iter()
-            .filter(|a| a.contact.active)
-            .cloned()
-            .collect();
-        if active.is_empty() {
-            active = agents;
-        }
-        active.sort_by_key(|a| a.id);
-        People {
-            contacts,
-            agents: active,
-        }
-    }
-}
-
-type StepResult = Result<String, StepError>;
+pub(super) type StepResult = Result<String, StepError>;
 
 impl Dispatcher {
     pub(super) async fn perform(&self, step: &ClaimedStep) -> StepResult {
         let l = self.inner.store.lifecycle(step.lifecycle_id).await?;
+        let params = &step.params;
         match step.stage {
             Stage::Create => self.create(l).await,
-            Stage::AgentReply | Stage::CustomerReply => self.send(&l, step.stage).await,
+            Stage::AgentReply | Stage::CustomerReply | Stage::PrivateNote => {
+                let sent = self.send(&l, step).await?;
+                match params.status {
+                    Some(to) => Ok(format!("{sent} + {}", self.set_status(&l, to).await?)),
+                    None => Ok(sent),
+                }
+            }
             Stage::Resolve => {
-                let sent = self.send(&l, Stage::Resolve).await?;
-                self.set_status(&l, status::RESOLVED).await?;
-                Ok(format!("{sent} + status Resolved"))
+                let sent = self.send(&l, step).await?;
+                Ok(format!("{sent} + {}", self.set_status(&l, status::RESOLVED).await?))
             }
-            Stage::Close => {
-                self.set_status(&l, status::CLOSED).await?;
-                Ok("status Closed".to_string())
-            }
+            Stage::Close => self.set_status(&l, status::CLOSED).await,
+            Stage::Status => match params.status {
+                Some(to) => self.set_status(&l, to).await,
+                None => Err(missing(step, "status")),
+            },
+            Stage::Priority | Stage::Reassign | Stage::Tags => self.update_fields(&l, step).await,
+            Stage::TimeEntry => self.log_time(&l, step).await,
         }
     }
 
@@ -134,7 +111,7 @@ impl Dispatcher {
             store.record_ticket(l.id, id, at).await?;
             return Ok(id);
         }
-        let description = store.message(l.id, Stage::Create).await?.body;
+        let description = store.step_message(l.id, 0).await?.body;
         let body = CreateTicket {
             subject: plan.subject.clone(),
             description,
@@ -159,11 +136,9 @@ impl Dispatcher {
             .client
             .list_requester_tickets(plan.contact_id)
             .await?;
+        let tag = &self.inner.cfg.content.tag;
         for t in tickets {
-            let tagged = t
-                .tags
-                .as_ref()
-                .is_none_or(|tags| tags.contains(&self.inner.cfg.tag));
+            let tagged = t.tags.as_ref().is_none_or(|tags| tags.contains(tag));
             if t.subject == plan.subject
                 && tagged
                 && !self.inner.store.ticket_is_known(t.id).await?
@@ -179,147 +154,15 @@ impl Dispatcher {
         Ok(None)
     }
 
-    /// Picks the people and writes the whole conversation before any request.
+    /// Picks the people and writes the whole lifecycle (steps and every message)
+    /// before any request.
     async fn make_plan(&self, l: &Lifecycle) -> Result<(), StepError> {
         let people = self.people().await?;
-        let mut rng = StdRng::seed_from_u64(l.seed);
-        let contact = people.contacts.choose(&mut rng).ok_or_else(|| {
-            StepError::Setup("the helpdesk has no contacts to open tickets for: add some in Freshdesk (Contacts → New contact) first".into())
-        })?;
-        let agent = people.agents.choose(&mut rng).ok_or_else(|| {
-            StepError::Setup("the helpdesk has no agents to assign tickets to: add an agent in Freshdesk (Admin → Agents) first".into())
-        })?;
-        let agent_name = agent.contact.name.clone();
-        let thread = content::generate(
-            &mut rng,
-            &Person {
-                name: &contact.name,
-            },
-            &Person { name: &agent_name },
-        );
-        let mut tags = vec![self.inner.cfg.tag.clone()];
-        tags.extend(
-            thread
-                .tags
-                .iter()
-                .filter(|t| **t != self.inner.cfg.tag)
-                .cloned(),
-        );
-        let plan = Plan {
-            contact_id: contact.id,
-            contact_name: contact.name.clone(),
-            contact_email: contact.email.clone(),
-            agent_id: agent.id,
-            agent_name,
-            category: thread.category.clone(),
-            scenario: thread.scenario.clone(),
-            subject: thread.subject.clone(),
-            ticket_type: thread.ticket_type.clone(),
-            priority: thread.priority,
-            tags,
-        };
-        let messages = [
-            (Stage::Create, thread.description),
-            (Stage::AgentReply, thread.agent_reply),
-            (Stage::CustomerReply, thread.customer_reply),
-            (Stage::Resolve, thread.resolution),
-        ]
-        .map(|(stage, body)| PlannedMessage { stage, body });
+        let planned = plan::plan_lifecycle(l.seed, &people, &self.inner.cfg.content)
+            .map_err(|e| StepError::Setup(e.0))?;
         self.inner
             .store
-            .save_plan(l.id, &plan, &messages, self.now())
-            .await?;
-        Ok(())
-    }
-
-    /// Sends the stage's message as its author, once.
-    async fn send(&self, l: &Lifecycle, stage: Stage) -> StepResult {
-        let store = &self.inner.store;
-        let plan = plan_of(l)?;
-        let ticket_id = ticket_of(l)?;
-        let m = store.message(l.id, stage).await?;
-        let who = if m.author_kind == "agent" {
-            format!("{} → {}", plan.agent_name, plan.contact_name)
-        } else {
-            format!("{} → {}", plan.contact_name, plan.agent_name)
-        };
-        let done = format!("{who}: \"{}\"", snippet(&m.body, 70));
-        if m.sent_at.is_some() {
-            return Ok(done);
-        }
-        if m.intent_at.is_some()
-            && let Some((id, at)) = self.find_sent(ticket_id, m.author_id, &m.body).await?
-        {
-            tracing::info!(
-                lifecycle = l.id,
-                conversation = id,
-                "found the message an interrupted attempt sent; not re-sending"
-            );
-            store.mark_message_sent(m.id, id, at).await?;
-            return Ok(done);
-        }
-        store.mark_message_intent(m.id, self.now()).await?;
-        let client = &self.inner.client;
-        let conversation = if stage == Stage::CustomerReply {
-            let note = NoteRequest {
-                body: m.body.clone(),
-                private: Some(false),
-                incoming: Some(true),
-                user_id: Some(plan.contact_id),
-            };
-            client.add_note(ticket_id, &note).await?
-        } else {
-            let reply = ReplyRequest {
-                body: m.body.clone(),
-                user_id: Some(plan.agent_id),
-                from_email: None,
-            };
-            client.reply(ticket_id, &reply).await?
-        };
-        store
-            .mark_message_sent(m.id, conversation.id, self.now())
-            .await?;
-        Ok(done)
-    }
-
-    /// A conversation by this author with this text that no message owns yet.
-    async fn find_sent(
-        &self,
-        ticket_id: i64,
-        author: i64,
-        body: &str,
-    ) -> Result<Option<(i64, UnixMs)>, StepError> {
-        let want = content::html_to_text(body);
-        for c in self.inner.client.list_conversations(ticket_id).await? {
-            let text = c
-                .body
-                .as_deref()
-                .map(content::html_to_text)
-                .or(c.body_text.clone());
-            if c.user_id == Some(author)
-                && text.as_deref() == Some(want.as_str())
-                && !self.inner.store.conversation_is_known(c.id).await?
-            {
-                let at = c
-                    .created_at
-                    .as_deref()
-                    .and_then(parse_iso)
-                    .unwrap_or_else(|| self.now());
-                return Ok(Some((c.id, at)));
-            }
-        }
-        Ok(None)
-    }
-
-    /// Set-style status change (never a toggle), safe to repeat.
-    async fn set_status(&self, l: &Lifecycle, to: i64) -> Result<(), StepError> {
-        let update = UpdateTicket {
-            status: Some(to),
-            ..Default::default()
-        };
-        self.inner
-            .client
-            .update_ticket(ticket_of(l)?, &update)
+            .save_plan(l.id, &planned.plan, &planned.steps, self.now())
             .await?;
         Ok(())
     }
@@ -336,23 +179,25 @@ impl Dispatcher {
         let people = Arc::new(People::new(
             client.list_contacts().await?,
             client.list_agents().await?,
+            Vec::new(),
         ));
         tracing::info!(
             contacts = people.contacts.len(),
             agents = people.agents.len(),
+            groups = people.groups.len(),
             "loaded the helpdesk's people"
         );
         *cached = Some((now, people.clone()));
         Ok(people)
     }
 
-    fn now(&self) -> UnixMs {
+    pub(super) fn now(&self) -> UnixMs {
         self.inner.clock.now_ms()
     }
 }
 
 /// The start of a message's text, for one-line summaries.
-fn snippet(html: &str, max_chars: usize) -> String {
+pub(super) fn snippet(html: &str, max_chars: usize) -> String {
     let text = content::html_to_text(html);
     if text.chars().count() <= max_chars {
         return text;
@@ -361,13 +206,21 @@ fn snippet(html: &str, max_chars: usize) -> String {
     format!("{}…", cut.trim_end())
 }
 
-fn plan_of(l: &Lifecycle) -> Result<&Plan, StepError> {
+pub(super) fn plan_of(l: &Lifecycle) -> Result<&Plan, StepError> {
     l.plan
         .as_ref()
         .ok_or_else(|| StepError::Setup(format!("lifecycle {} has no plan", l.id)))
 }
 
-fn ticket_of(l: &Lifecycle) -> Result<i64, StepError> {
+pub(super) fn ticket_of(l: &Lifecycle) -> Result<i64, StepError> {
     l.ticket_id
         .ok_or_else(|| StepError::Setup(format!("lifecycle {} has no ticket yet", l.id)))
+}
+
+/// A step whose stored parameters lack what its kind needs (a damaged database).
+pub(super) fn missing(step: &ClaimedStep, what: &str) -> StepError {
+    StepError::Setup(format!(
+        "step {} ({}) of lifecycle {} has no {what} in its parameters",
+        step.seq, step.stage, step.lifecycle_id
+    ))
 }

@@ -2,9 +2,11 @@
 //! pass `now` and get back what to do and when.
 
 mod duration;
+mod params;
 mod states;
 
 pub use duration::{format_duration, parse_duration};
+pub use params::StepParams;
 pub use states::{LifecycleState, Stage, StepState};
 
 use crate::clock::UnixMs;
@@ -40,33 +42,19 @@ impl StageOffsets {
         Ok(StageOffsets(out))
     }
 
-    /// Offset of a stage from ticket creation (0 for the creation itself).
-    pub fn of(&self, stage: Stage) -> i64 {
-        match stage.seq() {
-            0 => 0,
-            n => self.0[n - 1],
-        }
+    /// The offset, from ticket creation, of a point given in *stage units*:
+    /// 1, 2, 3, 4 are the four configured offsets, fractions fall in between
+    /// (2.5 is half way from the second to the third), and points after 4 go on
+    /// with the last gap (5 is one more gap after the close). Playbooks time their
+    /// steps this way, so they follow `TICKETSIM_STAGE_OFFSETS` (minutes in
+    /// production, seconds in the demo) without their own configuration.
+    pub fn at(&self, units: f64) -> i64 {
+        let points = [0, self.0[0], self.0[1], self.0[2], self.0[3]];
+        let units = if units.is_finite() { units.max(0.0) } else { 0.0 };
+        let i = (units.floor() as usize).min(3);
+        let (from, to) = (points[i] as f64, points[i + 1] as f64);
+        (from + (units - i as f64) * (to - from)).round() as i64
     }
-}
-
-/// One step as planned when its lifecycle is started.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct PlannedStep {
-    pub stage: Stage,
-    pub offset_ms: i64,
-    pub due_at: UnixMs,
-}
-
-/// The five steps of a lifecycle whose slot is at `start`.
-pub fn plan_steps(start: UnixMs, offsets: &StageOffsets) -> Vec<PlannedStep> {
-    Stage::ALL
-        .iter()
-        .map(|&stage| PlannedStep {
-            stage,
-            offset_ms: offsets.of(stage),
-            due_at: start + offsets.of(stage),
-        })
-        .collect()
 }
 
 /// When the next step should run after the previous one finished at `now`: never
@@ -152,12 +140,23 @@ mod tests {
     }
 
     #[test]
-    fn planned_steps_start_with_creation_at_the_slot_time() {
-        let steps = plan_steps(1_000, &StageOffsets::DEFAULT);
-        let dues: Vec<i64> = steps.iter().map(|s| s.due_at).collect();
-        assert_eq!(dues, vec![1_000, 301_000, 601_000, 901_000, 1_201_000]);
-        assert_eq!(steps[0].stage, Stage::Create);
-        assert_eq!(steps[4].stage, Stage::Close);
+    fn whole_stage_units_are_the_configured_offsets() {
+        let o = StageOffsets::DEFAULT;
+        let at: Vec<i64> = [0.0, 1.0, 2.0, 3.0, 4.0].map(|u| o.at(u)).to_vec();
+        assert_eq!(at, vec![0, 300_000, 600_000, 900_000, 1_200_000]);
+    }
+
+    #[test]
+    fn fractional_and_late_stage_units_interpolate_and_extrapolate() {
+        let o = StageOffsets([5_000, 10_000, 20_000, 40_000]);
+        assert_eq!(o.at(0.5), 2_500);
+        assert_eq!(o.at(2.5), 15_000);
+        assert_eq!(o.at(3.25), 25_000);
+        // after the close, the last gap (20 s) repeats
+        assert_eq!(o.at(5.0), 60_000);
+        assert_eq!(o.at(6.5), 90_000);
+        assert_eq!(o.at(-1.0), 0);
+        assert_eq!(o.at(f64::NAN), 0);
     }
 
     #[test]

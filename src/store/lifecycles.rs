@@ -1,11 +1,14 @@
-//! A lifecycle's plan, its intents and its message history.
+//! A lifecycle's plan and the intent and outcome of creating its ticket.
 
 use sqlx::Row;
 use sqlx::sqlite::SqliteRow;
 
 use super::{Result, Store, StoreError, parse_text};
 use crate::clock::UnixMs;
-use crate::domain::{LifecycleState, Stage};
+use crate::domain::{LifecycleState, Stage, StepParams};
+
+/// The playbook of lifecycles planned before playbooks existed.
+const CLASSIC: &str = "classic";
 
 /// One lifecycle row.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -36,60 +39,59 @@ pub struct Plan {
     pub ticket_type: String,
     pub priority: i64,
     pub tags: Vec<String>,
+    /// The playbook whose steps the lifecycle follows, e.g. `classic`.
+    pub playbook: String,
+    /// The customer's tone, e.g. `polite`.
+    pub tone: String,
 }
 
 /// A message to be sent, as stored with the plan.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct PlannedMessage {
-    pub stage: Stage,
+    /// `customer` or `agent`.
+    pub author_kind: String,
+    /// The contact's or the agent's Freshdesk id: who the message is posted as.
+    pub author_id: i64,
+    /// HTML.
     pub body: String,
+    /// A private note (agents only).
+    pub private: bool,
 }
 
-/// A message of the history.
+/// One step of the plan, in order; the first is the creation itself (whose
+/// message is the ticket's description).
 #[derive(Debug, Clone, PartialEq, Eq)]
-pub struct Message {
-    pub id: i64,
-    pub stage: Stage,
-    pub author_kind: String,
-    pub author_id: i64,
-    pub body: String,
-    pub intent_at: Option<UnixMs>,
-    pub fd_conversation_id: Option<i64>,
-    pub sent_at: Option<UnixMs>,
+pub struct PlannedStep {
+    pub kind: Stage,
+    pub params: StepParams,
+    /// From ticket creation (the slot time).
+    pub offset_ms: i64,
+    pub message: Option<PlannedMessage>,
 }
 
 const LIFECYCLE_COLS: &str = "id, state, seed, created_at, contact_id, contact_name, contact_email,
     agent_id, agent_name, category, scenario, subject, ticket_type, priority, tags,
-    create_intent_at, ticket_id, ticket_created_at, last_error";
-
-const MESSAGE_COLS: &str =
-    "id, stage, author_kind, author_id, body, intent_at, fd_conversation_id, sent_at";
+    playbook, tone, create_intent_at, ticket_id, ticket_created_at, last_error";
 
 pub(super) fn lifecycle_from_row(r: &SqliteRow) -> Result<Lifecycle> {
-    let contact_id: Option<i64> = r.get("contact_id");
-    let plan = match contact_id {
-        None => None,
-        Some(contact_id) => {
-            let tags: String = r.get::<Option<String>, _>("tags").unwrap_or_default();
-            Some(Plan {
-                contact_id,
-                contact_name: r
-                    .get::<Option<String>, _>("contact_name")
-                    .unwrap_or_default(),
-                contact_email: r.get("contact_email"),
-                agent_id: r.get::<Option<i64>, _>("agent_id").unwrap_or_default(),
-                agent_name: r.get::<Option<String>, _>("agent_name").unwrap_or_default(),
-                category: r.get::<Option<String>, _>("category").unwrap_or_default(),
-                scenario: r.get::<Option<String>, _>("scenario").unwrap_or_default(),
-                subject: r.get::<Option<String>, _>("subject").unwrap_or_default(),
-                ticket_type: r
-                    .get::<Option<String>, _>("ticket_type")
-                    .unwrap_or_default(),
-                priority: r.get::<Option<i64>, _>("priority").unwrap_or(1),
-                tags: serde_json::from_str(&tags).unwrap_or_default(),
-            })
-        }
-    };
+    let text = |col: &str| r.get::<Option<String>, _>(col).unwrap_or_default();
+    let plan = r.get::<Option<i64>, _>("contact_id").map(|contact_id| Plan {
+        contact_id,
+        contact_name: text("contact_name"),
+        contact_email: r.get("contact_email"),
+        agent_id: r.get::<Option<i64>, _>("agent_id").unwrap_or_default(),
+        agent_name: text("agent_name"),
+        category: text("category"),
+        scenario: text("scenario"),
+        subject: text("subject"),
+        ticket_type: text("ticket_type"),
+        priority: r.get::<Option<i64>, _>("priority").unwrap_or(1),
+        tags: serde_json::from_str(&text("tags")).unwrap_or_default(),
+        playbook: r
+            .get::<Option<String>, _>("playbook")
+            .unwrap_or_else(|| CLASSIC.to_string()),
+        tone: text("tone"),
+    });
     Ok(Lifecycle {
         id: r.get("id"),
         state: parse_text(r.get::<&str, _>("state"))?,
@@ -100,19 +102,6 @@ pub(super) fn lifecycle_from_row(r: &SqliteRow) -> Result<Lifecycle> {
         ticket_id: r.get("ticket_id"),
         ticket_created_at: r.get("ticket_created_at"),
         last_error: r.get("last_error"),
-    })
-}
-
-pub(super) fn message_from_row(r: &SqliteRow) -> Result<Message> {
-    Ok(Message {
-        id: r.get("id"),
-        stage: parse_text(r.get::<&str, _>("stage"))?,
-        author_kind: r.get("author_kind"),
-        author_id: r.get("author_id"),
-        body: r.get("body"),
-        intent_at: r.get("intent_at"),
-        fd_conversation_id: r.get("fd_conversation_id"),
-        sent_at: r.get("sent_at"),
     })
 }
 
@@ -140,21 +129,24 @@ impl Store {
         row.as_ref().map(lifecycle_from_row).transpose()
     }
 
-    /// Stores the plan and every message it will send, in one transaction,
-    /// before any request is made for the lifecycle.
+    /// Stores the plan, the steps after creation and every message the lifecycle
+    /// will send, in one transaction, before any request is made for it. `steps[0]`
+    /// is the creation step (already a row); later steps are due at the slot time
+    /// plus their offset. Returns false, changing nothing, if a plan was already saved.
     pub async fn save_plan(
         &self,
         lifecycle_id: i64,
         plan: &Plan,
-        messages: &[PlannedMessage],
+        steps: &[PlannedStep],
         now: UnixMs,
-    ) -> Result<()> {
+    ) -> Result<bool> {
         let mut tx = self.pool.begin().await?;
-        sqlx::query(
+        let saved = sqlx::query(
             "UPDATE lifecycles SET contact_id = ?2, contact_name = ?3, contact_email = ?4,
              agent_id = ?5, agent_name = ?6, category = ?7, scenario = ?8, subject = ?9,
-             ticket_type = ?10, priority = ?11, tags = ?12, updated_at = ?13
-             WHERE id = ?1 AND contact_id IS NULL",
+             ticket_type = ?10, priority = ?11, tags = ?12, playbook = ?13, tone = ?14,
+             updated_at = ?15
+             WHERE id = ?1 AND contact_id IS NULL RETURNING created_at",
         )
         .bind(lifecycle_id)
         .bind(plan.contact_id)
@@ -168,28 +160,25 @@ impl Store {
         .bind(&plan.ticket_type)
         .bind(plan.priority)
         .bind(serde_json::to_string(&plan.tags).unwrap_or_else(|_| "[]".into()))
+        .bind(&plan.playbook)
+        .bind(&plan.tone)
         .bind(now)
-        .execute(&mut *tx)
+        .fetch_optional(&mut *tx)
         .await?;
-        for m in messages {
-            let (kind, author) = match m.stage.author() {
-                Some("agent") => ("agent", plan.agent_id),
-                _ => ("customer", plan.contact_id),
-            };
-            sqlx::query(
-                "INSERT INTO messages (lifecycle_id, stage, author_kind, author_id, body)
-                 VALUES (?1, ?2, ?3, ?4, ?5)",
-            )
-            .bind(lifecycle_id)
-            .bind(m.stage.as_str())
-            .bind(kind)
-            .bind(author)
-            .bind(&m.body)
-            .execute(&mut *tx)
-            .await?;
+        let Some(row) = saved else {
+            return Ok(false);
+        };
+        let start: UnixMs = row.get(0);
+        for (seq, step) in steps.iter().enumerate() {
+            if seq > 0 {
+                insert_step(&mut tx, lifecycle_id, seq as i64, step, start).await?;
+            }
+            if let Some(m) = &step.message {
+                insert_message(&mut tx, lifecycle_id, seq as i64, step.kind, m).await?;
+            }
         }
         tx.commit().await?;
-        Ok(())
+        Ok(true)
     }
 
     /// Records that `POST /tickets` is about to be sent for this lifecycle.
@@ -214,13 +203,11 @@ impl Store {
         .bind(at)
         .execute(&mut *tx)
         .await?;
-        sqlx::query(
-            "UPDATE messages SET sent_at = ?2 WHERE lifecycle_id = ?1 AND stage = 'create'",
-        )
-        .bind(lifecycle_id)
-        .bind(at)
-        .execute(&mut *tx)
-        .await?;
+        sqlx::query("UPDATE messages SET sent_at = ?2 WHERE lifecycle_id = ?1 AND step_seq = 0")
+            .bind(lifecycle_id)
+            .bind(at)
+            .execute(&mut *tx)
+            .await?;
         tx.commit().await?;
         Ok(())
     }
@@ -233,75 +220,62 @@ impl Store {
             .await?;
         Ok(n > 0)
     }
+}
 
-    /// True when some message already records this Freshdesk conversation.
-    pub async fn conversation_is_known(&self, conversation_id: i64) -> Result<bool> {
-        let n: i64 =
-            sqlx::query_scalar("SELECT COUNT(*) FROM messages WHERE fd_conversation_id = ?1")
-                .bind(conversation_id)
-                .fetch_one(&self.pool)
-                .await?;
-        Ok(n > 0)
-    }
+type Tx<'a> = sqlx::Transaction<'a, sqlx::Sqlite>;
 
-    pub async fn message(&self, lifecycle_id: i64, stage: Stage) -> Result<Message> {
-        let sql =
-            format!("SELECT {MESSAGE_COLS} FROM messages WHERE lifecycle_id = ?1 AND stage = ?2");
-        let row = sqlx::query(&sql)
-            .bind(lifecycle_id)
-            .bind(stage.as_str())
-            .fetch_optional(&self.pool)
-            .await?;
-        let row = row.ok_or_else(|| {
-            StoreError::Data(format!("lifecycle {lifecycle_id} has no {stage} message"))
-        })?;
-        message_from_row(&row)
-    }
+async fn insert_step(
+    tx: &mut Tx<'_>,
+    lifecycle_id: i64,
+    seq: i64,
+    step: &PlannedStep,
+    start: UnixMs,
+) -> Result<()> {
+    let params = (!step.params.is_empty())
+        .then(|| serde_json::to_string(&step.params))
+        .transpose()
+        .map_err(|e| StoreError::Data(format!("step parameters: {e}")))?;
+    sqlx::query(
+        "INSERT INTO steps (lifecycle_id, seq, stage, params, offset_ms, due_at, state)
+         VALUES (?1, ?2, ?3, ?4, ?5, ?6, 'pending')",
+    )
+    .bind(lifecycle_id)
+    .bind(seq)
+    .bind(step.kind.as_str())
+    .bind(params)
+    .bind(step.offset_ms)
+    .bind(start + step.offset_ms)
+    .execute(&mut **tx)
+    .await?;
+    Ok(())
+}
 
-    /// All messages of a lifecycle, sent ones first in time order, then unsent.
-    pub async fn messages(&self, lifecycle_id: i64) -> Result<Vec<Message>> {
-        let sql = format!(
-            "SELECT {MESSAGE_COLS} FROM messages WHERE lifecycle_id = ?1
-             ORDER BY sent_at IS NULL, sent_at, id"
-        );
-        let rows = sqlx::query(&sql)
-            .bind(lifecycle_id)
-            .fetch_all(&self.pool)
-            .await?;
-        rows.iter().map(message_from_row).collect()
-    }
-
-    /// Records that the message is about to be sent.
-    pub async fn mark_message_intent(&self, message_id: i64, now: UnixMs) -> Result<()> {
-        sqlx::query("UPDATE messages SET intent_at = ?2 WHERE id = ?1")
-            .bind(message_id)
-            .bind(now)
-            .execute(&self.pool)
-            .await?;
-        Ok(())
-    }
-
-    /// Records that the message is in Freshdesk as conversation `conversation_id`.
-    pub async fn mark_message_sent(
-        &self,
-        message_id: i64,
-        conversation_id: i64,
-        at: UnixMs,
-    ) -> Result<()> {
-        sqlx::query("UPDATE messages SET fd_conversation_id = ?2, sent_at = ?3 WHERE id = ?1")
-            .bind(message_id)
-            .bind(conversation_id)
-            .bind(at)
-            .execute(&self.pool)
-            .await?;
-        Ok(())
-    }
+async fn insert_message(
+    tx: &mut Tx<'_>,
+    lifecycle_id: i64,
+    seq: i64,
+    kind: Stage,
+    m: &PlannedMessage,
+) -> Result<()> {
+    sqlx::query(
+        "INSERT INTO messages (lifecycle_id, step_seq, stage, author_kind, author_id, body, private)
+         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)",
+    )
+    .bind(lifecycle_id)
+    .bind(seq)
+    .bind(kind.as_str())
+    .bind(&m.author_kind)
+    .bind(m.author_id)
+    .bind(&m.body)
+    .bind(m.private)
+    .execute(&mut **tx)
+    .await?;
+    Ok(())
 }
 
 #[cfg(test)]
-mod tests {
+pub(crate) mod tests {
     use super::*;
-    use crate::domain::StageOffsets;
     use crate::store::testutil::temp_store;
 
     pub fn plan() -> Plan {
@@ -317,51 +291,97 @@ mod tests {
             ticket_type: "Problem".into(),
             priority: 2,
             tags: vec!["ticketsim".into(), "billing".into()],
+            playbook: "classic".into(),
+            tone: "polite".into(),
         }
     }
 
-    fn planned() -> Vec<PlannedMessage> {
-        [
-            Stage::Create,
-            Stage::AgentReply,
-            Stage::CustomerReply,
-            Stage::Resolve,
-        ]
-        .into_iter()
-        .map(|stage| PlannedMessage {
-            stage,
-            body: format!("<p>{stage}</p>"),
+    fn message(author_kind: &str, body: &str) -> Option<PlannedMessage> {
+        let author_id = if author_kind == "agent" { 22 } else { 11 };
+        Some(PlannedMessage {
+            author_kind: author_kind.into(),
+            author_id,
+            body: format!("<p>{body}</p>"),
+            private: false,
         })
-        .collect()
+    }
+
+    /// The classic plan: creation, agent reply, customer reply, resolution, close.
+    pub fn classic_steps() -> Vec<PlannedStep> {
+        let step = |kind, offset_ms, message| PlannedStep {
+            kind,
+            params: StepParams::default(),
+            offset_ms,
+            message,
+        };
+        vec![
+            step(Stage::Create, 0, message("customer", "create")),
+            step(Stage::AgentReply, 5_000, message("agent", "agent_reply")),
+            step(
+                Stage::CustomerReply,
+                10_000,
+                message("customer", "customer_reply"),
+            ),
+            step(Stage::Resolve, 15_000, message("agent", "resolve")),
+            step(Stage::Close, 20_000, None),
+        ]
     }
 
     #[tokio::test]
-    async fn a_saved_plan_and_its_messages_read_back() {
+    async fn a_saved_plan_adds_its_steps_and_messages_once() {
         let (s, _d) = temp_store().await;
-        let id = s
-            .start_slot(0, 0, 1, &StageOffsets::DEFAULT)
-            .await
-            .unwrap()
-            .unwrap();
+        let id = s.start_slot(1_000, 0, 1).await.unwrap().unwrap();
         assert_eq!(s.lifecycle(id).await.unwrap().plan, None);
-        s.save_plan(id, &plan(), &planned(), 1).await.unwrap();
+        assert_eq!(s.open_steps().await.unwrap(), 1, "only creation before the plan");
+        assert!(s.save_plan(id, &plan(), &classic_steps(), 1).await.unwrap());
         let l = s.lifecycle(id).await.unwrap();
         assert_eq!(l.plan, Some(plan()));
+        let steps = s.steps(id).await.unwrap();
+        let kinds: Vec<Stage> = steps.iter().map(|s| s.stage).collect();
+        assert_eq!(
+            kinds,
+            [
+                Stage::Create,
+                Stage::AgentReply,
+                Stage::CustomerReply,
+                Stage::Resolve,
+                Stage::Close
+            ]
+        );
         let m = s.message(id, Stage::AgentReply).await.unwrap();
         assert_eq!((m.author_kind.as_str(), m.author_id), ("agent", 22));
         let m = s.message(id, Stage::CustomerReply).await.unwrap();
-        assert_eq!((m.author_kind.as_str(), m.author_id), ("customer", 11));
+        assert_eq!((m.author_kind.as_str(), m.author_id, m.step_seq), ("customer", 11, 2));
+        let mut other = plan();
+        other.subject = "changed".into();
+        assert!(!s.save_plan(id, &other, &classic_steps(), 2).await.unwrap());
+        assert_eq!(s.lifecycle(id).await.unwrap().plan, Some(plan()), "kept");
+        assert_eq!(s.steps(id).await.unwrap().len(), 5);
+    }
+
+    #[tokio::test]
+    async fn later_steps_are_due_at_the_slot_time_plus_their_offset() {
+        let (s, _d) = temp_store().await;
+        let id = s.start_slot(1_000, 0, 1).await.unwrap().unwrap();
+        s.save_plan(id, &plan(), &classic_steps(), 500).await.unwrap();
+        let due: Vec<String> = s
+            .steps(id)
+            .await
+            .unwrap()
+            .iter()
+            .map(|s| s.due_at.clone())
+            .collect();
+        let want: Vec<String> = [1_000, 6_000, 11_000, 16_000, 21_000]
+            .map(crate::clock::format_iso)
+            .to_vec();
+        assert_eq!(due, want);
     }
 
     #[tokio::test]
     async fn intents_tickets_and_sent_messages_are_recorded() {
         let (s, _d) = temp_store().await;
-        let id = s
-            .start_slot(0, 0, 1, &StageOffsets::DEFAULT)
-            .await
-            .unwrap()
-            .unwrap();
-        s.save_plan(id, &plan(), &planned(), 1).await.unwrap();
+        let id = s.start_slot(0, 0, 1).await.unwrap().unwrap();
+        s.save_plan(id, &plan(), &classic_steps(), 1).await.unwrap();
         s.mark_create_intent(id, 2).await.unwrap();
         assert!(!s.ticket_is_known(7).await.unwrap());
         s.record_ticket(id, 7, 3).await.unwrap();

@@ -4,10 +4,12 @@
 
 mod lifecycles;
 mod lock;
+mod messages;
 mod report;
 mod schedule;
 
-pub use lifecycles::{Lifecycle, Message, Plan, PlannedMessage};
+pub use lifecycles::{Lifecycle, Plan, PlannedMessage, PlannedStep};
+pub use messages::Message;
 pub use lock::DbLock;
 pub use report::{ExportMessage, ExportRecord, FailedLifecycle, NextStep, Status, StepRow};
 pub use schedule::ClaimedStep;

@@ -4,9 +4,10 @@ use serde::Serialize;
 use sqlx::Row;
 
 use super::lifecycles::{Lifecycle, lifecycle_from_row};
+use super::schedule::parse_params;
 use super::{Result, Store, parse_text};
 use crate::clock::{UnixMs, format_iso};
-use crate::domain::{Stage, StepState};
+use crate::domain::{Stage, StepParams, StepState};
 
 #[derive(Debug, Clone, Serialize, PartialEq, Eq)]
 pub struct Status {
@@ -43,7 +44,11 @@ pub struct NextStep {
 pub struct StepRow {
     pub lifecycle_id: i64,
     pub seq: i64,
+    /// The step's kind.
     pub stage: Stage,
+    /// What the plan fixed for the step; left out when empty.
+    #[serde(skip_serializing_if = "StepParams::is_empty")]
+    pub params: StepParams,
     pub state: StepState,
     pub due_at: String,
     pub attempts: i64,
@@ -62,6 +67,9 @@ pub struct ExportRecord {
     pub messages: Vec<ExportMessage>,
 }
 
+/// One message of an export. Private notes (playbooks other than `classic`) are
+/// exported too, with author `agent` and `"private": true`; public messages carry
+/// no `private` key, so a classic record keeps its exact shape.
 #[derive(Debug, Clone, Serialize, PartialEq, Eq)]
 pub struct ExportMessage {
     pub step: Stage,
@@ -69,6 +77,8 @@ pub struct ExportMessage {
     pub author_id: i64,
     pub body: String,
     pub sent_at: String,
+    #[serde(skip_serializing_if = "std::ops::Not::not")]
+    pub private: bool,
 }
 
 fn step_from_row(r: &sqlx::sqlite::SqliteRow) -> Result<StepRow> {
@@ -76,6 +86,7 @@ fn step_from_row(r: &sqlx::sqlite::SqliteRow) -> Result<StepRow> {
         lifecycle_id: r.get("lifecycle_id"),
         seq: r.get("seq"),
         stage: parse_text(r.get::<&str, _>("stage"))?,
+        params: parse_params(r.get("params"))?,
         state: parse_text(r.get::<&str, _>("state"))?,
         due_at: format_iso(r.get("due_at")),
         attempts: r.get("attempts"),
@@ -85,7 +96,7 @@ fn step_from_row(r: &sqlx::sqlite::SqliteRow) -> Result<StepRow> {
 }
 
 const STEP_COLS: &str =
-    "lifecycle_id, seq, stage, state, due_at, attempts, last_error, finished_at";
+    "lifecycle_id, seq, stage, params, state, due_at, attempts, last_error, finished_at";
 
 impl Store {
     pub async fn status(&self, now: UnixMs) -> Result<Status> {
@@ -206,6 +217,7 @@ impl Store {
                     author_id: m.author_id,
                     body: m.body,
                     sent_at: format_iso(m.sent_at?),
+                    private: m.private,
                 })
             })
             .collect();
@@ -224,15 +236,13 @@ impl Store {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::domain::{LifecycleState, StageOffsets};
+    use crate::domain::LifecycleState;
     use crate::store::testutil::temp_store;
 
     #[tokio::test]
     async fn status_counts_states_and_names_the_next_due_step() {
         let (s, _d) = temp_store().await;
-        s.start_slot(1_000, 1_000, 1, &StageOffsets::DEFAULT)
-            .await
-            .unwrap();
+        s.start_slot(1_000, 1_000, 1).await.unwrap();
         s.skip_slot(500, 1_000, "too old").await.unwrap();
         let st = s.status(400).await.unwrap();
         assert_eq!(st.total, 1);
@@ -245,7 +255,7 @@ mod tests {
     #[tokio::test]
     async fn retrying_steps_show_their_error_in_status() {
         let (s, _d) = temp_store().await;
-        s.start_slot(0, 0, 1, &StageOffsets::DEFAULT).await.unwrap();
+        s.start_slot(0, 0, 1).await.unwrap();
         let c = s.claim_due(0, 1).await.unwrap();
         s.retry_step(&c[0], 9_000, "Server error 503")
             .await
@@ -262,9 +272,7 @@ mod tests {
     async fn paging_through_lifecycles_visits_each_once() {
         let (s, _d) = temp_store().await;
         for at in 0..5 {
-            s.start_slot(at, at, 1, &StageOffsets::DEFAULT)
-                .await
-                .unwrap();
+            s.start_slot(at, at, 1).await.unwrap();
         }
         let mut seen = vec![];
         let mut after = 0;

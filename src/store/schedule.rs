@@ -2,16 +2,21 @@
 
 use sqlx::Row;
 
-use super::{Result, Store, parse_text};
+use super::{Result, Store, StoreError, parse_text};
 use crate::clock::UnixMs;
-use crate::domain::{self, LifecycleState, Stage, StageOffsets, StepState};
+use crate::domain::{self, LifecycleState, Stage, StepParams, StepState};
 
 /// A step the dispatcher has claimed (state `running`).
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct ClaimedStep {
     pub step_id: i64,
     pub lifecycle_id: i64,
+    /// Position in the lifecycle, 0 for creation.
+    pub seq: i64,
+    /// The step's kind.
     pub stage: Stage,
+    /// What the plan fixed for it (empty for the classic steps).
+    pub params: StepParams,
     pub offset_ms: i64,
     pub due_at: UnixMs,
     /// Counting this claim; above 1 means an earlier attempt may have had effects.
@@ -29,7 +34,7 @@ WHERE id IN (
                         AND p.state <> 'done')
     ORDER BY (s.seq = 0), s.due_at, s.id
     LIMIT ?2)
-RETURNING id, lifecycle_id, stage, offset_ms, due_at, attempts";
+RETURNING id, lifecycle_id, seq, stage, params, offset_ms, due_at, attempts";
 
 const NEXT_DUE_SQL: &str = "
 SELECT MIN(s.due_at) FROM steps s
@@ -39,15 +44,16 @@ WHERE s.state IN ('pending', 'retry')
                     AND p.state <> 'done')";
 
 impl Store {
-    /// Inserts the slot for cron time `at` with its lifecycle and planned steps,
-    /// all in one transaction. Returns the lifecycle id, or `None` when the slot
-    /// already exists (a slot never starts twice).
+    /// Inserts the slot for cron time `at` with its lifecycle and its creation
+    /// step, all in one transaction. The steps after creation depend on the
+    /// playbook, so the plan adds them ([`Store::save_plan`]) before the first
+    /// request. Returns the lifecycle id, or `None` when the slot already exists
+    /// (a slot never starts twice).
     pub async fn start_slot(
         &self,
         at: UnixMs,
         now: UnixMs,
         run_seed: u64,
-        offsets: &StageOffsets,
     ) -> Result<Option<i64>> {
         let mut tx = self.pool.begin().await?;
         let inserted = sqlx::query(
@@ -73,19 +79,14 @@ impl Store {
         .bind(now)
         .fetch_one(&mut *tx)
         .await?;
-        for (seq, step) in domain::plan_steps(at, offsets).iter().enumerate() {
-            sqlx::query(
-                "INSERT INTO steps (lifecycle_id, seq, stage, offset_ms, due_at, state)
-                 VALUES (?1, ?2, ?3, ?4, ?5, 'pending')",
-            )
-            .bind(lifecycle_id)
-            .bind(seq as i64)
-            .bind(step.stage.as_str())
-            .bind(step.offset_ms)
-            .bind(step.due_at)
-            .execute(&mut *tx)
-            .await?;
-        }
+        sqlx::query(
+            "INSERT INTO steps (lifecycle_id, seq, stage, offset_ms, due_at, state)
+             VALUES (?1, 0, 'create', 0, ?2, 'pending')",
+        )
+        .bind(lifecycle_id)
+        .bind(at)
+        .execute(&mut *tx)
+        .await?;
         tx.commit().await?;
         Ok(Some(lifecycle_id))
     }
@@ -137,10 +138,12 @@ impl Store {
             out.push(ClaimedStep {
                 step_id: r.get(0),
                 lifecycle_id: r.get(1),
-                stage: parse_text(r.get::<&str, _>(2))?,
-                offset_ms: r.get(3),
-                due_at: r.get(4),
-                attempts: r.get(5),
+                seq: r.get(2),
+                stage: parse_text(r.get::<&str, _>(3))?,
+                params: parse_params(r.get(4))?,
+                offset_ms: r.get(5),
+                due_at: r.get(6),
+                attempts: r.get(7),
             });
         }
         out.sort_by_key(|s| (s.due_at, s.step_id));
@@ -179,11 +182,13 @@ impl Store {
         if fenced.rows_affected() != 1 {
             return Ok(false);
         }
+        let state = step.stage.state_after(step.params.status);
         sqlx::query(
-            "UPDATE lifecycles SET state = ?2, updated_at = ?3, last_error = NULL WHERE id = ?1",
+            "UPDATE lifecycles SET state = COALESCE(?2, state), updated_at = ?3, last_error = NULL
+             WHERE id = ?1",
         )
         .bind(step.lifecycle_id)
-        .bind(step.stage.state_after().as_str())
+        .bind(state.map(LifecycleState::as_str))
         .bind(now)
         .execute(&mut *tx)
         .await?;
@@ -191,7 +196,7 @@ impl Store {
             "SELECT id, offset_ms, due_at FROM steps WHERE lifecycle_id = ?1 AND seq = ?2",
         )
         .bind(step.lifecycle_id)
-        .bind(step.stage.seq() as i64 + 1)
+        .bind(step.seq + 1)
         .fetch_optional(&mut *tx)
         .await?;
         if let Some(r) = next {
@@ -264,7 +269,7 @@ impl Store {
              WHERE lifecycle_id = ?1 AND seq > ?2 AND state IN ('pending', 'retry')",
         )
         .bind(step.lifecycle_id)
-        .bind(step.stage.seq() as i64)
+        .bind(step.seq)
         .bind(now)
         .execute(&mut *tx)
         .await?;
@@ -282,41 +287,47 @@ impl Store {
     }
 }
 
+/// Reads `steps.params` (JSON, or NULL for none).
+pub(super) fn parse_params(raw: Option<String>) -> Result<StepParams> {
+    match raw {
+        None => Ok(StepParams::default()),
+        Some(text) => serde_json::from_str(&text)
+            .map_err(|e| StoreError::Data(format!("step parameters {text:?}: {e}"))),
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::store::lifecycles::tests::{classic_steps, plan};
     use crate::store::testutil::temp_store;
 
-    const OFFS: StageOffsets = StageOffsets([5_000, 10_000, 15_000, 20_000]);
+    /// A slot at `at` whose lifecycle is planned with the classic steps
+    /// (+5/+10/+15/+20 s).
+    async fn planned_slot(s: &Store, at: UnixMs) -> i64 {
+        let id = s.start_slot(at, at, 1).await.unwrap().unwrap();
+        s.save_plan(id, &plan(), &classic_steps(), at).await.unwrap();
+        id
+    }
 
     #[tokio::test]
     async fn a_slot_starts_once_even_when_inserted_twice() {
         let (s, _d) = temp_store().await;
-        assert!(
-            s.start_slot(1_000, 1_000, 1, &OFFS)
-                .await
-                .unwrap()
-                .is_some()
-        );
-        assert!(
-            s.start_slot(1_000, 2_000, 1, &OFFS)
-                .await
-                .unwrap()
-                .is_none()
-        );
+        assert!(s.start_slot(1_000, 1_000, 1).await.unwrap().is_some());
+        assert!(s.start_slot(1_000, 2_000, 1).await.unwrap().is_none());
         assert!(!s.skip_slot(1_000, 2_000, "x").await.unwrap());
         assert_eq!(s.last_slot_at().await.unwrap(), Some(1_000));
-        assert_eq!(s.open_steps().await.unwrap(), 5);
+        assert_eq!(s.open_steps().await.unwrap(), 1, "creation, until planned");
     }
 
     #[tokio::test]
     async fn only_the_next_step_of_a_lifecycle_is_claimable() {
         let (s, _d) = temp_store().await;
-        s.start_slot(0, 0, 1, &OFFS).await.unwrap();
+        planned_slot(&s, 0).await;
         // everything is overdue, yet only creation may run
         let claimed = s.claim_due(100_000, 10).await.unwrap();
         assert_eq!(claimed.len(), 1);
-        assert_eq!(claimed[0].stage, Stage::Create);
+        assert_eq!((claimed[0].stage, claimed[0].seq), (Stage::Create, 0));
         assert_eq!(claimed[0].attempts, 1);
         // while it runs, nothing else is claimable and nothing is "next due"
         assert!(s.claim_due(100_000, 10).await.unwrap().is_empty());
@@ -326,16 +337,16 @@ mod tests {
         assert_eq!(s.next_due_at().await.unwrap(), Some(105_000));
         assert!(s.claim_due(104_999, 10).await.unwrap().is_empty());
         let next = s.claim_due(105_000, 10).await.unwrap();
-        assert_eq!(next[0].stage, Stage::AgentReply);
+        assert_eq!((next[0].stage, next[0].seq), (Stage::AgentReply, 1));
     }
 
     #[tokio::test]
     async fn in_flight_steps_are_claimed_before_new_tickets() {
         let (s, _d) = temp_store().await;
-        s.start_slot(0, 0, 1, &OFFS).await.unwrap();
+        planned_slot(&s, 0).await;
         let c = s.claim_due(0, 1).await.unwrap();
         s.complete_step(&c[0], 0).await.unwrap();
-        s.start_slot(1_000, 1_000, 1, &OFFS).await.unwrap();
+        s.start_slot(1_000, 1_000, 1).await.unwrap();
         let c = s.claim_due(10_000, 1).await.unwrap();
         assert_eq!(
             c[0].stage,
@@ -347,7 +358,7 @@ mod tests {
     #[tokio::test]
     async fn recovery_turns_running_steps_into_due_retries_and_keeps_attempts() {
         let (s, _d) = temp_store().await;
-        s.start_slot(0, 0, 1, &OFFS).await.unwrap();
+        s.start_slot(0, 0, 1).await.unwrap();
         s.claim_due(0, 10).await.unwrap();
         assert_eq!(s.recover_running(50).await.unwrap(), 1);
         let again = s.claim_due(50, 10).await.unwrap();
@@ -357,7 +368,7 @@ mod tests {
     #[tokio::test]
     async fn a_fenced_commit_fails_when_the_step_is_no_longer_running() {
         let (s, _d) = temp_store().await;
-        s.start_slot(0, 0, 1, &OFFS).await.unwrap();
+        s.start_slot(0, 0, 1).await.unwrap();
         let c = s.claim_due(0, 10).await.unwrap();
         assert!(s.retry_step(&c[0], 10, "boom").await.unwrap());
         assert!(!s.complete_step(&c[0], 10).await.unwrap());
@@ -367,7 +378,7 @@ mod tests {
     #[tokio::test]
     async fn ending_a_lifecycle_cancels_its_remaining_steps() {
         let (s, _d) = temp_store().await;
-        s.start_slot(0, 0, 1, &OFFS).await.unwrap();
+        planned_slot(&s, 0).await;
         let c = s.claim_due(0, 10).await.unwrap();
         assert!(
             s.end_lifecycle(&c[0], 5, LifecycleState::Failed, "400 bad")
@@ -377,5 +388,34 @@ mod tests {
         assert_eq!(s.open_steps().await.unwrap(), 0);
         let st = s.status(5).await.unwrap();
         assert_eq!(st.failed[0].reason.as_deref(), Some("400 bad"));
+    }
+
+    #[tokio::test]
+    async fn a_step_that_changes_nothing_keeps_the_lifecycle_state() {
+        let (s, _d) = temp_store().await;
+        let id = s.start_slot(0, 0, 1).await.unwrap().unwrap();
+        let mut steps = classic_steps();
+        steps.insert(
+            2,
+            crate::store::PlannedStep {
+                kind: Stage::Status,
+                params: StepParams::status(3),
+                offset_ms: 7_000,
+                message: None,
+            },
+        );
+        s.save_plan(id, &plan(), &steps, 0).await.unwrap();
+        for (at, want) in [
+            (0, LifecycleState::Open),
+            (5_000, LifecycleState::AgentReplied),
+            (7_000, LifecycleState::AgentReplied),
+        ] {
+            let c = s.claim_due(at, 1).await.unwrap();
+            assert!(s.complete_step(&c[0], at).await.unwrap());
+            assert_eq!(s.lifecycle(id).await.unwrap().state, want, "at {at}");
+        }
+        let c = s.claim_due(10_000, 1).await.unwrap();
+        assert_eq!(c[0].params, StepParams::default());
+        assert_eq!((c[0].stage, c[0].seq), (Stage::CustomerReply, 3));
     }
 }

@@ -1,0 +1,496 @@
+//! Checks of the data as a whole, so that a typo fails at start-up (or in the
+//! tests, for the built-in data) rather than in a ticket. Each problem says where
+//! it is (see `load::Problems`).
+
+use std::collections::BTreeSet;
+
+use super::library::{
+    Category, Library, Phrases, SUBJECT_MAX_CHARS, Scenario, TAG_MAX_CHARS, TICKET_TYPES,
+};
+use super::load::{At, Problems, json_text, quoted};
+use super::persona::{Personas, is_reserved_domain};
+use super::playbook::{CLASSIC, CLOSED_STATUS, Playbook, Role, StepSpec};
+use super::template::{PERSON_VARIABLES, THREAD_VARIABLES, placeholders};
+use crate::domain::Stage;
+
+/// The built-in scenario file: pools, phrases and scenarios.
+pub(super) fn check_embedded(library: &Library) -> Problems {
+    let mut out = Problems::default();
+    check_pools(library, &mut out);
+    check_phrases(library, &mut out);
+    out.require(
+        !library.categories.is_empty(),
+        || "no categories".into(),
+        At::new("\"categories\"", &[]),
+    );
+    check_categories(library, &library.categories, &mut BTreeSet::new(), &mut out);
+    out
+}
+
+/// A user's file, against the library it is added to.
+pub(super) fn check_user_file(library: &Library, categories: &[Category]) -> Problems {
+    let mut out = Problems::default();
+    check_pools(library, &mut out);
+    let mut names: BTreeSet<&str> = library
+        .categories
+        .iter()
+        .flat_map(|c| c.scenarios.iter().map(|s| s.name.as_str()))
+        .collect();
+    check_categories(library, categories, &mut names, &mut out);
+    out
+}
+
+fn check_categories<'a>(
+    library: &Library,
+    categories: &'a [Category],
+    names: &mut BTreeSet<&'a str>,
+    out: &mut Problems,
+) {
+    let mut seen = BTreeSet::new();
+    for category in categories {
+        let anchor = quoted(&category.name);
+        let at = At::new(&anchor, &[]);
+        check_tag("category", &category.name, at, out);
+        out.require(
+            seen.insert(&category.name),
+            || format!("category \"{}\" is listed twice in this file", category.name),
+            at,
+        );
+        out.require(
+            !category.scenarios.is_empty(),
+            || format!("category \"{}\" has no scenarios", category.name),
+            at,
+        );
+        for scenario in &category.scenarios {
+            let anchor = quoted(&scenario.name);
+            out.require(
+                names.insert(&scenario.name),
+                || format!("scenario \"{}\" is defined twice", scenario.name),
+                At::new(&anchor, &[]),
+            );
+            check_scenario(library, scenario, out);
+        }
+    }
+}
+
+fn check_pools(library: &Library, out: &mut Problems) {
+    for (name, values) in &library.variables {
+        let anchor = quoted(name);
+        let at = At::new(&anchor, &[]);
+        out.require(!values.is_empty(), || format!("pool {name} is empty"), at);
+        let reserved = PERSON_VARIABLES.contains(&name.as_str())
+            || THREAD_VARIABLES.contains(&name.as_str());
+        out.require(
+            !reserved,
+            || format!("pool {name} shadows a built-in placeholder"),
+            at,
+        );
+        for value in values {
+            let clean = !value.trim().is_empty() && !value.contains(['{', '}', '\n']);
+            let needle = quoted(value);
+            out.require(
+                clean,
+                || format!("pool {name} has a bad value {value:?}"),
+                At::new(&anchor, &[&needle]),
+            );
+        }
+    }
+}
+
+/// Placeholders a scenario's own text may use.
+fn scenario_known(library: &Library) -> BTreeSet<&str> {
+    let pools = library.variables.keys().map(String::as_str);
+    pools.chain(PERSON_VARIABLES).collect()
+}
+
+fn check_phrases(library: &Library, out: &mut Problems) {
+    let mut known = scenario_known(library);
+    known.extend(THREAD_VARIABLES);
+    let p: &Phrases = &library.phrases;
+    let lines = [
+        ("agent_greetings", &p.agent_greetings),
+        ("agent_reply_closers", &p.agent_reply_closers),
+        ("resolution_greetings", &p.resolution_greetings),
+        ("resolution_closers", &p.resolution_closers),
+        ("agent_signoffs", &p.agent_signoffs),
+        ("handover_lines", &p.handover_lines),
+        ("time_notes", &p.time_notes),
+    ];
+    for (list, phrases) in lines {
+        let anchor = quoted(list);
+        let at = At::new(&anchor, &[]);
+        out.require(!phrases.is_empty(), || format!("phrases.{list} is empty"), at);
+        phrases
+            .iter()
+            .for_each(|t| check_template(&known, t, &anchor, out));
+    }
+    let must_name = |list: &str| -> Option<&'static str> {
+        match list {
+            "followups" | "reminders" | "no_reply_closings" => Some("{topic}"),
+            _ => None,
+        }
+    };
+    let bodies = [
+        ("reopens", &p.reopens),
+        ("followups", &p.followups),
+        ("reminders", &p.reminders),
+        ("no_reply_closings", &p.no_reply_closings),
+        ("escalation_notes", &p.escalation_notes),
+        ("work_notes", &p.work_notes),
+    ];
+    for (list, list_bodies) in bodies {
+        let anchor = quoted(list);
+        let at = At::new(&anchor, &[]);
+        out.require(!list_bodies.is_empty(), || format!("phrases.{list} is empty"), at);
+        for body in list_bodies {
+            check_body(&known, body, &anchor, out);
+            if let Some(needle) = must_name(list) {
+                out.require(
+                    body.iter().any(|t| t.contains(needle)),
+                    || format!("a body of phrases.{list} does not mention {needle}"),
+                    at,
+                );
+            }
+        }
+    }
+    for line in &p.handover_lines {
+        let needle = json_text(line);
+        out.require(
+            line.contains("{previous_agent_first}"),
+            || "a handover line does not name {previous_agent_first}".into(),
+            At::new("\"handover_lines\"", &[&needle]),
+        );
+    }
+}
+
+fn check_scenario(library: &Library, s: &Scenario, out: &mut Problems) {
+    let anchor = quoted(&s.name);
+    check_scenario_fields(library, s, &anchor, out);
+    check_scenario_text(library, s, &anchor, out);
+}
+
+/// Name, type, priority, tags, key, playbook weights and non-empty variant lists.
+fn check_scenario_fields(library: &Library, s: &Scenario, anchor: &str, out: &mut Problems) {
+    let at = At::new(anchor, &[]);
+    let msg = |what: &str| format!("scenario \"{}\": {what}", s.name);
+    check_tag("scenario name", &s.name, at, out);
+    let ticket_type = quoted(&s.ticket_type);
+    out.require(
+        TICKET_TYPES.contains(&s.ticket_type.as_str()),
+        || msg(&format!("ticket_type must be one of {}", TICKET_TYPES.join(", "))),
+        At::new(anchor, &[&ticket_type]),
+    );
+    let [low, high] = s.priority;
+    out.require(
+        (1..=high).contains(&low) && high <= 4,
+        || msg("priority must be [low, high] within 1..=4"),
+        At::new(anchor, &["\"priority\""]),
+    );
+    for tag in &s.tags {
+        let needle = quoted(tag);
+        check_tag("tag", tag, At::new(anchor, &[&needle]), out);
+    }
+    let key = quoted(&s.key);
+    out.require(
+        library.variables.contains_key(&s.key),
+        || msg(&format!("key \"{}\" is not a variable pool", s.key)),
+        At::new(anchor, &[&key]),
+    );
+    for name in s.playbooks.keys() {
+        let needle = quoted(name);
+        out.require(
+            library.playbooks.iter().any(|p| &p.name == name),
+            || msg(&format!("unknown playbook \"{name}\" in playbooks")),
+            At::new(anchor, &[&needle]),
+        );
+    }
+    let lists = [
+        ("topics", s.topics.len()),
+        ("subjects", s.subjects.len()),
+        ("descriptions", s.descriptions.len()),
+        ("exchanges", s.exchanges.len()),
+        ("resolutions", s.resolutions.len()),
+    ];
+    for (list, n) in lists {
+        let needle = quoted(list);
+        out.require(n > 0, || msg(&format!("{list} is empty")), At::new(anchor, &[&needle]));
+    }
+}
+
+/// Placeholders, subject length, and the key variable in every agent message.
+fn check_scenario_text(library: &Library, s: &Scenario, anchor: &str, out: &mut Problems) {
+    let known = scenario_known(library);
+    let msg = |what: &str| format!("scenario \"{}\": {what}", s.name);
+    for subject in &s.subjects {
+        check_template(&known, subject, anchor, out);
+        let longest = longest_fill(library, subject);
+        let needle = json_text(subject);
+        out.require(
+            longest <= SUBJECT_MAX_CHARS,
+            || msg(&format!("a subject can reach {longest} characters (at most {SUBJECT_MAX_CHARS})")),
+            At::new(anchor, &[&needle]),
+        );
+    }
+    let key = format!("{{{}}}", s.key);
+    let agent_bodies = s
+        .resolutions
+        .iter()
+        .chain(&s.followups)
+        .chain(s.exchanges.iter().map(|e| &e.agent));
+    for body in agent_bodies {
+        let needle = body.first().map(|t| json_text(t)).unwrap_or_default();
+        out.require(
+            body.iter().any(|p| p.contains(&key)),
+            || msg(&format!("an agent message does not mention the key {key}")),
+            At::new(anchor, &[&needle]),
+        );
+        check_body(&known, body, anchor, out);
+    }
+    for topic in &s.topics {
+        let needle = json_text(topic);
+        out.require(
+            topic.contains(&key),
+            || msg(&format!("a topic does not mention the key {key}")),
+            At::new(anchor, &[&needle]),
+        );
+        check_template(&known, topic, anchor, out);
+    }
+    let answers = s.exchanges.iter().flat_map(|e| &e.customer);
+    for body in s.descriptions.iter().chain(&s.reopens).chain(answers) {
+        check_body(&known, body, anchor, out);
+    }
+    for exchange in &s.exchanges {
+        out.require(
+            !exchange.customer.is_empty(),
+            || msg("a question has no answers"),
+            At::new(anchor, &["\"customer\""]),
+        );
+    }
+}
+
+fn check_body(known: &BTreeSet<&str>, body: &[String], anchor: &str, out: &mut Problems) {
+    out.require(!body.is_empty(), || "a message body is empty".into(), At::new(anchor, &["[]"]));
+    body.iter().for_each(|t| check_template(known, t, anchor, out));
+}
+
+fn check_template(known: &BTreeSet<&str>, template: &str, anchor: &str, out: &mut Problems) {
+    let needle = json_text(template);
+    match placeholders(template) {
+        Ok(names) => {
+            for name in names.into_iter().filter(|n| !known.contains(n)) {
+                let placeholder = format!("{{{name}}}");
+                out.push(
+                    format!("unknown placeholder {placeholder}"),
+                    At::new(anchor, &[&placeholder, &needle]),
+                );
+            }
+        }
+        Err(problem) => out.push(problem, At::new(anchor, &[&needle])),
+    }
+}
+
+/// The most characters `template` can fill to, taking the longest value of each
+/// pool (a `#` is one character, like the digit that replaces it).
+fn longest_fill(library: &Library, template: &str) -> usize {
+    let Ok(names) = placeholders(template) else {
+        return usize::MAX;
+    };
+    let longest = |name: &str| {
+        let values = library.variables.get(name).map(Vec::as_slice).unwrap_or_default();
+        values.iter().map(|v| v.chars().count()).max().unwrap_or(0)
+    };
+    let placeholder_chars: usize = names.iter().map(|n| n.chars().count() + 2).sum();
+    let filled: usize = names.iter().map(|n| longest(n)).sum();
+    template.chars().count() - placeholder_chars + filled
+}
+
+/// Freshdesk caps tags at 32 characters and forbids commas; we also keep them
+/// lowercase slugs so they are easy to search for (`tag:'billing'`).
+pub(super) fn is_valid_tag(tag: &str) -> bool {
+    !tag.is_empty()
+        && tag.chars().count() <= TAG_MAX_CHARS
+        && tag
+            .chars()
+            .all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || c == '-')
+}
+
+fn check_tag(what: &str, tag: &str, at: At, out: &mut Problems) {
+    out.require(
+        is_valid_tag(tag),
+        || format!("bad {what} \"{tag}\": use 1-{TAG_MAX_CHARS} of a-z, 0-9 and -"),
+        at,
+    );
+}
+
+/// Personas; their texts may use the library's pools, like the scenarios.
+pub(super) fn check_personas(library: &Library) -> Problems {
+    let p: &Personas = &library.personas;
+    let mut out = Problems::default();
+    let lists = [
+        ("first_names", p.first_names.len()),
+        ("last_names", p.last_names.len()),
+        ("email_domains", p.email_domains.len()),
+        ("group_names", p.group_names.len()),
+        ("tones", p.tones.len()),
+    ];
+    for (list, n) in lists {
+        let anchor = quoted(list);
+        out.require(n > 0, || format!("{list} is empty"), At::new(&anchor, &[]));
+    }
+    for domain in &p.email_domains {
+        let anchor = quoted(domain);
+        out.require(
+            is_reserved_domain(domain),
+            || format!("email domain \"{domain}\" is not reserved (use example.com or a .test domain)"),
+            At::new(&anchor, &[]),
+        );
+    }
+    let known = scenario_known(library);
+    for tone in &p.tones {
+        let anchor = quoted(&tone.name);
+        let at = At::new(&anchor, &[]);
+        out.require(tone.weight > 0, || format!("tone {} has weight 0", tone.name), at);
+        let lists = [&tone.openers, &tone.closings, &tone.reply_openers, &tone.reply_closings];
+        out.require(
+            lists.iter().all(|l| !l.is_empty()),
+            || format!("tone {} lacks openers or closings", tone.name),
+            at,
+        );
+        let extras = &tone.extras;
+        let texts = lists.into_iter().flatten().chain(&tone.acknowledgements);
+        let texts = texts.chain(&extras.description).chain(&extras.answer).chain(&extras.reopen);
+        texts.for_each(|t| check_template(&known, t, &anchor, &mut out));
+        for [from, to] in &tone.rewrites {
+            out.require(
+                !from.is_empty() && !format!("{from}{to}").contains(['{', '}']),
+                || format!("tone {}: a rewrite is empty or has braces", tone.name),
+                at,
+            );
+        }
+    }
+    out
+}
+
+pub(super) fn check_playbooks(playbooks: &[Playbook]) -> Problems {
+    let mut out = Problems::default();
+    out.require(
+        playbooks.first().is_some_and(|p| p.name == CLASSIC),
+        || format!("the first playbook must be \"{CLASSIC}\""),
+        At::new("\"playbooks\"", &[]),
+    );
+    let mut names = BTreeSet::new();
+    for p in playbooks {
+        let anchor = quoted(&p.name);
+        let at = At::new(&anchor, &[]);
+        check_tag("playbook name", &p.name, at, &mut out);
+        out.require(
+            names.insert(&p.name),
+            || format!("playbook \"{}\" is defined twice", p.name),
+            at,
+        );
+        check_playbook_steps(p, &anchor, &mut out);
+    }
+    out
+}
+
+fn check_playbook_steps(p: &Playbook, anchor: &str, out: &mut Problems) {
+    let at = At::new(anchor, &[]);
+    let msg = |what: String| format!("playbook \"{}\": {what}", p.name);
+    let mut last_at = 0.0;
+    let mut earlier = Earlier::default();
+    for (i, step) in p.steps.iter().enumerate() {
+        let n = i + 1;
+        out.require(
+            step.at.is_finite() && step.at > last_at,
+            || msg(format!("step {n}: \"at\" must be greater than the step before (and 0)")),
+            at,
+        );
+        last_at = step.at;
+        if let Some(problem) = step_problem(step, earlier) {
+            out.push(msg(format!("step {n} ({}): {problem}", step.kind)), at);
+        }
+        earlier.asked |= step.text == Some(Role::Question);
+        earlier.reassigned |= step.kind == Stage::Reassign;
+    }
+    let closes = p
+        .steps
+        .last()
+        .is_some_and(|s| s.kind == Stage::Close || s.status == Some(CLOSED_STATUS));
+    out.require(closes, || msg("the last step must close the ticket".into()), at);
+}
+
+/// What the steps before one did, for the steps that depend on it.
+#[derive(Debug, Default, Clone, Copy)]
+struct Earlier {
+    asked: bool,
+    reassigned: bool,
+}
+
+/// What is wrong with one step of a playbook, if anything.
+fn step_problem(step: &StepSpec, earlier: Earlier) -> Option<String> {
+    let kind = step.kind;
+    if kind == Stage::Create {
+        return Some("creation is implicit; do not list it".into());
+    }
+    let needs_text = matches!(
+        kind,
+        Stage::AgentReply
+            | Stage::CustomerReply
+            | Stage::Resolve
+            | Stage::PrivateNote
+            | Stage::TimeEntry
+    );
+    match step.text {
+        None if needs_text => return Some("needs a \"text\"".into()),
+        Some(role) if !role.fits(kind) => {
+            return Some(format!("text {role:?} does not fit this kind"));
+        }
+        Some(Role::Answer) if !earlier.asked => {
+            return Some("an answer needs an earlier question".into());
+        }
+        Some(Role::HandoverResolution) if !earlier.reassigned => {
+            return Some("a handover needs an earlier reassign step".into());
+        }
+        _ => {}
+    }
+    fields_problem(step)
+}
+
+/// Each kind's own fields: present where needed, absent elsewhere, in range.
+fn fields_problem(step: &StepSpec) -> Option<String> {
+    let kind = step.kind;
+    let valid_status = |s: i64| (2..=5).contains(&s);
+    let status_ok = match kind {
+        Stage::Status => step.status.is_some_and(valid_status),
+        Stage::AgentReply | Stage::CustomerReply => step.status.is_none_or(valid_status),
+        _ => step.status.is_none(),
+    };
+    let raise_ok = match kind {
+        Stage::Priority => step.raise.is_some_and(|r| (1..=3).contains(&r)),
+        _ => step.raise.is_none(),
+    };
+    let add_ok = match kind {
+        Stage::Tags => !step.add.is_empty() && step.add.iter().all(|t| is_valid_tag(t)),
+        _ => step.add.is_empty(),
+    };
+    let minutes_ok = match kind {
+        Stage::TimeEntry => step
+            .minutes
+            .is_some_and(|[lo, hi]| 1 <= lo && lo <= hi && hi <= 600),
+        _ => step.minutes.is_none(),
+    };
+    let billable_ok = step.billable.is_none() || kind == Stage::TimeEntry;
+    if !status_ok {
+        Some("\"status\" (2..=5) is needed by status steps and allowed on replies only".into())
+    } else if !raise_ok {
+        Some("\"raise\" (1..=3) is needed by priority steps and allowed nowhere else".into())
+    } else if !add_ok {
+        Some("\"add\" (valid tags) is needed by tags steps and allowed nowhere else".into())
+    } else if !minutes_ok {
+        Some("\"minutes\" [low, high] within 1..=600 is needed by time entries only".into())
+    } else if !billable_ok {
+        Some("\"billable\" is allowed on time entries only".into())
+    } else {
+        None
+    }
+}

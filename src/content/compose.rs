@@ -1,0 +1,276 @@
+//! Writing one lifecycle: the scenario and playbook picks, the ticket fields, and
+//! the text of every message, in posting order. The draw order is part of the
+//! output for a seed: keep it stable.
+
+use rand::Rng;
+use rand::seq::IndexedRandom;
+
+use super::html::paragraphs;
+use super::library::{Body, Category, Exchange, Library, SUBJECT_MAX_CHARS, Scenario};
+use super::persona::Tone;
+use super::playbook::{self, Role, Selection, StepSpec};
+use super::template::Vars;
+use super::{Author, Cast, Script, ScriptStep};
+use crate::domain::{Stage, StageOffsets, StepParams};
+
+/// The whole lifecycle, or `None` if the library has nothing to write with.
+pub(super) fn compose<R: Rng + ?Sized>(
+    rng: &mut R,
+    lib: &Library,
+    selection: &Selection,
+    offsets: &StageOffsets,
+    cast: &Cast,
+) -> Option<Script> {
+    let (category, scenario) = lib.pick_scenario(rng)?;
+    let playbook = playbook::choose(rng, &lib.playbooks, selection, scenario)?;
+    let tone = lib.personas.tone_for(cast.customer_key)?;
+    let mut vars = Vars::draw(rng, &lib.variables).with_people(cast.customer, cast.agent);
+    vars.insert("group", cast.escalation_group);
+    let topic = vars.fill(pick(rng, &scenario.topics));
+    vars.insert("topic", &topic);
+    let subject: String = vars
+        .fill(pick(rng, &scenario.subjects))
+        .chars()
+        .take(SUBJECT_MAX_CHARS)
+        .collect();
+    let priority = priority(rng, scenario);
+    let mut w = Writer {
+        lib,
+        scenario,
+        tone,
+        exchange: scenario.exchanges.choose(rng),
+        signoff: pick(rng, &lib.phrases.agent_signoffs),
+        vars,
+        author: Author::Agent,
+        escalation_agent: cast.escalation_agent,
+        priority,
+        tags: tags(category, scenario),
+    };
+    let mut steps = vec![w.creation(rng)];
+    for spec in &playbook.steps {
+        steps.push(w.step(rng, spec, offsets));
+    }
+    let key = w.vars.get(&scenario.key).unwrap_or_default().to_owned();
+    Some(Script {
+        category: category.name.clone(),
+        scenario: scenario.name.clone(),
+        playbook: playbook.name.clone(),
+        tone: tone.name.clone(),
+        subject,
+        ticket_type: scenario.ticket_type.clone(),
+        priority,
+        tags: tags(category, scenario),
+        key,
+        steps,
+    })
+}
+
+/// The state of a thread being written: who writes for the agents now, and the
+/// ticket fields the steps so far have set.
+struct Writer<'a> {
+    lib: &'a Library,
+    scenario: &'a Scenario,
+    tone: &'a Tone,
+    exchange: Option<&'a Exchange>,
+    /// The agents sign every message the same way.
+    signoff: &'a str,
+    vars: Vars,
+    /// The agent writing for the helpdesk: the escalation agent once reassigned.
+    author: Author,
+    escalation_agent: &'a str,
+    priority: i64,
+    tags: Vec<String>,
+}
+
+impl Writer<'_> {
+    fn creation<R: Rng + ?Sized>(&mut self, rng: &mut R) -> ScriptStep {
+        let (tone, scenario) = (self.tone, self.scenario);
+        let opener = pick(rng, &tone.openers);
+        let description = pick_body(rng, &scenario.descriptions);
+        let closing = pick(rng, &tone.closings);
+        let extras = &tone.extras.description;
+        let body = self.customer_message(rng, opener, description, extras, closing);
+        ScriptStep {
+            kind: Stage::Create,
+            offset_ms: 0,
+            author: Some(Author::Customer),
+            body: Some(body),
+            private: false,
+            params: StepParams::default(),
+        }
+    }
+
+    fn step<R: Rng + ?Sized>(
+        &mut self,
+        rng: &mut R,
+        spec: &StepSpec,
+        offsets: &StageOffsets,
+    ) -> ScriptStep {
+        let mut step = ScriptStep {
+            kind: spec.kind,
+            offset_ms: offsets.at(spec.at),
+            author: None,
+            body: None,
+            private: spec.kind == Stage::PrivateNote,
+            params: StepParams {
+                status: spec.status,
+                ..Default::default()
+            },
+        };
+        match spec.kind {
+            Stage::Reassign => {
+                self.vars = self.vars.clone().with_agent(self.escalation_agent);
+                self.author = Author::EscalationAgent;
+            }
+            Stage::Priority => {
+                self.priority = (self.priority + spec.raise.unwrap_or(1)).clamp(1, 4);
+                step.params.priority = Some(self.priority);
+            }
+            Stage::Tags => {
+                for tag in &spec.add {
+                    if !self.tags.contains(tag) {
+                        self.tags.push(tag.clone());
+                    }
+                }
+                step.params.tags = Some(self.tags.clone());
+            }
+            Stage::TimeEntry => self.time_entry(rng, spec, &mut step),
+            _ => {}
+        }
+        if let (Some(role), false) = (spec.text, spec.kind == Stage::TimeEntry) {
+            let customer = matches!(role, Role::Answer | Role::Reopen);
+            step.author = Some(if customer { Author::Customer } else { self.author });
+            step.body = Some(self.text(rng, role));
+        }
+        step
+    }
+
+    fn time_entry<R: Rng + ?Sized>(&mut self, rng: &mut R, spec: &StepSpec, step: &mut ScriptStep) {
+        let [low, high] = spec.minutes.unwrap_or([15, 30]);
+        let minutes = rng.random_range(low..=high.max(low));
+        step.author = Some(self.author);
+        step.params.minutes = Some((minutes / 5 * 5).max(low));
+        step.params.billable = Some(spec.billable.unwrap_or(true));
+        step.params.note = Some(self.vars.fill(pick(rng, &self.lib.phrases.time_notes)));
+    }
+
+    /// The HTML of a message in `role`.
+    fn text<R: Rng + ?Sized>(&self, rng: &mut R, role: Role) -> String {
+        let (p, s) = (&self.lib.phrases, self.scenario);
+        match role {
+            Role::Question => {
+                let ack = self.tone.acknowledgements.choose(rng).map(String::as_str);
+                let question = self.exchange.map(|e| e.agent.as_slice()).unwrap_or_default();
+                let closer = pick(rng, &p.agent_reply_closers);
+                let opening = [pick(rng, &p.agent_greetings), ack.unwrap_or("")];
+                self.agent_message(&opening, question, closer)
+            }
+            Role::Answer => {
+                let answers = self.exchange.map(|e| e.customer.as_slice()).unwrap_or_default();
+                let body = pick_body(rng, answers);
+                self.customer_reply(rng, body, &self.tone.extras.answer)
+            }
+            Role::Reopen => {
+                let body = pick_body(rng, own_or(&s.reopens, &p.reopens));
+                self.customer_reply(rng, body, &self.tone.extras.reopen)
+            }
+            Role::Resolution | Role::HandoverResolution => {
+                let greeting = pick(rng, &p.resolution_greetings);
+                let handover = match role {
+                    Role::HandoverResolution => pick(rng, &p.handover_lines),
+                    _ => "",
+                };
+                let body = pick_body(rng, &s.resolutions);
+                self.agent_message(&[greeting, handover], body, pick(rng, &p.resolution_closers))
+            }
+            Role::Followup => {
+                let greeting = pick(rng, &p.resolution_greetings);
+                let body = pick_body(rng, own_or(&s.followups, &p.followups));
+                self.agent_message(&[greeting], body, pick(rng, &p.resolution_closers))
+            }
+            Role::Reminder | Role::NoReplyClose => {
+                let pool = match role {
+                    Role::Reminder => &p.reminders,
+                    _ => &p.no_reply_closings,
+                };
+                let greeting = pick(rng, &p.agent_greetings);
+                self.agent_message(&[greeting], pick_body(rng, pool), "")
+            }
+            Role::EscalationNote | Role::WorkNote => {
+                let pool = match role {
+                    Role::EscalationNote => &p.escalation_notes,
+                    _ => &p.work_notes,
+                };
+                let body = pick_body(rng, pool);
+                paragraphs(body.iter().map(|part| self.vars.fill(part)))
+            }
+            Role::TimeNote => paragraphs([self.vars.fill(pick(rng, &p.time_notes))]),
+        }
+    }
+
+    /// Opening lines, body, a closing line and the signature, as HTML.
+    fn agent_message(&self, opening: &[&str], body: &[String], closer: &str) -> String {
+        let parts = opening.iter().copied().chain(body.iter().map(String::as_str));
+        let parts = parts.chain([closer, self.signoff]);
+        paragraphs(parts.map(|part| self.vars.fill(part)))
+    }
+
+    fn customer_reply<R: Rng + ?Sized>(&self, rng: &mut R, body: &[String], extras: &[String]) -> String {
+        let opener = pick(rng, &self.tone.reply_openers);
+        let closing = pick(rng, &self.tone.reply_closings);
+        self.customer_message(rng, opener, body, extras, closing)
+    }
+
+    /// The customer's words in their tone: opener, shaped body, maybe an extra
+    /// paragraph, sign-off.
+    fn customer_message<R: Rng + ?Sized>(
+        &self,
+        rng: &mut R,
+        opener: &str,
+        body: &[String],
+        extras: &[String],
+        closing: &str,
+    ) -> String {
+        let shaped = self.tone.shape(body);
+        let extra = self.tone.extra(rng, extras).unwrap_or("");
+        let parts = std::iter::once(opener)
+            .chain(shaped.iter().map(String::as_str))
+            .chain([extra, closing]);
+        paragraphs(parts.map(|part| self.vars.fill(part)))
+    }
+}
+
+/// The scenario's own bodies when it has some, else the generic ones.
+fn own_or<'a>(own: &'a [Body], generic: &'a [Body]) -> &'a [Body] {
+    if own.is_empty() { generic } else { own }
+}
+
+/// One phrase, or "" when the list is empty (the data checks rule that out).
+fn pick<'a, R: Rng + ?Sized>(rng: &mut R, phrases: &'a [String]) -> &'a str {
+    phrases.choose(rng).map(String::as_str).unwrap_or_default()
+}
+
+/// One body, or no paragraphs when the list is empty (the data checks rule that out).
+fn pick_body<'a, R: Rng + ?Sized>(rng: &mut R, bodies: &'a [Body]) -> &'a [String] {
+    bodies.choose(rng).map(Vec::as_slice).unwrap_or_default()
+}
+
+fn priority<R: Rng + ?Sized>(rng: &mut R, scenario: &Scenario) -> i64 {
+    let [low, high] = scenario.priority.map(|p| p.clamp(1, 4));
+    if low < high {
+        rng.random_range(low..=high)
+    } else {
+        low
+    }
+}
+
+/// The category first, then the scenario's own tags, without repeats.
+fn tags(category: &Category, scenario: &Scenario) -> Vec<String> {
+    let mut tags = vec![category.name.clone()];
+    for tag in &scenario.tags {
+        if !tags.contains(tag) {
+            tags.push(tag.clone());
+        }
+    }
+    tags
+}

@@ -1,0 +1,192 @@
+//! Planning a lifecycle: who, which scenario and playbook, and the exact text of
+//! every message, fixed before the first request. Pure (no I/O): `run` plans with
+//! the helpdesk's real people, `preview` with made-up ones, through this same code.
+
+use std::sync::Arc;
+
+use rand::SeedableRng;
+use rand::rngs::StdRng;
+use rand::seq::IndexedRandom;
+
+use crate::content::{self, Author, Cast, Library, Script, Selection};
+use crate::domain::{Stage, StageOffsets};
+use crate::freshdesk::types::{Agent, Contact, Group};
+use crate::store::{Plan, PlannedMessage, PlannedStep};
+
+/// What lifecycles are written from. Cheap to clone.
+#[derive(Debug, Clone)]
+pub struct Content {
+    pub library: Arc<Library>,
+    /// The playbooks in use (`TICKETSIM_PLAYBOOKS`).
+    pub playbooks: Selection,
+    /// `TICKETSIM_STAGE_OFFSETS`: when the steps happen.
+    pub offsets: StageOffsets,
+    /// Tag put on every ticket (first in its list).
+    pub tag: String,
+}
+
+impl Default for Content {
+    /// The built-in library, the classic playbook, the documented offsets.
+    fn default() -> Self {
+        Content {
+            library: Library::embedded(),
+            playbooks: Selection::default(),
+            offsets: StageOffsets::DEFAULT,
+            tag: crate::config::DEFAULT_TAG.to_string(),
+        }
+    }
+}
+
+/// The helpdesk's people, fetched once and reused for a while.
+#[derive(Debug, Default)]
+pub struct People {
+    pub contacts: Vec<Contact>,
+    pub agents: Vec<Agent>,
+    pub groups: Vec<Group>,
+}
+
+impl People {
+    /// Sorted by id so that a seed picks the same people whatever the list order.
+    pub fn new(mut contacts: Vec<Contact>, agents: Vec<Agent>, mut groups: Vec<Group>) -> People {
+        contacts.retain(|c| c.deleted != Some(true));
+        contacts.sort_by_key(|c| c.id);
+        let mut active: Vec<Agent> = agents
+            .iter()
+            .filter(|a| a.contact.active)
+            .cloned()
+            .collect();
+        if active.is_empty() {
+            active = agents;
+        }
+        active.sort_by_key(|a| a.id);
+        groups.sort_by_key(|g| g.id);
+        People {
+            contacts,
+            agents: active,
+            groups,
+        }
+    }
+}
+
+/// A lifecycle, planned: the plan row, its steps (creation first) and the script
+/// they were made from (for `preview`).
+#[derive(Debug, Clone)]
+pub struct Planned {
+    pub plan: Plan,
+    pub steps: Vec<PlannedStep>,
+    pub script: Script,
+}
+
+/// Why a lifecycle cannot be planned: the helpdesk lacks people. Says what to do.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[error("{0}")]
+pub struct PlanError(pub String);
+
+/// The people an escalation can go to: an agent other than the assignee when
+/// there is one, and a group.
+struct Escalation<'a> {
+    agent: &'a Agent,
+    group: Option<&'a Group>,
+}
+
+/// Plans the lifecycle whose seed is `seed`. The draws are, in order: contact,
+/// agent, escalation agent, escalation group, then the content's own.
+pub fn plan_lifecycle(seed: u64, people: &People, content: &Content) -> Result<Planned, PlanError> {
+    let mut rng = StdRng::seed_from_u64(seed);
+    let contact = people.contacts.choose(&mut rng).ok_or_else(|| {
+        PlanError("the helpdesk has no contacts to open tickets for: add some in Freshdesk (Contacts → New contact) or run `ticketsim seed-contacts` first".into())
+    })?;
+    let agent = people.agents.choose(&mut rng).ok_or_else(|| {
+        PlanError("the helpdesk has no agents to assign tickets to: add an agent in Freshdesk (Admin → Agents) first".into())
+    })?;
+    let others: Vec<&Agent> = people.agents.iter().filter(|a| a.id != agent.id).collect();
+    let escalation = Escalation {
+        agent: others.choose(&mut rng).copied().unwrap_or(agent),
+        group: people.groups.choose(&mut rng),
+    };
+    let cast = Cast {
+        customer: &contact.name,
+        customer_key: contact.id as u64,
+        agent: &agent.contact.name,
+        escalation_agent: &escalation.agent.contact.name,
+        escalation_group: escalation.group.map_or("second-line support", |g| &g.name),
+    };
+    let script = content::compose(
+        &mut rng,
+        &content.library,
+        &content.playbooks,
+        &content.offsets,
+        &cast,
+    );
+    let author_id = |author: Author| match author {
+        Author::Customer => contact.id,
+        Author::Agent => agent.id,
+        Author::EscalationAgent => escalation.agent.id,
+    };
+    let steps = script
+        .steps
+        .iter()
+        .map(|s| planned_step(s, &author_id, &escalation, &content.tag))
+        .collect();
+    let plan = Plan {
+        contact_id: contact.id,
+        contact_name: contact.name.clone(),
+        contact_email: contact.email.clone(),
+        agent_id: agent.id,
+        agent_name: agent.contact.name.clone(),
+        category: script.category.clone(),
+        scenario: script.scenario.clone(),
+        subject: script.subject.clone(),
+        ticket_type: script.ticket_type.clone(),
+        priority: script.priority,
+        tags: with_tag(&content.tag, &script.tags),
+        playbook: script.playbook.clone(),
+        tone: script.tone.clone(),
+    };
+    Ok(Planned {
+        plan,
+        steps,
+        script,
+    })
+}
+
+/// A script step with the ids only the helpdesk knows filled in.
+fn planned_step(
+    s: &content::ScriptStep,
+    author_id: &dyn Fn(Author) -> i64,
+    escalation: &Escalation,
+    tag: &str,
+) -> PlannedStep {
+    let mut params = s.params.clone();
+    match s.kind {
+        Stage::Reassign => {
+            params.responder_id = Some(escalation.agent.id);
+            params.group_id = escalation.group.map(|g| g.id);
+        }
+        Stage::TimeEntry => params.agent_id = s.author.map(author_id),
+        _ => {}
+    }
+    params.tags = params.tags.map(|tags| with_tag(tag, &tags));
+    let message = match (s.author, &s.body) {
+        (Some(author), Some(body)) => Some(PlannedMessage {
+            author_kind: author.kind().to_string(),
+            author_id: author_id(author),
+            body: body.clone(),
+            private: s.private,
+        }),
+        _ => None,
+    };
+    PlannedStep {
+        kind: s.kind,
+        params,
+        offset_ms: s.offset_ms,
+        message,
+    }
+}
+
+/// The configured tag first, then the content's tags without it.
+fn with_tag(tag: &str, tags: &[String]) -> Vec<String> {
+    let mut out = vec![tag.to_string()];
+    out.extend(tags.iter().filter(|t| *t != tag).cloned());
+    out
+}
