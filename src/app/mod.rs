@@ -2,8 +2,12 @@
 //! to stop. No business logic lives here.
 
 mod demo;
+mod preview;
 
 pub use demo::{DemoOptions, DemoSummary, demo};
+pub use preview::{
+    PreviewLifecycle, PreviewOptions, PreviewPerson, PreviewStep, made_up_people, preview,
+};
 
 use std::path::Path;
 use std::sync::Arc;

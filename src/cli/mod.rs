@@ -1,6 +1,7 @@
 //! Command-line interface: clap definitions and one small function per
 //! subcommand. No business logic: each function calls into `app` or `store`.
 
+mod preview;
 mod report;
 
 use std::path::PathBuf;
@@ -79,6 +80,13 @@ pub enum Command {
         #[arg(long, value_enum, default_value_t = ExportFormat::Jsonl)]
         format: ExportFormat,
     },
+    /// Print the lifecycles `run` would generate, without any request.
+    ///
+    /// Uses made-up people and the same planner as `run`: scenario, playbook,
+    /// customer tone, ticket fields and every message with its time. Reads
+    /// TICKETSIM_SCENARIOS_DIR, TICKETSIM_PLAYBOOKS, TICKETSIM_STAGE_OFFSETS,
+    /// TICKETSIM_TAG and TICKETSIM_SEED; needs no Freshdesk settings.
+    Preview(preview::PreviewArgs),
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
@@ -143,6 +151,7 @@ pub async fn dispatch(cli: Cli) -> Result<(), AppError> {
         Command::Export { format } => {
             report::export(&config::db_path(&ProcessEnv, db.as_deref()), format).await
         }
+        Command::Preview(args) => preview::run(args),
     }
 }
 

@@ -350,7 +350,13 @@ pub(super) fn check_personas(library: &Library) -> Problems {
         let anchor = quoted(&tone.name);
         let at = At::new(&anchor, &[]);
         out.require(tone.weight > 0, || format!("tone {} has weight 0", tone.name), at);
-        let lists = [&tone.openers, &tone.closings, &tone.reply_openers, &tone.reply_closings];
+        let lists = [
+            &tone.openers,
+            &tone.closings,
+            &tone.reply_openers,
+            &tone.reopen_openers,
+            &tone.reply_closings,
+        ];
         out.require(
             lists.iter().all(|l| !l.is_empty()),
             || format!("tone {} lacks openers or closings", tone.name),

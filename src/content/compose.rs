@@ -167,12 +167,14 @@ impl Writer<'_> {
             }
             Role::Answer => {
                 let answers = self.exchange.map(|e| e.customer.as_slice()).unwrap_or_default();
+                let opener = pick(rng, &self.tone.reply_openers);
                 let body = pick_body(rng, answers);
-                self.customer_reply(rng, body, &self.tone.extras.answer)
+                self.customer_reply(rng, opener, body, &self.tone.extras.answer)
             }
             Role::Reopen => {
+                let opener = pick(rng, &self.tone.reopen_openers);
                 let body = pick_body(rng, own_or(&s.reopens, &p.reopens));
-                self.customer_reply(rng, body, &self.tone.extras.reopen)
+                self.customer_reply(rng, opener, body, &self.tone.extras.reopen)
             }
             Role::Resolution | Role::HandoverResolution => {
                 let greeting = pick(rng, &p.resolution_greetings);
@@ -215,8 +217,13 @@ impl Writer<'_> {
         paragraphs(parts.map(|part| self.vars.fill(part)))
     }
 
-    fn customer_reply<R: Rng + ?Sized>(&self, rng: &mut R, body: &[String], extras: &[String]) -> String {
-        let opener = pick(rng, &self.tone.reply_openers);
+    fn customer_reply<R: Rng + ?Sized>(
+        &self,
+        rng: &mut R,
+        opener: &str,
+        body: &[String],
+        extras: &[String],
+    ) -> String {
         let closing = pick(rng, &self.tone.reply_closings);
         self.customer_message(rng, opener, body, extras, closing)
     }

@@ -35,6 +35,8 @@ pub(super) struct Tone {
     pub closings: Vec<String>,
     /// First line of the customer's later messages (usually greets the agent).
     pub reply_openers: Vec<String>,
+    /// First line when the customer comes back after the resolution.
+    pub reopen_openers: Vec<String>,
     pub reply_closings: Vec<String>,
     /// The agent's first line after the greeting when answering this customer;
     /// may be empty (nothing is added).

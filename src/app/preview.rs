@@ -1,0 +1,192 @@
+//! `ticketsim preview`: the lifecycles `run` would generate, written by the same
+//! planner, for a made-up helpdesk. No request is made and no database is touched.
+
+use rand::SeedableRng;
+use rand::rngs::StdRng;
+use serde::Serialize;
+use serde_json::json;
+
+use crate::content::{self, Library};
+use crate::dispatcher::{Content, People, Planned, plan_lifecycle};
+use crate::domain::{self, Stage, StepParams, format_duration};
+use crate::freshdesk::types::{Agent, Contact, Group};
+
+/// What to preview.
+#[derive(Debug, Clone)]
+pub struct PreviewOptions {
+    /// How many lifecycles.
+    pub count: usize,
+    /// The run seed (as `TICKETSIM_SEED`): lifecycle `i` is seeded like slot `i`.
+    pub seed: u64,
+    /// Made-up contacts and agents to choose from.
+    pub contacts: usize,
+    pub agents: usize,
+}
+
+/// One previewed lifecycle, as printed by `--json`.
+#[derive(Debug, Clone, Serialize, PartialEq, Eq)]
+pub struct PreviewLifecycle {
+    /// 1-based position in the preview.
+    pub lifecycle: usize,
+    pub seed: u64,
+    pub scenario: String,
+    pub category: String,
+    pub playbook: String,
+    /// The customer's tone.
+    pub tone: String,
+    pub customer: PreviewPerson,
+    pub agent: PreviewPerson,
+    pub subject: String,
+    /// HTML, as it would be posted.
+    pub description: String,
+    #[serde(rename = "type")]
+    pub ticket_type: String,
+    pub priority: i64,
+    pub tags: Vec<String>,
+    pub steps: Vec<PreviewStep>,
+}
+
+#[derive(Debug, Clone, Serialize, PartialEq, Eq)]
+pub struct PreviewPerson {
+    pub id: i64,
+    pub name: String,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub email: Option<String>,
+}
+
+/// One step: when, what, by whom, and the message it posts (if any).
+#[derive(Debug, Clone, Serialize, PartialEq, Eq)]
+pub struct PreviewStep {
+    /// From ticket creation, e.g. `5m`.
+    pub offset: String,
+    pub offset_ms: i64,
+    pub kind: Stage,
+    /// `customer`, `agent`, or null for steps nobody writes.
+    pub author: Option<String>,
+    pub author_id: Option<i64>,
+    /// The author's display name.
+    pub author_name: Option<String>,
+    /// HTML, as it would be posted; null for steps without a message.
+    pub body: Option<String>,
+    /// The body as plain text.
+    pub text: Option<String>,
+    pub private: bool,
+    #[serde(skip_serializing_if = "StepParams::is_empty")]
+    pub params: StepParams,
+}
+
+/// Agents, contacts and groups of a helpdesk that does not exist, with ids in
+/// Freshdesk's style. The same seed gives the same people.
+pub fn made_up_people(library: &Library, seed: u64, contacts: usize, agents: usize) -> People {
+    let mut rng = StdRng::seed_from_u64(domain::lifecycle_seed(seed, -1));
+    let people = library.made_up_people(&mut rng, contacts + agents);
+    let (customers, staff) = people.split_at(contacts.min(people.len()));
+    let contacts = customers
+        .iter()
+        .enumerate()
+        .filter_map(|(i, p)| {
+            let c = json!({"id": 67_000_000_001_i64 + i as i64, "name": p.name, "email": p.email, "active": true});
+            serde_json::from_value::<Contact>(c).ok()
+        })
+        .collect();
+    let agents = staff
+        .iter()
+        .enumerate()
+        .filter_map(|(i, p)| {
+            let email = p.email.replace('@', ".agent@");
+            let a = json!({"id": 67_000_100_001_i64 + i as i64,
+                "contact": {"name": p.name, "email": email, "active": true}});
+            serde_json::from_value::<Agent>(a).ok()
+        })
+        .collect();
+    let groups = library
+        .group_names()
+        .iter()
+        .enumerate()
+        .filter_map(|(i, name)| {
+            let g = json!({"id": 67_000_200_001_i64 + i as i64, "name": name});
+            serde_json::from_value::<Group>(g).ok()
+        })
+        .collect();
+    People::new(contacts, agents, groups)
+}
+
+/// The lifecycles `run` would write for `content`, with made-up people. Errors
+/// only when there are no people to choose from (`--contacts 0`).
+pub fn preview(content: &Content, opts: &PreviewOptions) -> Result<Vec<PreviewLifecycle>, String> {
+    let people = made_up_people(&content.library, opts.seed, opts.contacts, opts.agents);
+    (0..opts.count)
+        .map(|i| {
+            let seed = domain::lifecycle_seed(opts.seed, i as i64);
+            let planned = plan_lifecycle(seed, &people, content).map_err(|e| e.0)?;
+            Ok(describe(i + 1, seed, &planned, &people))
+        })
+        .collect()
+}
+
+/// A person's display name by Freshdesk id.
+fn name_of(people: &People, id: i64) -> Option<String> {
+    let contact = people.contacts.iter().find(|c| c.id == id).map(|c| &c.name);
+    let agent = people.agents.iter().find(|a| a.id == id).map(|a| &a.contact.name);
+    contact.or(agent).cloned()
+}
+
+fn describe(n: usize, seed: u64, p: &Planned, people: &People) -> PreviewLifecycle {
+    let plan = &p.plan;
+    let steps = p
+        .steps
+        .iter()
+        .map(|s| {
+            let m = s.message.as_ref();
+            PreviewStep {
+                offset: match s.offset_ms {
+                    0 => "0s".to_string(),
+                    ms => format_duration(ms),
+                },
+                offset_ms: s.offset_ms,
+                kind: s.kind,
+                author: m.map(|m| m.author_kind.clone()).or_else(|| {
+                    (s.kind == Stage::TimeEntry).then(|| "agent".to_string())
+                }),
+                author_id: m.map(|m| m.author_id).or(s.params.agent_id),
+                author_name: m
+                    .map(|m| m.author_id)
+                    .or(s.params.agent_id)
+                    .and_then(|id| name_of(people, id)),
+                body: m.map(|m| m.body.clone()),
+                text: m.map(|m| content::html_to_text(&m.body)),
+                private: m.is_some_and(|m| m.private),
+                params: s.params.clone(),
+            }
+        })
+        .collect();
+    let email = people
+        .contacts
+        .iter()
+        .find(|c| c.id == plan.contact_id)
+        .and_then(|c| c.email.clone());
+    PreviewLifecycle {
+        lifecycle: n,
+        seed,
+        scenario: plan.scenario.clone(),
+        category: plan.category.clone(),
+        playbook: plan.playbook.clone(),
+        tone: plan.tone.clone(),
+        customer: PreviewPerson {
+            id: plan.contact_id,
+            name: plan.contact_name.clone(),
+            email,
+        },
+        agent: PreviewPerson {
+            id: plan.agent_id,
+            name: plan.agent_name.clone(),
+            email: None,
+        },
+        subject: plan.subject.clone(),
+        description: p.script.description().to_string(),
+        ticket_type: plan.ticket_type.clone(),
+        priority: plan.priority,
+        tags: plan.tags.clone(),
+        steps,
+    }
+}
