@@ -39,7 +39,7 @@ async fn pending_scaling(n: usize) {
     for i in 0..n as i64 {
         // slots an hour apart, all in the future: every step stays pending
         store
-            .start_slot(T0 + 3_600_000 * (i + 1), T0, 1, &StageOffsets::DEFAULT)
+            .start_slot(T0 + 3_600_000 * (i + 1), T0, 1)
             .await
             .expect("insert");
     }

@@ -36,6 +36,8 @@ INSERT INTO steps_v2 (id, lifecycle_id, seq, stage, params, offset_ms, due_at, s
 DROP TABLE steps;
 ALTER TABLE steps_v2 RENAME TO steps;
 CREATE INDEX steps_due ON steps(state, due_at);
+-- as in 20261121120000_open_steps_index.sql (dropped with the old table)
+CREATE INDEX steps_open_due ON steps(due_at) WHERE state IN ('pending', 'retry');
 
 CREATE TABLE messages_v2 (
     id                  INTEGER PRIMARY KEY,
