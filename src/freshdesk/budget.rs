@@ -93,13 +93,13 @@ impl Budget {
     }
 
     /// Waits until a request of `lane` may be sent, and books it.
-    pub(crate) async fn acquire(&self, lane: Lane) {
+    pub(crate) async fn acquire(&self, lane: Lane, cost: u32) {
         let _turn = (lane == Lane::InFlight).then(|| InFlightTurn::new(self));
         loop {
             let notified = self.notify.notified();
             tokio::pin!(notified);
             notified.as_mut().enable();
-            match self.try_acquire(lane, Instant::now()) {
+            match self.try_acquire(lane, cost, Instant::now()) {
                 Ok(()) => return,
                 Err(Wait::Until(at)) => {
                     tokio::select! {
@@ -112,7 +112,7 @@ impl Budget {
         }
     }
 
-    fn try_acquire(&self, lane: Lane, now: Instant) -> Result<(), Wait> {
+    fn try_acquire(&self, lane: Lane, cost: u32, now: Instant) -> Result<(), Wait> {
         let mut st = self.lock();
         if let Some(until) = st.paused_until.filter(|&p| now < p) {
             return Err(Wait::Until(until));
@@ -125,7 +125,7 @@ impl Budget {
         if now < allowed_at {
             return Err(Wait::Until(allowed_at));
         }
-        st.tat = Some(tat.max(now) + self.interval);
+        st.tat = Some(tat.max(now) + self.interval * cost.max(1));
         if st.window_start.is_none_or(|w| now >= w + WINDOW) {
             st.window_start = Some(now);
         }

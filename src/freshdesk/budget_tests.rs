@@ -11,7 +11,7 @@ use super::{Budget, Lane};
 async fn grant_times(budget: &Budget, lane: Lane, n: usize) -> Vec<Instant> {
     let mut times = Vec::with_capacity(n);
     for _ in 0..n {
-        budget.acquire(lane).await;
+        budget.acquire(lane, 1).await;
         times.push(Instant::now());
     }
     times
@@ -50,7 +50,7 @@ async fn no_rolling_minute_ever_holds_more_than_the_rate() {
                 } else {
                     Lane::InFlight
                 };
-                budget.acquire(lane).await;
+                budget.acquire(lane, 1).await;
                 times.lock().unwrap().push(Instant::now());
             }
         }));
@@ -75,7 +75,7 @@ async fn no_rolling_minute_ever_holds_more_than_the_rate() {
 async fn in_flight_requests_go_before_new_ones_when_both_wait() {
     // Rate 6: no burst, one request every 10 s.
     let budget = Arc::new(Budget::new(6));
-    budget.acquire(Lane::New).await;
+    budget.acquire(Lane::New, 1).await;
     let order = Arc::new(Mutex::new(Vec::new()));
     let mut tasks = Vec::new();
     for lane in [
@@ -87,7 +87,7 @@ async fn in_flight_requests_go_before_new_ones_when_both_wait() {
     ] {
         let (budget, order) = (budget.clone(), order.clone());
         tasks.push(tokio::spawn(async move {
-            budget.acquire(lane).await;
+            budget.acquire(lane, 1).await;
             order.lock().unwrap().push(lane);
         }));
         tokio::task::yield_now().await;
@@ -111,29 +111,29 @@ async fn in_flight_requests_go_before_new_ones_when_both_wait() {
 #[tokio::test(start_paused = true)]
 async fn a_cancelled_in_flight_waiter_lets_new_requests_go() {
     let budget = Arc::new(Budget::new(6));
-    budget.acquire(Lane::New).await;
+    budget.acquire(Lane::New, 1).await;
     let waiting = {
         let budget = budget.clone();
-        tokio::spawn(async move { budget.acquire(Lane::InFlight).await })
+        tokio::spawn(async move { budget.acquire(Lane::InFlight, 1).await })
     };
     tokio::task::yield_now().await;
     waiting.abort();
     let start = Instant::now();
-    budget.acquire(Lane::New).await;
+    budget.acquire(Lane::New, 1).await;
     assert_eq!(Instant::now() - start, Duration::from_secs(10));
 }
 
 #[tokio::test(start_paused = true)]
 async fn a_429_pause_holds_every_request_of_both_lanes() {
     let budget = Arc::new(Budget::new(6000));
-    budget.acquire(Lane::New).await;
+    budget.acquire(Lane::New, 1).await;
     let start = Instant::now();
     budget.on_rate_limited(Duration::from_secs(5));
     let mut tasks = Vec::new();
     for lane in [Lane::New, Lane::InFlight] {
         let budget = budget.clone();
         tasks.push(tokio::spawn(async move {
-            budget.acquire(lane).await;
+            budget.acquire(lane, 1).await;
             Instant::now()
         }));
     }
@@ -149,7 +149,7 @@ async fn a_later_shorter_pause_does_not_shorten_a_longer_one() {
     let start = Instant::now();
     budget.on_rate_limited(Duration::from_secs(30));
     budget.on_rate_limited(Duration::from_secs(2));
-    budget.acquire(Lane::InFlight).await;
+    budget.acquire(Lane::InFlight, 1).await;
     assert_eq!(Instant::now() - start, Duration::from_secs(31));
 }
 
@@ -157,11 +157,11 @@ async fn a_later_shorter_pause_does_not_shorten_a_longer_one() {
 async fn no_remaining_requests_hold_everyone_until_the_window_resets() {
     let budget = Budget::new(6000);
     let window_start = Instant::now();
-    budget.acquire(Lane::New).await;
+    budget.acquire(Lane::New, 1).await;
     advance(Duration::from_secs(20)).await;
-    budget.acquire(Lane::New).await;
+    budget.acquire(Lane::New, 1).await;
     budget.observe(50, 0);
-    budget.acquire(Lane::InFlight).await;
+    budget.acquire(Lane::InFlight, 1).await;
     assert_eq!(Instant::now() - window_start, Duration::from_secs(60));
     assert_eq!(budget.last_headers(), Some((50, 0)));
 }
@@ -171,17 +171,17 @@ async fn no_remaining_requests_with_no_known_window_hold_a_full_minute() {
     let budget = Budget::new(6000);
     let start = Instant::now();
     budget.observe(50, 0);
-    budget.acquire(Lane::New).await;
+    budget.acquire(Lane::New, 1).await;
     assert_eq!(Instant::now() - start, Duration::from_secs(60));
 }
 
 #[tokio::test(start_paused = true)]
 async fn remaining_requests_above_zero_do_not_hold_anyone() {
     let budget = Budget::new(6000);
-    budget.acquire(Lane::New).await;
+    budget.acquire(Lane::New, 1).await;
     budget.observe(50, 1);
     let start = Instant::now();
-    budget.acquire(Lane::New).await;
+    budget.acquire(Lane::New, 1).await;
     assert!(Instant::now() - start < Duration::from_millis(20));
     assert_eq!(budget.last_headers(), Some((50, 1)));
 }

@@ -27,13 +27,18 @@ const DEFAULT_RETRY_AFTER: Duration = Duration::from_secs(60);
 const MAX_RATE_LIMITED_WAITS: u32 = 10;
 
 /// One request as the client means it; `what` names the target in 404 messages.
-pub(crate) struct Request<'a> {
+pub(crate) struct Request {
     pub method: Method,
     pub url: Url,
     pub body: Option<Vec<u8>>,
     pub lane: Lane,
     pub policy: Policy,
-    pub what: &'a str,
+    pub what: String,
+    /// Rate-limit credits the call costs (1, more with `include`).
+    pub cost: u32,
+    /// A status that, answered to a repeated attempt, means an earlier attempt took
+    /// effect: 405 to a second DELETE, 404 to a second restore.
+    pub ok_on_repeat: Option<u16>,
 }
 
 /// A decoded success and the next page, if Freshdesk announced one.
@@ -107,12 +112,12 @@ impl Transport {
     /// Sends `req` until it succeeds or may not be repeated, waiting out 429s.
     pub(crate) async fn execute<T: DeserializeOwned>(
         &self,
-        req: &Request<'_>,
+        req: &Request,
     ) -> Result<Page<T>, Error> {
         let mut failures = 0u32;
         let mut waits = 0u32;
         loop {
-            self.budget.acquire(req.lane).await;
+            self.budget.acquire(req.lane, req.cost).await;
             let error = match self.attempt(req).await {
                 Ok(page) => return Ok(page),
                 Err(Failure::RateLimited(retry_after)) => {
@@ -122,6 +127,14 @@ impl Transport {
                 }
                 Err(Failure::Failed(error)) => error,
             };
+            if failures > 0 && req.ok_on_repeat.is_some() && error.status() == req.ok_on_repeat {
+                tracing::info!(
+                    path = req.url.path(),
+                    status = error.status(),
+                    "a repeated request found its earlier attempt had taken effect"
+                );
+                return decode(req, b"").map(|value| Page { value, next: None });
+            }
             failures += 1;
             if !req.policy.allows(&error) || failures >= self.max_attempts {
                 return Err(error);
@@ -132,19 +145,14 @@ impl Transport {
 
     /// Pauses the whole budget for a 429, unless the wait is absurd or keeps
     /// coming back; then the caller gets [`Error::RateLimited`] to retry later.
-    fn pause_for_429(
-        &self,
-        req: &Request<'_>,
-        retry_after: Duration,
-        waits: u32,
-    ) -> Result<(), Error> {
+    fn pause_for_429(&self, req: &Request, retry_after: Duration, waits: u32) -> Result<(), Error> {
         if retry_after > MAX_IN_PLACE_WAIT || waits > MAX_RATE_LIMITED_WAITS {
             return Err(Error::RateLimited { retry_after });
         }
         tracing::warn!(
-            retry_after_s = retry_after.as_secs(),
             path = req.url.path(),
-            "Freshdesk rate limit hit (429); pausing all requests"
+            "Rate limit exceeded: waiting {} s (Retry-After); all requests pause",
+            retry_after.as_secs()
         );
         self.budget.on_rate_limited(retry_after);
         Ok(())
@@ -152,7 +160,7 @@ impl Transport {
 
     /// Sleeps a jittered, capped, exponentially growing delay before attempt
     /// `failures + 1`.
-    async fn back_off(&self, req: &Request<'_>, failures: u32, error: &Error) {
+    async fn back_off(&self, req: &Request, failures: u32, error: &Error) {
         let delay = backoff(
             failures - 1,
             self.backoff_base,
@@ -169,7 +177,7 @@ impl Transport {
         tokio::time::sleep(delay).await;
     }
 
-    async fn attempt<T: DeserializeOwned>(&self, req: &Request<'_>) -> Result<Page<T>, Failure> {
+    async fn attempt<T: DeserializeOwned>(&self, req: &Request) -> Result<Page<T>, Failure> {
         tracing::debug!(method = %req.method, path = req.url.path(), "Freshdesk request");
         let mut builder = self
             .http
@@ -194,18 +202,11 @@ impl Transport {
             Err(_) => Default::default(),
         };
         if !status.is_success() {
-            let error = Error::from_response(status.as_u16(), &body, &self.base_display, req.what);
+            let error = Error::from_response(status.as_u16(), &body, &self.base_display, &req.what);
             return Err(Failure::Failed(error));
         }
-        let value = serde_json::from_slice(&body).map_err(|e| {
-            Failure::Failed(Error::Decode(format!(
-                "{} {} answered {status} with a body that does not parse: {e}",
-                req.method,
-                req.url.path()
-            )))
-        })?;
         Ok(Page {
-            value,
+            value: decode(req, &body).map_err(Failure::Failed)?,
             next: self.next_page(&headers),
         })
     }
@@ -234,6 +235,22 @@ impl Transport {
         url.set_query(link.query());
         Some(url)
     }
+}
+
+/// Parses a success body; an empty one (204) reads as JSON `null`, i.e. `()`.
+fn decode<T: DeserializeOwned>(req: &Request, body: &[u8]) -> Result<T, Error> {
+    let body = if body.iter().all(u8::is_ascii_whitespace) {
+        &b"null"[..]
+    } else {
+        body
+    };
+    serde_json::from_slice(body).map_err(|e| {
+        Error::Decode(format!(
+            "{} {} answered with a body that does not parse: {e}",
+            req.method,
+            req.url.path()
+        ))
+    })
 }
 
 /// `Basic base64("<key>:X")`, marked sensitive so that it never shows in `Debug`.
