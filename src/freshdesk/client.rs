@@ -161,6 +161,12 @@ impl Client {
         self.inner.budget().last_headers()
     }
 
+    /// Requests per minute the budget allows: the configured rate, or the plan's
+    /// `X-RateLimit-Total` once a response showed it is lower.
+    pub fn budget_per_min(&self) -> u32 {
+        self.inner.budget().limit()
+    }
+
     /// Sends one call and decodes its answer.
     pub(super) async fn fetch<T: DeserializeOwned>(&self, call: Call) -> Result<T, Error> {
         let url = self.inner.url(&call.path, &call.query)?;

@@ -7,13 +7,15 @@
 
 use std::time::Duration;
 
+use tokio::time::Instant;
+
 use base64::Engine as _;
 use base64::engine::general_purpose::STANDARD;
 use reqwest::header::{ACCEPT, AUTHORIZATION, CONTENT_TYPE, HeaderMap, HeaderValue, LINK};
 use reqwest::{Method, Url};
 use serde::de::DeserializeOwned;
 
-use super::budget::{Budget, Lane};
+use super::budget::{Budget, Lane, RateHeaders};
 use super::config::{ApiKey, ClientConfig};
 use super::error::Error;
 use super::retry::{Policy, backoff};
@@ -83,7 +85,11 @@ impl Transport {
             base,
             base_display,
             auth: auth_header(&cfg.api_key)?,
-            budget: Budget::new(cfg.rate_per_min),
+            budget: if cfg.budget_off {
+                Budget::unlimited()
+            } else {
+                Budget::new(cfg.rate_per_min)
+            },
             max_attempts: cfg.max_attempts.max(1),
             backoff_base: cfg.backoff_base,
             backoff_cap: cfg.backoff_cap,
@@ -117,8 +123,8 @@ impl Transport {
         let mut failures = 0u32;
         let mut waits = 0u32;
         loop {
-            self.budget.acquire(req.lane, req.cost).await;
-            let error = match self.attempt(req).await {
+            let sent_at = self.budget.acquire(req.lane, req.cost).await;
+            let error = match self.attempt(req, sent_at).await {
                 Ok(page) => return Ok(page),
                 Err(Failure::RateLimited(retry_after)) => {
                     waits += 1;
@@ -177,7 +183,11 @@ impl Transport {
         tokio::time::sleep(delay).await;
     }
 
-    async fn attempt<T: DeserializeOwned>(&self, req: &Request) -> Result<Page<T>, Failure> {
+    async fn attempt<T: DeserializeOwned>(
+        &self,
+        req: &Request,
+        sent_at: Instant,
+    ) -> Result<Page<T>, Failure> {
         tracing::debug!(method = %req.method, path = req.url.path(), "Freshdesk request");
         let mut builder = self
             .http
@@ -192,7 +202,7 @@ impl Transport {
         let response = builder.send().await.map_err(transport_error)?;
         let status = response.status();
         let headers = response.headers().clone();
-        self.observe_rate_headers(&headers);
+        self.observe_rate_headers(&headers, sent_at);
         if status.as_u16() == 429 {
             return Err(Failure::RateLimited(retry_after(&headers)));
         }
@@ -211,7 +221,7 @@ impl Transport {
         })
     }
 
-    fn observe_rate_headers(&self, headers: &HeaderMap) {
+    fn observe_rate_headers(&self, headers: &HeaderMap, sent_at: Instant) {
         let number = |name: &str| {
             let text = headers.get(name)?.to_str().ok()?;
             let n: i64 = text.trim().parse().ok()?;
@@ -220,7 +230,13 @@ impl Transport {
         if let (Some(total), Some(remaining)) =
             (number("x-ratelimit-total"), number("x-ratelimit-remaining"))
         {
-            self.budget.observe(total, remaining);
+            let used = number("x-ratelimit-used-currentrequest");
+            let headers = RateHeaders {
+                total,
+                remaining,
+                used,
+            };
+            self.budget.observe(headers, sent_at);
         }
     }
 
