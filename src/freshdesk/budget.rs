@@ -2,25 +2,29 @@
 //!
 //! Freshdesk counts every request of the account against one per-minute limit, and
 //! failed requests count too, so the cheapest way to stay healthy is never to be
-//! refused. Three rules decide when a request may go:
+//! refused. Four rules decide when a request may go:
 //!
-//! 1. **Pacing (GCRA).** Requests are spaced `interval` apart, with a small burst of
-//!    `burst` requests allowed after idle time. The interval is stretched to
-//!    `60 s / (rate - burst + 1)` so that a burst followed by steady traffic still fits
-//!    `rate` requests into every rolling minute (a GCRA admits at most
-//!    `burst + floor((W - ε) / interval)` requests in any window of length `W`).
-//! 2. **Pauses.** A 429 pauses every request of the process until `Retry-After` plus a
-//!    1 s margin has passed. When a response reports `X-RateLimit-Remaining: 0`,
-//!    everyone is held until the server's window resets. Freshdesk's window is fixed
-//!    and starts with the first request after the previous window ended (api §4); we
-//!    model exactly that from the requests we send: a 60 s window that opens with our
-//!    first request and re-opens with the first request after it has run out. If that
-//!    model says the window is already over, we hold for a full 60 s to be safe.
-//! 3. **Lanes.** While a [`Lane::InFlight`] request is waiting, no [`Lane::New`]
-//!    request is admitted: steps of tickets already started go before new tickets.
+//! 1. **No rolling minute over the limit.** The credits sent in any span of
+//!    `60 s + guard` never exceed the limit. The guard is the longest recent round
+//!    trip (at least 50 ms): Freshdesk's window opens when the first request
+//!    *arrives*, so a request sent exactly 60 s after it could still land inside.
+//! 2. **Pacing (GCRA).** Within that, requests are spaced `60 s / limit` apart, with a
+//!    burst of up to 5 after idle time, so traffic is smooth and the lanes matter.
+//! 3. **Learning from the headers.** `X-RateLimit-Total` below the configured rate
+//!    lowers the limit to the plan's. Freshdesk's window is fixed and opens with the
+//!    first request after the previous one ended (api §4); a response whose
+//!    `X-RateLimit-Remaining` shows it was the first of a window tells us the window
+//!    ends at most 60 s after that response arrived. When a response reports
+//!    `Remaining: 0`, everyone is held until then (a full minute when unknown).
+//! 4. **Pauses and lanes.** A 429 pauses every request of the process until
+//!    `Retry-After` plus a 1 s margin. While a [`Lane::InFlight`] request waits, no
+//!    [`Lane::New`] request is admitted: steps of tickets already started go first.
 //!
+//! No limiter crate fits: governor (the well-kept GCRA crate) has no priority lanes,
+//! no global pause and no way to change its quota from response headers.
 //! All waiting uses `tokio::time`, so tests drive it with `tokio::time::pause()`.
 
+use std::collections::VecDeque;
 use std::sync::{Mutex, MutexGuard};
 use std::time::Duration;
 
@@ -33,6 +37,9 @@ const WINDOW: Duration = Duration::from_secs(60);
 const RETRY_AFTER_MARGIN: Duration = Duration::from_secs(1);
 /// The largest burst after idle time; small, so that bursts never dominate a minute.
 const MAX_BURST: u32 = 5;
+/// Bounds of the guard added to the rolling minute (see rule 1).
+const GUARD_MIN: Duration = Duration::from_millis(50);
+const GUARD_MAX: Duration = Duration::from_secs(5);
 
 /// Which requests go first when the budget is short.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -43,64 +50,149 @@ pub enum Lane {
     New,
 }
 
+/// The rate-limit headers of one response.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub(crate) struct RateHeaders {
+    pub total: u32,
+    pub remaining: u32,
+    /// `X-RateLimit-Used-CurrentRequest`: the credits this request cost.
+    pub used: Option<u32>,
+}
+
 #[derive(Debug)]
 pub(crate) struct Budget {
     state: Mutex<State>,
     /// Wakes waiters when something they wait for may have changed.
     notify: Notify,
+    configured: u32,
+    /// Off only for contrast in the benchmark: then 429s are all that slow us down.
+    enabled: bool,
+}
+
+#[derive(Debug)]
+struct State {
+    /// `min(configured, X-RateLimit-Total)`.
+    limit: u32,
     interval: Duration,
     /// How far ahead of its theoretical time a request may go: `(burst - 1) * interval`.
     tolerance: Duration,
-}
-
-#[derive(Debug, Default)]
-struct State {
     /// GCRA theoretical arrival time of the next request; `None` before the first.
     tat: Option<Instant>,
+    /// Credits sent within the last `WINDOW + guard`, oldest first, and their sum.
+    sent: VecDeque<(Instant, u32)>,
+    sent_sum: u32,
+    guard: Duration,
     paused_until: Option<Instant>,
-    /// Start of the server's fixed window as we model it.
-    window_start: Option<Instant>,
+    /// The server window as learned from the headers: when the request that opened
+    /// it was sent, and the latest it can end.
+    window: Option<(Instant, Instant)>,
     in_flight_waiting: usize,
     last_headers: Option<(u32, u32)>,
 }
 
+impl State {
+    fn new(limit: u32) -> State {
+        let mut st = State {
+            limit: 0,
+            interval: WINDOW,
+            tolerance: Duration::ZERO,
+            tat: None,
+            sent: VecDeque::new(),
+            sent_sum: 0,
+            guard: GUARD_MIN,
+            paused_until: None,
+            window: None,
+            in_flight_waiting: 0,
+            last_headers: None,
+        };
+        st.set_limit(limit);
+        st
+    }
+
+    fn set_limit(&mut self, limit: u32) {
+        let limit = limit.max(1);
+        let burst = (limit / 10).clamp(1, MAX_BURST);
+        self.limit = limit;
+        self.interval = WINDOW / limit;
+        self.tolerance = self.interval * (burst - 1);
+    }
+
+    /// When `cost` more credits fit into the rolling window, given what was sent.
+    fn rolling_room_at(&mut self, cost: u32, now: Instant) -> Option<Instant> {
+        let span = WINDOW + self.guard;
+        while let Some(&(at, c)) = self.sent.front() {
+            if at + span > now {
+                break;
+            }
+            self.sent.pop_front();
+            self.sent_sum = self.sent_sum.saturating_sub(c);
+        }
+        let mut excess = self
+            .sent_sum
+            .saturating_add(cost)
+            .saturating_sub(self.limit);
+        if excess == 0 {
+            return None;
+        }
+        for &(at, c) in &self.sent {
+            excess = excess.saturating_sub(c);
+            if excess == 0 {
+                return Some(at + span);
+            }
+        }
+        None
+    }
+}
+
 /// Why a request may not go yet.
 enum Wait {
-    /// Until this instant (pacing or a pause).
+    /// Until this instant (pacing, the rolling window or a pause).
     Until(Instant),
     /// Until another waiter changes the picture (an in-flight request goes first).
     Turn,
 }
 
 impl Budget {
-    /// A budget of `rate_per_min` requests per rolling minute (at least 1).
+    /// A budget of `rate_per_min` credits per rolling minute (at least 1).
     pub(crate) fn new(rate_per_min: u32) -> Budget {
-        let rate = rate_per_min.max(1);
-        let burst = (rate / 10).clamp(1, MAX_BURST);
-        let interval = WINDOW / (rate - burst + 1);
         Budget {
-            state: Mutex::new(State::default()),
+            state: Mutex::new(State::new(rate_per_min)),
             notify: Notify::new(),
-            interval,
-            tolerance: interval * (burst - 1),
+            configured: rate_per_min.max(1),
+            enabled: true,
+        }
+    }
+
+    /// No pacing and no learning: only 429 pauses (the benchmark's contrast).
+    pub(crate) fn unlimited() -> Budget {
+        Budget {
+            enabled: false,
+            ..Budget::new(u32::MAX)
         }
     }
 
     /// The spacing between requests in steady traffic.
     #[cfg(test)]
     pub(crate) fn interval(&self) -> Duration {
-        self.interval
+        self.lock().interval
     }
 
-    /// Waits until a request of `lane` may be sent, and books it.
-    pub(crate) async fn acquire(&self, lane: Lane) {
+    /// The limit in use: the configured rate, or the plan's when that is lower.
+    pub(crate) fn limit(&self) -> u32 {
+        self.lock().limit
+    }
+
+    /// Waits until a request of `lane` costing `cost` credits may be sent, books it,
+    /// and returns the moment it was granted (the request's send time).
+    pub(crate) async fn acquire(&self, lane: Lane, cost: u32) -> Instant {
         let _turn = (lane == Lane::InFlight).then(|| InFlightTurn::new(self));
         loop {
             let notified = self.notify.notified();
             tokio::pin!(notified);
             notified.as_mut().enable();
-            match self.try_acquire(lane, Instant::now()) {
-                Ok(()) => return,
+            let now = Instant::now();
+            match self.try_acquire(lane, cost.max(1), now) {
+                Ok(()) => return now,
                 Err(Wait::Until(at)) => {
                     tokio::select! {
                         () = sleep_until(at) => {}
@@ -112,23 +204,28 @@ impl Budget {
         }
     }
 
-    fn try_acquire(&self, lane: Lane, now: Instant) -> Result<(), Wait> {
+    fn try_acquire(&self, lane: Lane, cost: u32, now: Instant) -> Result<(), Wait> {
         let mut st = self.lock();
         if let Some(until) = st.paused_until.filter(|&p| now < p) {
             return Err(Wait::Until(until));
+        }
+        if !self.enabled {
+            return Ok(());
         }
         if lane == Lane::New && st.in_flight_waiting > 0 {
             return Err(Wait::Turn);
         }
         let tat = st.tat.unwrap_or(now);
-        let allowed_at = tat.checked_sub(self.tolerance).unwrap_or(now);
+        let allowed_at = tat.checked_sub(st.tolerance).unwrap_or(now);
         if now < allowed_at {
             return Err(Wait::Until(allowed_at));
         }
-        st.tat = Some(tat.max(now) + self.interval);
-        if st.window_start.is_none_or(|w| now >= w + WINDOW) {
-            st.window_start = Some(now);
+        if let Some(at) = st.rolling_room_at(cost, now) {
+            return Err(Wait::Until(at));
         }
+        st.tat = Some(tat.max(now) + st.interval * cost);
+        st.sent.push_back((now, cost));
+        st.sent_sum = st.sent_sum.saturating_add(cost);
         Ok(())
     }
 
@@ -137,21 +234,48 @@ impl Budget {
         self.pause_until(Instant::now() + retry_after + RETRY_AFTER_MARGIN);
     }
 
-    /// Records the rate-limit headers of a response; holds everyone when none are left.
-    pub(crate) fn observe(&self, total: u32, remaining: u32) {
+    /// Learns from the headers of a response to a request sent at `sent_at`.
+    pub(crate) fn observe(&self, h: RateHeaders, sent_at: Instant) {
         let now = Instant::now();
         let hold = {
             let mut st = self.lock();
-            st.last_headers = Some((total, remaining));
-            let window_end = st.window_start.map(|w| w + WINDOW).filter(|&end| end > now);
-            (remaining == 0).then(|| window_end.unwrap_or(now + WINDOW))
+            st.last_headers = Some((h.total, h.remaining));
+            if !self.enabled {
+                return;
+            }
+            self.learn_limit(&mut st, h.total);
+            let rtt = now.saturating_duration_since(sent_at);
+            let decayed = st
+                .guard
+                .saturating_sub((st.guard.saturating_sub(GUARD_MIN)) / 8);
+            st.guard = rtt.max(decayed).clamp(GUARD_MIN, GUARD_MAX);
+            let used = h.used.unwrap_or(1).max(1);
+            if h.total.saturating_sub(h.remaining) <= used {
+                st.window = Some((sent_at, now + WINDOW));
+            }
+            let current = st.window.is_none_or(|(opened, _)| sent_at >= opened);
+            let window_end = st.window.map(|(_, end)| end).filter(|&end| end > now);
+            (h.remaining == 0 && current).then(|| window_end.unwrap_or(now + WINDOW))
         };
         if let Some(until) = hold {
-            tracing::warn!(
+            tracing::info!(
                 wait_ms = until.duration_since(now).as_millis() as u64,
-                "Freshdesk reports no requests left in this window; holding all requests"
+                "Freshdesk reports no requests left in this window; holding all requests until it ends"
             );
             self.pause_until(until);
+        }
+    }
+
+    fn learn_limit(&self, st: &mut State, total: u32) {
+        let limit = self.configured.min(total.max(1));
+        if limit != st.limit {
+            tracing::info!(
+                plan_per_min = total,
+                configured = self.configured,
+                using = limit,
+                "Freshdesk reports the account's rate limit; adjusting the budget"
+            );
+            st.set_limit(limit);
         }
     }
 

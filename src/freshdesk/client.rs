@@ -1,8 +1,10 @@
-//! The typed calls of the Freshdesk v2 API that ticketsim uses.
+//! The Freshdesk client and the one way every call goes out ([`Call`]).
 //!
-//! Each call picks a lane and a retry policy:
-//! - reads (GET) and set-style updates (PUT) are repeated inside the client on
-//!   transient failures;
+//! The typed actions live next to their resource (`tickets.rs`, `people.rs`,
+//! `conversations.rs`, `search.rs`, `bulk.rs`, `fields.rs`); each picks a lane and a
+//! retry policy:
+//! - reads (GET), set-style updates (PUT) and deletes are repeated inside the client
+//!   on transient failures;
 //! - creates, replies and notes (POST) are sent once: only a 429 or a connection that
 //!   never opened is repeated. When the outcome is uncertain the caller gets an error
 //!   with [`Error::outcome_uncertain`] and must look before sending again.
@@ -14,7 +16,7 @@
 use std::fmt;
 use std::sync::Arc;
 
-use reqwest::Method;
+use reqwest::{Method, Url};
 use serde::Serialize;
 use serde::de::DeserializeOwned;
 
@@ -22,13 +24,10 @@ use super::budget::Lane;
 use super::config::{self, ClientConfig};
 use super::error::Error;
 use super::retry::Policy;
-use super::transport::{Request, Transport};
-use super::types::{
-    Agent, Contact, Conversation, CreateTicket, NoteRequest, ReplyRequest, Ticket, UpdateTicket,
-};
+use super::transport::{Page, Request, Transport};
 
 /// Freshdesk's largest page.
-const PER_PAGE: &str = "100";
+pub(super) const PER_PAGE: u32 = 100;
 /// A guard against a server that never stops announcing a next page. Ticket lists
 /// stop at 300 pages anyway (api §2.4).
 const MAX_PAGES: usize = 1000;
@@ -44,6 +43,100 @@ impl fmt::Debug for Client {
         f.debug_struct("Client")
             .field("base_url", &self.base_url())
             .finish_non_exhaustive()
+    }
+}
+
+/// One call before it is sent: method, path under `/api/v2/`, query, body, and how
+/// it may be repeated. Built by the typed actions, sent by [`Client::fetch`].
+pub(super) struct Call {
+    method: Method,
+    path: String,
+    query: Vec<(&'static str, String)>,
+    body: Option<Vec<u8>>,
+    lane: Lane,
+    policy: Policy,
+    what: Option<String>,
+    cost: u32,
+    ok_on_repeat: Option<u16>,
+}
+
+impl Call {
+    fn new(method: Method, path: impl Into<String>, lane: Lane, policy: Policy) -> Call {
+        Call {
+            method,
+            path: path.into(),
+            query: Vec::new(),
+            body: None,
+            lane,
+            policy,
+            what: None,
+            cost: 1,
+            ok_on_repeat: None,
+        }
+    }
+
+    pub(super) fn get(path: impl Into<String>, lane: Lane) -> Call {
+        Call::new(Method::GET, path, lane, Policy::Idempotent)
+    }
+
+    /// A POST is sent once unless [`Call::policy`] says it is safe to repeat.
+    pub(super) fn post<B: Serialize + ?Sized>(
+        path: impl Into<String>,
+        body: &B,
+        lane: Lane,
+    ) -> Result<Call, Error> {
+        Call::new(Method::POST, path, lane, Policy::SendOnce).json(body)
+    }
+
+    /// PUTs are set-style in Freshdesk, so they are repeated on transient failures.
+    pub(super) fn put<B: Serialize + ?Sized>(
+        path: impl Into<String>,
+        body: &B,
+        lane: Lane,
+    ) -> Result<Call, Error> {
+        Call::new(Method::PUT, path, lane, Policy::Idempotent).json(body)
+    }
+
+    /// A PUT without a body (Freshdesk refuses one on `restore`).
+    pub(super) fn put_empty(path: impl Into<String>, lane: Lane) -> Call {
+        Call::new(Method::PUT, path, lane, Policy::Idempotent)
+    }
+
+    pub(super) fn delete(path: impl Into<String>, lane: Lane) -> Call {
+        Call::new(Method::DELETE, path, lane, Policy::Idempotent)
+    }
+
+    fn json<B: Serialize + ?Sized>(mut self, body: &B) -> Result<Call, Error> {
+        let bytes = serde_json::to_vec(body)
+            .map_err(|e| Error::Invalid(format!("cannot encode the request body: {e}")))?;
+        self.body = Some(bytes);
+        Ok(self)
+    }
+
+    /// Names the target in a 404 message: "Ticket 12", "Contact 67000000001".
+    pub(super) fn what(mut self, what: impl Into<String>) -> Call {
+        self.what = Some(what.into());
+        self
+    }
+
+    pub(super) fn query(mut self, key: &'static str, value: impl ToString) -> Call {
+        self.query.push((key, value.to_string()));
+        self
+    }
+
+    pub(super) fn cost(mut self, credits: u32) -> Call {
+        self.cost = credits.max(1);
+        self
+    }
+
+    pub(super) fn policy(mut self, policy: Policy) -> Call {
+        self.policy = policy;
+        self
+    }
+
+    pub(super) fn ok_on_repeat(mut self, status: u16) -> Call {
+        self.ok_on_repeat = Some(status);
+        self
     }
 }
 
@@ -68,118 +161,37 @@ impl Client {
         self.inner.budget().last_headers()
     }
 
-    /// Every contact (deleted and blocked ones are left out by Freshdesk).
-    #[tracing::instrument(skip(self))]
-    pub async fn list_contacts(&self) -> Result<Vec<Contact>, Error> {
-        self.get_all("contacts", &[], Lane::New).await
+    /// Requests per minute the budget allows: the configured rate, or the plan's
+    /// `X-RateLimit-Total` once a response showed it is lower.
+    pub fn budget_per_min(&self) -> u32 {
+        self.inner.budget().limit()
     }
 
-    /// Every agent.
-    #[tracing::instrument(skip(self))]
-    pub async fn list_agents(&self) -> Result<Vec<Agent>, Error> {
-        self.get_all("agents", &[], Lane::New).await
+    /// Sends one call and decodes its answer.
+    pub(super) async fn fetch<T: DeserializeOwned>(&self, call: Call) -> Result<T, Error> {
+        let url = self.inner.url(&call.path, &call.query)?;
+        Ok(self.inner.execute(&request(call, url)).await?.value)
     }
 
-    /// The agent the API key belongs to.
-    #[tracing::instrument(skip(self))]
-    pub async fn me(&self) -> Result<Agent, Error> {
-        self.get_one("agents/me", Lane::New, "Path /api/v2/agents/me")
-            .await
-    }
-
-    /// `POST /tickets`, sent once (see the module docs).
-    #[tracing::instrument(skip(self, body))]
-    pub async fn create_ticket(&self, body: &CreateTicket) -> Result<Ticket, Error> {
-        let what = "Path /api/v2/tickets";
-        self.send_json(Method::POST, "tickets", body, Lane::New, what)
-            .await
-    }
-
-    /// `PUT /tickets/{id}`: set-style, so repeated on transient failures.
-    #[tracing::instrument(skip(self, body))]
-    pub async fn update_ticket(&self, id: i64, body: &UpdateTicket) -> Result<Ticket, Error> {
-        let (path, what) = (format!("tickets/{id}"), format!("Ticket {id}"));
-        self.send_json(Method::PUT, &path, body, Lane::InFlight, &what)
-            .await
-    }
-
-    /// `GET /tickets/{id}`.
-    #[tracing::instrument(skip(self))]
-    pub async fn get_ticket(&self, id: i64) -> Result<Ticket, Error> {
-        let (path, what) = (format!("tickets/{id}"), format!("Ticket {id}"));
-        self.get_one(&path, Lane::InFlight, &what).await
-    }
-
-    /// `POST /tickets/{id}/reply`, sent once.
-    #[tracing::instrument(skip(self, body))]
-    pub async fn reply(&self, ticket_id: i64, body: &ReplyRequest) -> Result<Conversation, Error> {
-        let path = format!("tickets/{ticket_id}/reply");
-        let what = format!("Ticket {ticket_id}");
-        self.send_json(Method::POST, &path, body, Lane::InFlight, &what)
-            .await
-    }
-
-    /// `POST /tickets/{id}/notes`, sent once. A 403 `invalid_user` means the key may
-    /// not act as the customer; its message says what to change.
-    #[tracing::instrument(skip(self, body))]
-    pub async fn add_note(
+    /// Sends one call and returns the decoded page with its `rel="next"` link.
+    pub(super) async fn fetch_page<T: DeserializeOwned>(
         &self,
-        ticket_id: i64,
-        body: &NoteRequest,
-    ) -> Result<Conversation, Error> {
-        let path = format!("tickets/{ticket_id}/notes");
-        let what = format!("Ticket {ticket_id}");
-        self.send_json(Method::POST, &path, body, Lane::InFlight, &what)
-            .await
-    }
-
-    /// Every conversation of a ticket, oldest first.
-    #[tracing::instrument(skip(self))]
-    pub async fn list_conversations(&self, ticket_id: i64) -> Result<Vec<Conversation>, Error> {
-        let path = format!("tickets/{ticket_id}/conversations");
-        self.get_all(&path, &[], Lane::InFlight).await
-    }
-
-    /// The requester's tickets, newest first, all pages. `requester_id` lifts the
-    /// 30-day default of the ticket list. Used to reconcile an uncertain create.
-    #[tracing::instrument(skip(self))]
-    pub async fn list_requester_tickets(&self, requester_id: i64) -> Result<Vec<Ticket>, Error> {
-        let query = [
-            ("requester_id", requester_id.to_string()),
-            ("order_by", "created_at".to_string()),
-            ("order_type", "desc".to_string()),
-        ];
-        self.get_all("tickets", &query, Lane::InFlight).await
-    }
-
-    async fn get_one<T: DeserializeOwned>(
-        &self,
-        path: &str,
-        lane: Lane,
-        what: &str,
-    ) -> Result<T, Error> {
-        let request = Request {
-            method: Method::GET,
-            url: self.inner.url(path, &[])?,
-            body: None,
-            lane,
-            policy: Policy::Idempotent,
-            what,
+        call: Call,
+        url: Option<Url>,
+    ) -> Result<Page<T>, Error> {
+        let url = match url {
+            Some(url) => url,
+            None => self.inner.url(&call.path, &call.query)?,
         };
-        Ok(self.inner.execute(&request).await?.value)
+        self.inner.execute(&request(call, url)).await
     }
 
-    /// Follows `Link: <...>; rel="next"` until there is none, 100 items a page.
-    async fn get_all<T: DeserializeOwned>(
-        &self,
-        path: &str,
-        query: &[(&str, String)],
-        lane: Lane,
-    ) -> Result<Vec<T>, Error> {
-        let mut query = query.to_vec();
-        query.push(("per_page", PER_PAGE.to_string()));
-        let what = format!("Path /api/v2/{path}");
-        let mut next = Some(self.inner.url(path, &query)?);
+    /// A GET of a list, following `Link: <...>; rel="next"` until there is none,
+    /// 100 items a page.
+    pub(super) async fn fetch_all<T: DeserializeOwned>(&self, call: Call) -> Result<Vec<T>, Error> {
+        let call = call.query("per_page", PER_PAGE);
+        let (path, lane, cost, what) = (call.path.clone(), call.lane, call.cost, call.what.clone());
+        let mut next = Some(self.inner.url(&call.path, &call.query)?);
         let mut items = Vec::new();
         let mut pages = 0;
         while let Some(url) = next.take() {
@@ -189,45 +201,28 @@ impl Client {
                     "Freshdesk announced more than {MAX_PAGES} pages of /api/v2/{path}; stopped"
                 )));
             }
-            let request = Request {
-                method: Method::GET,
-                url,
-                body: None,
-                lane,
-                policy: Policy::Idempotent,
-                what: &what,
-            };
-            let page = self.inner.execute::<Vec<T>>(&request).await?;
+            let mut page_call = Call::get(path.clone(), lane).cost(cost);
+            page_call.what = what.clone();
+            let page = self.fetch_page::<Vec<T>>(page_call, Some(url)).await?;
             items.extend(page.value);
             next = page.next;
         }
         Ok(items)
     }
+}
 
-    /// POSTs are sent once, PUTs repeated; both carry a JSON body.
-    async fn send_json<T: DeserializeOwned, B: Serialize>(
-        &self,
-        method: Method,
-        path: &str,
-        body: &B,
-        lane: Lane,
-        what: &str,
-    ) -> Result<T, Error> {
-        let policy = if method == Method::POST {
-            Policy::SendOnce
-        } else {
-            Policy::Idempotent
-        };
-        let body = serde_json::to_vec(body)
-            .map_err(|e| Error::Config(format!("cannot encode the request body: {e}")))?;
-        let request = Request {
-            method,
-            url: self.inner.url(path, &[])?,
-            body: Some(body),
-            lane,
-            policy,
-            what,
-        };
-        Ok(self.inner.execute(&request).await?.value)
+fn request(call: Call, url: Url) -> Request {
+    let what = call
+        .what
+        .unwrap_or_else(|| format!("Path /api/v2/{}", call.path));
+    Request {
+        method: call.method,
+        url,
+        body: call.body,
+        lane: call.lane,
+        policy: call.policy,
+        what,
+        cost: call.cost,
+        ok_on_repeat: call.ok_on_repeat,
     }
 }

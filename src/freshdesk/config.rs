@@ -51,6 +51,9 @@ pub struct ClientConfig {
     pub max_attempts: u32,
     pub backoff_base: Duration,
     pub backoff_cap: Duration,
+    /// Turns the rate budget off: no pacing and no learning from the headers, only
+    /// 429s are waited out. For the benchmark's contrast, never for real use.
+    pub budget_off: bool,
 }
 
 impl ClientConfig {
@@ -66,6 +69,7 @@ impl ClientConfig {
             max_attempts: 5,
             backoff_base: Duration::from_millis(500),
             backoff_cap: Duration::from_secs(30),
+            budget_off: false,
         }
     }
 

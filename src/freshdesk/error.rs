@@ -80,9 +80,31 @@ pub enum Error {
     #[error("Unreadable response from Freshdesk: {0}")]
     Decode(String),
 
-    /// Freshdesk asked us to wait longer than the client is willing to wait in place.
-    #[error("Freshdesk rate limit reached: asked to wait {} s; try again later", retry_after.as_secs())]
+    /// Freshdesk asked us to wait longer than the client is willing to wait in place
+    /// (or kept refusing); the request was not processed.
+    #[error(
+        "Rate limit exceeded: waiting {} s (Retry-After) is more than this request may wait; \
+         try again later or lower TICKETSIM_RATE_PER_MIN",
+        retry_after.as_secs()
+    )]
     RateLimited { retry_after: Duration },
+
+    /// The call was refused before sending: the arguments cannot be valid
+    /// (a search query over 512 characters, a malformed "hh:mm", ...).
+    #[error("Invalid request: {0}")]
+    Invalid(String),
+
+    /// A bulk job was still running when the client stopped polling it; it may
+    /// still finish, so look at `GET /jobs/{job_id}` before repeating it.
+    #[error(
+        "Bulk job {job_id} was still {status} after {} s; check it later with GET /api/v2/jobs/{job_id}",
+        waited.as_secs()
+    )]
+    JobUnfinished {
+        job_id: String,
+        status: String,
+        waited: Duration,
+    },
 }
 
 impl Error {
@@ -105,7 +127,11 @@ impl Error {
     pub fn outcome_uncertain(&self) -> bool {
         matches!(
             self,
-            Error::Server { .. } | Error::Timeout | Error::Transport(_) | Error::Decode(_)
+            Error::Server { .. }
+                | Error::Timeout
+                | Error::Transport(_)
+                | Error::Decode(_)
+                | Error::JobUnfinished { .. }
         )
     }
 
@@ -120,6 +146,8 @@ impl Error {
             | Error::Http { status, .. }
             | Error::Server { status } => Some(*status),
             Error::Config(_)
+            | Error::Invalid(_)
+            | Error::JobUnfinished { .. }
             | Error::Timeout
             | Error::Connect(_)
             | Error::Transport(_)
@@ -206,13 +234,16 @@ fn forbidden_text(code: &str, message: &str) -> String {
     format!("Forbidden (403 {code}){message}{remedy}")
 }
 
+/// `what` is "<Kind> <id>": records get a hint about deletion, paths (an unknown
+/// route, which usually means a wrong base URL) one about the URL.
 fn not_found_text(what: &str) -> String {
     match what.split_once(' ') {
-        Some(("Ticket", id)) => format!("Ticket not found: {id} (it may have been deleted)"),
-        Some((kind, id)) => format!(
-            "{kind} not found: {id} (check the base URL: it must be the account's \
+        Some(("Path", path)) => format!(
+            "Path not found: {path} (check the base URL: it must be the account's \
              freshdesk.com address, without /api/v2)"
         ),
+        Some(("Job", id)) => format!("Job not found: {id} (jobs are kept for one day)"),
+        Some((kind, id)) => format!("{kind} not found: {id} (it may have been deleted)"),
         None => format!("{what} not found"),
     }
 }

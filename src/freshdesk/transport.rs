@@ -7,13 +7,15 @@
 
 use std::time::Duration;
 
+use tokio::time::Instant;
+
 use base64::Engine as _;
 use base64::engine::general_purpose::STANDARD;
 use reqwest::header::{ACCEPT, AUTHORIZATION, CONTENT_TYPE, HeaderMap, HeaderValue, LINK};
 use reqwest::{Method, Url};
 use serde::de::DeserializeOwned;
 
-use super::budget::{Budget, Lane};
+use super::budget::{Budget, Lane, RateHeaders};
 use super::config::{ApiKey, ClientConfig};
 use super::error::Error;
 use super::retry::{Policy, backoff};
@@ -27,13 +29,18 @@ const DEFAULT_RETRY_AFTER: Duration = Duration::from_secs(60);
 const MAX_RATE_LIMITED_WAITS: u32 = 10;
 
 /// One request as the client means it; `what` names the target in 404 messages.
-pub(crate) struct Request<'a> {
+pub(crate) struct Request {
     pub method: Method,
     pub url: Url,
     pub body: Option<Vec<u8>>,
     pub lane: Lane,
     pub policy: Policy,
-    pub what: &'a str,
+    pub what: String,
+    /// Rate-limit credits the call costs (1, more with `include`).
+    pub cost: u32,
+    /// A status that, answered to a repeated attempt, means an earlier attempt took
+    /// effect: 405 to a second DELETE, 404 to a second restore.
+    pub ok_on_repeat: Option<u16>,
 }
 
 /// A decoded success and the next page, if Freshdesk announced one.
@@ -78,7 +85,11 @@ impl Transport {
             base,
             base_display,
             auth: auth_header(&cfg.api_key)?,
-            budget: Budget::new(cfg.rate_per_min),
+            budget: if cfg.budget_off {
+                Budget::unlimited()
+            } else {
+                Budget::new(cfg.rate_per_min)
+            },
             max_attempts: cfg.max_attempts.max(1),
             backoff_base: cfg.backoff_base,
             backoff_cap: cfg.backoff_cap,
@@ -107,13 +118,13 @@ impl Transport {
     /// Sends `req` until it succeeds or may not be repeated, waiting out 429s.
     pub(crate) async fn execute<T: DeserializeOwned>(
         &self,
-        req: &Request<'_>,
+        req: &Request,
     ) -> Result<Page<T>, Error> {
         let mut failures = 0u32;
         let mut waits = 0u32;
         loop {
-            self.budget.acquire(req.lane).await;
-            let error = match self.attempt(req).await {
+            let sent_at = self.budget.acquire(req.lane, req.cost).await;
+            let error = match self.attempt(req, sent_at).await {
                 Ok(page) => return Ok(page),
                 Err(Failure::RateLimited(retry_after)) => {
                     waits += 1;
@@ -122,6 +133,14 @@ impl Transport {
                 }
                 Err(Failure::Failed(error)) => error,
             };
+            if failures > 0 && req.ok_on_repeat.is_some() && error.status() == req.ok_on_repeat {
+                tracing::info!(
+                    path = req.url.path(),
+                    status = error.status(),
+                    "a repeated request found its earlier attempt had taken effect"
+                );
+                return decode(req, b"").map(|value| Page { value, next: None });
+            }
             failures += 1;
             if !req.policy.allows(&error) || failures >= self.max_attempts {
                 return Err(error);
@@ -132,19 +151,14 @@ impl Transport {
 
     /// Pauses the whole budget for a 429, unless the wait is absurd or keeps
     /// coming back; then the caller gets [`Error::RateLimited`] to retry later.
-    fn pause_for_429(
-        &self,
-        req: &Request<'_>,
-        retry_after: Duration,
-        waits: u32,
-    ) -> Result<(), Error> {
+    fn pause_for_429(&self, req: &Request, retry_after: Duration, waits: u32) -> Result<(), Error> {
         if retry_after > MAX_IN_PLACE_WAIT || waits > MAX_RATE_LIMITED_WAITS {
             return Err(Error::RateLimited { retry_after });
         }
         tracing::warn!(
-            retry_after_s = retry_after.as_secs(),
             path = req.url.path(),
-            "Freshdesk rate limit hit (429); pausing all requests"
+            "Rate limit exceeded: waiting {} s (Retry-After); all requests pause",
+            retry_after.as_secs()
         );
         self.budget.on_rate_limited(retry_after);
         Ok(())
@@ -152,7 +166,7 @@ impl Transport {
 
     /// Sleeps a jittered, capped, exponentially growing delay before attempt
     /// `failures + 1`.
-    async fn back_off(&self, req: &Request<'_>, failures: u32, error: &Error) {
+    async fn back_off(&self, req: &Request, failures: u32, error: &Error) {
         let delay = backoff(
             failures - 1,
             self.backoff_base,
@@ -169,7 +183,11 @@ impl Transport {
         tokio::time::sleep(delay).await;
     }
 
-    async fn attempt<T: DeserializeOwned>(&self, req: &Request<'_>) -> Result<Page<T>, Failure> {
+    async fn attempt<T: DeserializeOwned>(
+        &self,
+        req: &Request,
+        sent_at: Instant,
+    ) -> Result<Page<T>, Failure> {
         tracing::debug!(method = %req.method, path = req.url.path(), "Freshdesk request");
         let mut builder = self
             .http
@@ -184,7 +202,7 @@ impl Transport {
         let response = builder.send().await.map_err(transport_error)?;
         let status = response.status();
         let headers = response.headers().clone();
-        self.observe_rate_headers(&headers);
+        self.observe_rate_headers(&headers, sent_at);
         if status.as_u16() == 429 {
             return Err(Failure::RateLimited(retry_after(&headers)));
         }
@@ -194,23 +212,16 @@ impl Transport {
             Err(_) => Default::default(),
         };
         if !status.is_success() {
-            let error = Error::from_response(status.as_u16(), &body, &self.base_display, req.what);
+            let error = Error::from_response(status.as_u16(), &body, &self.base_display, &req.what);
             return Err(Failure::Failed(error));
         }
-        let value = serde_json::from_slice(&body).map_err(|e| {
-            Failure::Failed(Error::Decode(format!(
-                "{} {} answered {status} with a body that does not parse: {e}",
-                req.method,
-                req.url.path()
-            )))
-        })?;
         Ok(Page {
-            value,
+            value: decode(req, &body).map_err(Failure::Failed)?,
             next: self.next_page(&headers),
         })
     }
 
-    fn observe_rate_headers(&self, headers: &HeaderMap) {
+    fn observe_rate_headers(&self, headers: &HeaderMap, sent_at: Instant) {
         let number = |name: &str| {
             let text = headers.get(name)?.to_str().ok()?;
             let n: i64 = text.trim().parse().ok()?;
@@ -219,7 +230,13 @@ impl Transport {
         if let (Some(total), Some(remaining)) =
             (number("x-ratelimit-total"), number("x-ratelimit-remaining"))
         {
-            self.budget.observe(total, remaining);
+            let used = number("x-ratelimit-used-currentrequest");
+            let headers = RateHeaders {
+                total,
+                remaining,
+                used,
+            };
+            self.budget.observe(headers, sent_at);
         }
     }
 
@@ -234,6 +251,22 @@ impl Transport {
         url.set_query(link.query());
         Some(url)
     }
+}
+
+/// Parses a success body; an empty one (204) reads as JSON `null`, i.e. `()`.
+fn decode<T: DeserializeOwned>(req: &Request, body: &[u8]) -> Result<T, Error> {
+    let body = if body.iter().all(u8::is_ascii_whitespace) {
+        &b"null"[..]
+    } else {
+        body
+    };
+    serde_json::from_slice(body).map_err(|e| {
+        Error::Decode(format!(
+            "{} {} answered with a body that does not parse: {e}",
+            req.method,
+            req.url.path()
+        ))
+    })
 }
 
 /// `Basic base64("<key>:X")`, marked sensitive so that it never shows in `Debug`.

@@ -11,6 +11,8 @@
 use serde::{Deserialize, Serialize};
 use serde_json::Value;
 
+pub use super::bodies::*;
+
 /// Ticket status ids (freshdesk-api.md §6.3).
 pub mod status {
     pub const OPEN: i64 = 2;
@@ -390,6 +392,12 @@ pub struct CreateTicket {
     pub group_id: Option<i64>,
     #[serde(skip_serializing_if = "Vec::is_empty", default)]
     pub tags: Vec<String>,
+    /// At most 49 addresses; `"Name" <addr>` is allowed. Never set by the daemon.
+    #[serde(skip_serializing_if = "Vec::is_empty", default)]
+    pub cc_emails: Vec<String>,
+    /// Keyed by the `cf_` API name; see [`super::CustomFieldMap`] for friendly names.
+    #[serde(skip_serializing_if = "Option::is_none", default)]
+    pub custom_fields: Option<serde_json::Map<String, Value>>,
 }
 
 /// Body of `PUT /tickets/{id}`: only the fields that are set are sent.
@@ -405,8 +413,24 @@ pub struct UpdateTicket {
     pub group_id: Option<i64>,
     #[serde(rename = "type", skip_serializing_if = "Option::is_none")]
     pub ticket_type: Option<String>,
+    /// Replaces the whole list.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub tags: Option<Vec<String>>,
+    #[serde(skip_serializing_if = "Option::is_none", default)]
+    pub subject: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none", default)]
+    pub description: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none", default)]
+    pub source: Option<i64>,
+    /// Changes the requester.
+    #[serde(skip_serializing_if = "Option::is_none", default)]
+    pub requester_id: Option<i64>,
+    /// Merged key by key into the ticket's custom fields.
+    #[serde(skip_serializing_if = "Option::is_none", default)]
+    pub custom_fields: Option<serde_json::Map<String, Value>>,
+    /// Only together with a change to status 4 or 5.
+    #[serde(skip_serializing_if = "Option::is_none", default)]
+    pub skip_close_notification: Option<bool>,
 }
 
 /// Body of `POST /tickets/{id}/reply`.

@@ -2,6 +2,7 @@
 //! client against the real emulator over loopback, and real processes for the
 //! crash and configuration tests.
 
+mod client;
 mod harness;
 mod lifecycle;
 mod process;
