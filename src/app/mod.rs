@@ -1,9 +1,11 @@
 //! Wiring only: builds the parts from configuration and runs them until told
 //! to stop. No business logic lives here.
 
+mod contacts;
 mod demo;
 mod preview;
 
+pub use contacts::{DEFAULT_CONTACT_SEED, SeedSummary, seed_contacts};
 pub use demo::{DemoOptions, DemoSummary, demo};
 pub use preview::{
     PreviewLifecycle, PreviewOptions, PreviewPerson, PreviewStep, made_up_people, preview,

@@ -87,6 +87,21 @@ pub enum Command {
     /// TICKETSIM_SCENARIOS_DIR, TICKETSIM_PLAYBOOKS, TICKETSIM_STAGE_OFFSETS,
     /// TICKETSIM_TAG and TICKETSIM_SEED; needs no Freshdesk settings.
     Preview(preview::PreviewArgs),
+    /// Create made-up contacts in the helpdesk, for sandboxes with too few.
+    ///
+    /// Names come from ticketsim's persona pools, emails use reserved domains only
+    /// (example.com, example.org, *.test), and each contact gets the TICKETSIM_TAG
+    /// tag. Requests go through the rate budget. The same seed makes the same
+    /// people: a contact that already exists (409) is reused, not an error, so
+    /// running it again is safe. Needs FRESHDESK_URL and FRESHDESK_API_KEY.
+    SeedContacts {
+        /// How many contacts.
+        #[arg(short = 'n', long = "count", value_parser = clap::value_parser!(u64).range(1..=10_000))]
+        count: u64,
+        /// Which made-up people [default: TICKETSIM_SEED, else 1].
+        #[arg(long)]
+        seed: Option<u64>,
+    },
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
@@ -152,7 +167,20 @@ pub async fn dispatch(cli: Cli) -> Result<(), AppError> {
             report::export(&config::db_path(&ProcessEnv, db.as_deref()), format).await
         }
         Command::Preview(args) => preview::run(args),
+        Command::SeedContacts { count, seed } => seed_contacts(db, count, seed).await,
     }
+}
+
+async fn seed_contacts(db: Option<PathBuf>, count: u64, seed: Option<u64>) -> Result<(), AppError> {
+    let cfg = Config::from_env(&ProcessEnv, db.as_deref())?;
+    let config_seed = (!cfg.seed_is_random).then_some(cfg.seed);
+    let seed = seed.or(config_seed).unwrap_or(app::DEFAULT_CONTACT_SEED);
+    let summary = app::seed_contacts(&cfg, count as usize, seed, std::io::stdout()).await?;
+    println!(
+        "seed-contacts: {} created, {} already there (seed {seed})",
+        summary.created, summary.existing
+    );
+    Ok(())
 }
 
 async fn run(db: Option<PathBuf>, drain: bool) -> Result<(), AppError> {

@@ -5,7 +5,7 @@ use super::Dispatcher;
 use super::steps::{StepError, StepResult, missing, plan_of, snippet, ticket_of};
 use crate::clock::{UnixMs, parse_iso};
 use crate::content;
-use crate::freshdesk::types::{NoteRequest, ReplyRequest, UpdateTicket};
+use crate::freshdesk::types::{NewTimeEntry, NoteRequest, ReplyRequest, TimeSpent, UpdateTicket};
 use crate::store::{ClaimedStep, Lifecycle, Message};
 
 impl Dispatcher {
@@ -119,21 +119,83 @@ impl Dispatcher {
         Ok(p.summary())
     }
 
-    /// `POST /tickets/{id}/time_entries`, once.
-    pub(super) async fn log_time(&self, _l: &Lifecycle, step: &ClaimedStep) -> StepResult {
-        Err(missing(step, "time entry support (client pending)"))
+    /// `POST /tickets/{id}/time_entries`, once: the intent is recorded on the step
+    /// first, and after an uncertain outcome the ticket's time entries are read
+    /// before anything is sent again.
+    pub(super) async fn log_time(&self, l: &Lifecycle, step: &ClaimedStep) -> StepResult {
+        let store = &self.inner.store;
+        let ticket_id = ticket_of(l)?;
+        let p = &step.params;
+        let minutes = p.minutes.ok_or_else(|| missing(step, "minutes"))?;
+        let time_spent = TimeSpent::from_minutes(minutes.clamp(0, i64::from(u32::MAX)) as u32);
+        let done = format!(
+            "{} logged {} on \"{}\"",
+            agent_name(l, p.agent_id)?,
+            time_spent.as_str(),
+            p.note.as_deref().unwrap_or_default()
+        );
+        let (intent, logged) = store.step_intent(step.step_id).await?;
+        if logged.is_some() {
+            return Ok(done);
+        }
+        if intent.is_some()
+            && let Some(id) = self.find_time_entry(ticket_id, step, &time_spent).await?
+        {
+            tracing::info!(
+                lifecycle = l.id,
+                time_entry = id,
+                "found the time entry an interrupted attempt logged; not re-sending"
+            );
+            store.record_step_object(step.step_id, id).await?;
+            return Ok(done);
+        }
+        let entry = NewTimeEntry {
+            time_spent: Some(time_spent.clone()),
+            billable: p.billable,
+            note: p.note.clone(),
+            agent_id: p.agent_id,
+            ..Default::default()
+        };
+        store.mark_step_intent(step.step_id, self.now()).await?;
+        let created = self.inner.client.add_time_entry(ticket_id, &entry).await?;
+        store.record_step_object(step.step_id, created.id).await?;
+        Ok(done)
     }
+
+    /// A time entry of this agent, with this note and time, that no step owns yet.
+    async fn find_time_entry(
+        &self,
+        ticket_id: i64,
+        step: &ClaimedStep,
+        time_spent: &TimeSpent,
+    ) -> Result<Option<i64>, StepError> {
+        let p = &step.params;
+        for e in self.inner.client.list_time_entries(ticket_id).await? {
+            let same = e.agent_id == p.agent_id
+                && e.note.as_deref().unwrap_or_default() == p.note.as_deref().unwrap_or_default()
+                && e.time_spent.as_deref() == Some(time_spent.as_str());
+            if same && !self.inner.store.step_object_is_known(e.id).await? {
+                return Ok(Some(e.id));
+            }
+        }
+        Ok(None)
+    }
+}
+
+/// The assignee's name, or the agent's id for another agent.
+fn agent_name(l: &Lifecycle, agent_id: Option<i64>) -> Result<String, StepError> {
+    let plan = plan_of(l)?;
+    Ok(match agent_id {
+        Some(id) if id != plan.agent_id => format!("agent {id}"),
+        _ => plan.agent_name.clone(),
+    })
 }
 
 /// "Omar Haddad → Nadia Fenwick", or "Omar Haddad (private note)", for logs and
 /// the demo. An agent other than the assignee (after an escalation) is named by id.
 fn who(l: &Lifecycle, m: &Message) -> Result<String, StepError> {
     let plan = plan_of(l)?;
-    let agent = if m.author_id == plan.agent_id {
-        plan.agent_name.clone()
-    } else {
-        format!("agent {}", m.author_id)
-    };
+    let agent = agent_name(l, Some(m.author_id))?;
     Ok(match (m.author_kind.as_str(), m.private) {
         ("customer", _) => format!("{} → {}", plan.contact_name, plan.agent_name),
         (_, true) => format!("{agent} (private note)"),

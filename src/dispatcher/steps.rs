@@ -179,7 +179,7 @@ impl Dispatcher {
         let people = Arc::new(People::new(
             client.list_contacts().await?,
             client.list_agents().await?,
-            Vec::new(),
+            client.list_groups().await?,
         ));
         tracing::info!(
             contacts = people.contacts.len(),
