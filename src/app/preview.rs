@@ -37,6 +37,9 @@ pub struct PreviewLifecycle {
     pub customer: PreviewPerson,
     pub agent: PreviewPerson,
     pub subject: String,
+    /// The value of the scenario's key variable (its order number, product or
+    /// error code), which every resolution names.
+    pub key: String,
     /// HTML, as it would be posted.
     pub description: String,
     #[serde(rename = "type")]
@@ -183,6 +186,7 @@ fn describe(n: usize, seed: u64, p: &Planned, people: &People) -> PreviewLifecyc
             email: None,
         },
         subject: plan.subject.clone(),
+        key: p.script.key.clone(),
         description: p.script.description().to_string(),
         ticket_type: plan.ticket_type.clone(),
         priority: plan.priority,

@@ -5,5 +5,6 @@
 mod client;
 mod harness;
 mod lifecycle;
+mod playbooks;
 mod process;
 mod restart;
