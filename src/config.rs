@@ -90,7 +90,10 @@ impl ContentConfig {
             playbooks,
             stage_offsets: parse_offsets(env.get("TICKETSIM_STAGE_OFFSETS"))?,
             tag: parse_tag(env.get("TICKETSIM_TAG"))?,
-            seed: env.get("TICKETSIM_SEED").map(|s| parse_seed(&s)).transpose()?,
+            seed: env
+                .get("TICKETSIM_SEED")
+                .map(|s| parse_seed(&s))
+                .transpose()?,
         })
     }
 }

@@ -47,12 +47,7 @@ pub struct Triggers {
 }
 
 impl Triggers {
-    pub fn new(
-        store: Store,
-        expr: &str,
-        seed: u64,
-        wake: Arc<Notify>,
-    ) -> Result<Triggers, String> {
+    pub fn new(store: Store, expr: &str, seed: u64, wake: Arc<Notify>) -> Result<Triggers, String> {
         Ok(Triggers {
             store,
             cron: Arc::new(parse_schedule(expr)?),

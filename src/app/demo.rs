@@ -11,7 +11,8 @@ use tokio::sync::{mpsc, watch};
 
 use super::{AppError, Daemon, Schedule, client_for};
 use crate::clock::{Clock, SystemClock, format_iso};
-use crate::dispatcher::{DispatcherConfig, Outcome, StepEvent};
+use crate::content::Selection;
+use crate::dispatcher::{Content, DispatcherConfig, Outcome, StepEvent};
 use crate::domain::StageOffsets;
 use crate::emulator::{Emulator, EmulatorConfig};
 use crate::freshdesk::ApiKey;
@@ -26,6 +27,8 @@ pub struct DemoOptions {
     /// Stop after this long; `None` runs until Ctrl-C.
     pub duration: Option<Duration>,
     pub seed: u64,
+    /// The playbooks the demo's lifecycles follow (`classic` by default).
+    pub playbooks: Selection,
 }
 
 #[derive(Debug, Clone)]
@@ -69,6 +72,10 @@ pub async fn demo(
 
     let client = client_for(&url, ApiKey::new(emulator.api_key()), 6_000)?;
     let dcfg = DispatcherConfig {
+        content: Content {
+            playbooks: opts.playbooks.clone(),
+            ..Content::default()
+        },
         backoff_base_ms: 500,
         backoff_cap_ms: 5_000,
         max_idle_ms: 1_000,

@@ -130,7 +130,11 @@ pub fn preview(content: &Content, opts: &PreviewOptions) -> Result<Vec<PreviewLi
 /// A person's display name by Freshdesk id.
 fn name_of(people: &People, id: i64) -> Option<String> {
     let contact = people.contacts.iter().find(|c| c.id == id).map(|c| &c.name);
-    let agent = people.agents.iter().find(|a| a.id == id).map(|a| &a.contact.name);
+    let agent = people
+        .agents
+        .iter()
+        .find(|a| a.id == id)
+        .map(|a| &a.contact.name);
     contact.or(agent).cloned()
 }
 
@@ -148,9 +152,9 @@ fn describe(n: usize, seed: u64, p: &Planned, people: &People) -> PreviewLifecyc
                 },
                 offset_ms: s.offset_ms,
                 kind: s.kind,
-                author: m.map(|m| m.author_kind.clone()).or_else(|| {
-                    (s.kind == Stage::TimeEntry).then(|| "agent".to_string())
-                }),
+                author: m
+                    .map(|m| m.author_kind.clone())
+                    .or_else(|| (s.kind == Stage::TimeEntry).then(|| "agent".to_string())),
                 author_id: m.map(|m| m.author_id).or(s.params.agent_id),
                 author_name: m
                     .map(|m| m.author_id)

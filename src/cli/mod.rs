@@ -57,6 +57,9 @@ pub enum Command {
         /// Seed for people and conversation text.
         #[arg(long, default_value_t = 1)]
         seed: u64,
+        /// Playbooks to use: `all` or a comma list (see `ticketsim preview --help`).
+        #[arg(long, value_name = "LIST", default_value = "classic")]
+        playbooks: String,
     },
     /// Serve a Freshdesk-compatible API emulator (for demos, tests and load tests).
     Emulator(EmulatorArgs),
@@ -155,7 +158,11 @@ pub async fn dispatch(cli: Cli) -> Result<(), AppError> {
     let db = cli.db;
     match cli.command {
         Command::Run { drain } => run(db, drain).await,
-        Command::Demo { duration, seed } => demo(db, duration, seed).await,
+        Command::Demo {
+            duration,
+            seed,
+            playbooks,
+        } => demo(db, duration, seed, &playbooks).await,
         Command::Emulator(args) => emulator(args).await,
         Command::Status { json } => {
             report::status(&config::db_path(&ProcessEnv, db.as_deref()), json).await
@@ -188,7 +195,15 @@ async fn run(db: Option<PathBuf>, drain: bool) -> Result<(), AppError> {
     app::run(cfg, RunOptions { drain }, app::stop_on_signals()).await
 }
 
-async fn demo(db: Option<PathBuf>, duration: Option<Duration>, seed: u64) -> Result<(), AppError> {
+async fn demo(
+    db: Option<PathBuf>,
+    duration: Option<Duration>,
+    seed: u64,
+    playbooks: &str,
+) -> Result<(), AppError> {
+    let playbooks = crate::content::Library::embedded()
+        .select_playbooks(playbooks)
+        .map_err(|e| AppError::Usage(format!("--playbooks: {e}")))?;
     let db = db.unwrap_or_else(|| PathBuf::from("ticketsim-demo.db"));
     match duration {
         Some(d) => println!(
@@ -201,7 +216,12 @@ async fn demo(db: Option<PathBuf>, duration: Option<Duration>, seed: u64) -> Res
             db.display()
         ),
     }
-    let opts = DemoOptions { db, duration, seed };
+    let opts = DemoOptions {
+        db,
+        duration,
+        seed,
+        playbooks,
+    };
     let summary = app::demo(opts, app::stop_on_signals(), std::io::stdout()).await?;
     let states: Vec<String> = summary
         .by_state

@@ -122,6 +122,10 @@ pub async fn show(db: &Path, id: i64, as_json: bool) -> Result<(), AppError> {
             p.priority,
             p.tags.join(",")
         ));
+        t.push_str(&format!(
+            "playbook {}  customer tone {}\n",
+            p.playbook, p.tone
+        ));
         t.push_str(&format!("subject: {}\n", p.subject));
     }
     if let Some(e) = &l.last_error {
@@ -129,8 +133,12 @@ pub async fn show(db: &Path, id: i64, as_json: bool) -> Result<(), AppError> {
     }
     t.push_str("steps:\n");
     for s in &steps {
+        let params = match s.params.is_empty() {
+            true => String::new(),
+            false => format!("  [{}]", s.params.summary()),
+        };
         t.push_str(&format!(
-            "  {:<15} {:<9} due {}  attempts {}{}\n",
+            "  {:<15} {:<9} due {}  attempts {}{params}{}\n",
             s.stage.as_str(),
             s.state.as_str(),
             s.due_at,
@@ -147,8 +155,9 @@ pub async fn show(db: &Path, id: i64, as_json: bool) -> Result<(), AppError> {
             .sent_at
             .map(format_iso)
             .unwrap_or_else(|| "not sent yet".into());
+        let private = if m.private { " private note" } else { "" };
         t.push_str(&format!(
-            "  [{when}] {} {} ({}):\n    {}\n",
+            "  [{when}] {} {} ({}){private}:\n    {}\n",
             m.stage,
             m.author_kind,
             m.author_id,

@@ -53,7 +53,12 @@ fn check_categories<'a>(
         check_tag("category", &category.name, at, out);
         out.require(
             seen.insert(&category.name),
-            || format!("category \"{}\" is listed twice in this file", category.name),
+            || {
+                format!(
+                    "category \"{}\" is listed twice in this file",
+                    category.name
+                )
+            },
             at,
         );
         out.require(
@@ -78,8 +83,8 @@ fn check_pools(library: &Library, out: &mut Problems) {
         let anchor = quoted(name);
         let at = At::new(&anchor, &[]);
         out.require(!values.is_empty(), || format!("pool {name} is empty"), at);
-        let reserved = PERSON_VARIABLES.contains(&name.as_str())
-            || THREAD_VARIABLES.contains(&name.as_str());
+        let reserved =
+            PERSON_VARIABLES.contains(&name.as_str()) || THREAD_VARIABLES.contains(&name.as_str());
         out.require(
             !reserved,
             || format!("pool {name} shadows a built-in placeholder"),
@@ -119,7 +124,11 @@ fn check_phrases(library: &Library, out: &mut Problems) {
     for (list, phrases) in lines {
         let anchor = quoted(list);
         let at = At::new(&anchor, &[]);
-        out.require(!phrases.is_empty(), || format!("phrases.{list} is empty"), at);
+        out.require(
+            !phrases.is_empty(),
+            || format!("phrases.{list} is empty"),
+            at,
+        );
         phrases
             .iter()
             .for_each(|t| check_template(&known, t, &anchor, out));
@@ -141,7 +150,11 @@ fn check_phrases(library: &Library, out: &mut Problems) {
     for (list, list_bodies) in bodies {
         let anchor = quoted(list);
         let at = At::new(&anchor, &[]);
-        out.require(!list_bodies.is_empty(), || format!("phrases.{list} is empty"), at);
+        out.require(
+            !list_bodies.is_empty(),
+            || format!("phrases.{list} is empty"),
+            at,
+        );
         for body in list_bodies {
             check_body(&known, body, &anchor, out);
             if let Some(needle) = must_name(list) {
@@ -177,7 +190,12 @@ fn check_scenario_fields(library: &Library, s: &Scenario, anchor: &str, out: &mu
     let ticket_type = quoted(&s.ticket_type);
     out.require(
         TICKET_TYPES.contains(&s.ticket_type.as_str()),
-        || msg(&format!("ticket_type must be one of {}", TICKET_TYPES.join(", "))),
+        || {
+            msg(&format!(
+                "ticket_type must be one of {}",
+                TICKET_TYPES.join(", ")
+            ))
+        },
         At::new(anchor, &[&ticket_type]),
     );
     let [low, high] = s.priority;
@@ -213,7 +231,11 @@ fn check_scenario_fields(library: &Library, s: &Scenario, anchor: &str, out: &mu
     ];
     for (list, n) in lists {
         let needle = quoted(list);
-        out.require(n > 0, || msg(&format!("{list} is empty")), At::new(anchor, &[&needle]));
+        out.require(
+            n > 0,
+            || msg(&format!("{list} is empty")),
+            At::new(anchor, &[&needle]),
+        );
     }
 }
 
@@ -227,7 +249,11 @@ fn check_scenario_text(library: &Library, s: &Scenario, anchor: &str, out: &mut 
         let needle = json_text(subject);
         out.require(
             longest <= SUBJECT_MAX_CHARS,
-            || msg(&format!("a subject can reach {longest} characters (at most {SUBJECT_MAX_CHARS})")),
+            || {
+                msg(&format!(
+                    "a subject can reach {longest} characters (at most {SUBJECT_MAX_CHARS})"
+                ))
+            },
             At::new(anchor, &[&needle]),
         );
     }
@@ -269,8 +295,13 @@ fn check_scenario_text(library: &Library, s: &Scenario, anchor: &str, out: &mut 
 }
 
 fn check_body(known: &BTreeSet<&str>, body: &[String], anchor: &str, out: &mut Problems) {
-    out.require(!body.is_empty(), || "a message body is empty".into(), At::new(anchor, &["[]"]));
-    body.iter().for_each(|t| check_template(known, t, anchor, out));
+    out.require(
+        !body.is_empty(),
+        || "a message body is empty".into(),
+        At::new(anchor, &["[]"]),
+    );
+    body.iter()
+        .for_each(|t| check_template(known, t, anchor, out));
 }
 
 fn check_template(known: &BTreeSet<&str>, template: &str, anchor: &str, out: &mut Problems) {
@@ -296,7 +327,11 @@ fn longest_fill(library: &Library, template: &str) -> usize {
         return usize::MAX;
     };
     let longest = |name: &str| {
-        let values = library.variables.get(name).map(Vec::as_slice).unwrap_or_default();
+        let values = library
+            .variables
+            .get(name)
+            .map(Vec::as_slice)
+            .unwrap_or_default();
         values.iter().map(|v| v.chars().count()).max().unwrap_or(0)
     };
     let placeholder_chars: usize = names.iter().map(|n| n.chars().count() + 2).sum();
@@ -341,7 +376,11 @@ pub(super) fn check_personas(library: &Library) -> Problems {
         let anchor = quoted(domain);
         out.require(
             is_reserved_domain(domain),
-            || format!("email domain \"{domain}\" is not reserved (use example.com or a .test domain)"),
+            || {
+                format!(
+                    "email domain \"{domain}\" is not reserved (use example.com or a .test domain)"
+                )
+            },
             At::new(&anchor, &[]),
         );
     }
@@ -349,7 +388,11 @@ pub(super) fn check_personas(library: &Library) -> Problems {
     for tone in &p.tones {
         let anchor = quoted(&tone.name);
         let at = At::new(&anchor, &[]);
-        out.require(tone.weight > 0, || format!("tone {} has weight 0", tone.name), at);
+        out.require(
+            tone.weight > 0,
+            || format!("tone {} has weight 0", tone.name),
+            at,
+        );
         let lists = [
             &tone.openers,
             &tone.closings,
@@ -364,7 +407,10 @@ pub(super) fn check_personas(library: &Library) -> Problems {
         );
         let extras = &tone.extras;
         let texts = lists.into_iter().flatten().chain(&tone.acknowledgements);
-        let texts = texts.chain(&extras.description).chain(&extras.answer).chain(&extras.reopen);
+        let texts = texts
+            .chain(&extras.description)
+            .chain(&extras.answer)
+            .chain(&extras.reopen);
         texts.for_each(|t| check_template(&known, t, &anchor, &mut out));
         for [from, to] in &tone.rewrites {
             out.require(
@@ -408,7 +454,11 @@ fn check_playbook_steps(p: &Playbook, anchor: &str, out: &mut Problems) {
         let n = i + 1;
         out.require(
             step.at.is_finite() && step.at > last_at,
-            || msg(format!("step {n}: \"at\" must be greater than the step before (and 0)")),
+            || {
+                msg(format!(
+                    "step {n}: \"at\" must be greater than the step before (and 0)"
+                ))
+            },
             at,
         );
         last_at = step.at;
@@ -422,7 +472,11 @@ fn check_playbook_steps(p: &Playbook, anchor: &str, out: &mut Problems) {
         .steps
         .last()
         .is_some_and(|s| s.kind == Stage::Close || s.status == Some(CLOSED_STATUS));
-    out.require(closes, || msg("the last step must close the ticket".into()), at);
+    out.require(
+        closes,
+        || msg("the last step must close the ticket".into()),
+        at,
+    );
 }
 
 /// What the steps before one did, for the steps that depend on it.

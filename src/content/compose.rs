@@ -139,7 +139,11 @@ impl Writer<'_> {
         }
         if let (Some(role), false) = (spec.text, spec.kind == Stage::TimeEntry) {
             let customer = matches!(role, Role::Answer | Role::Reopen);
-            step.author = Some(if customer { Author::Customer } else { self.author });
+            step.author = Some(if customer {
+                Author::Customer
+            } else {
+                self.author
+            });
             step.body = Some(self.text(rng, role));
         }
         step
@@ -160,13 +164,19 @@ impl Writer<'_> {
         match role {
             Role::Question => {
                 let ack = self.tone.acknowledgements.choose(rng).map(String::as_str);
-                let question = self.exchange.map(|e| e.agent.as_slice()).unwrap_or_default();
+                let question = self
+                    .exchange
+                    .map(|e| e.agent.as_slice())
+                    .unwrap_or_default();
                 let closer = pick(rng, &p.agent_reply_closers);
                 let opening = [pick(rng, &p.agent_greetings), ack.unwrap_or("")];
                 self.agent_message(&opening, question, closer)
             }
             Role::Answer => {
-                let answers = self.exchange.map(|e| e.customer.as_slice()).unwrap_or_default();
+                let answers = self
+                    .exchange
+                    .map(|e| e.customer.as_slice())
+                    .unwrap_or_default();
                 let opener = pick(rng, &self.tone.reply_openers);
                 let body = pick_body(rng, answers);
                 self.customer_reply(rng, opener, body, &self.tone.extras.answer)
@@ -183,7 +193,11 @@ impl Writer<'_> {
                     _ => "",
                 };
                 let body = pick_body(rng, &s.resolutions);
-                self.agent_message(&[greeting, handover], body, pick(rng, &p.resolution_closers))
+                self.agent_message(
+                    &[greeting, handover],
+                    body,
+                    pick(rng, &p.resolution_closers),
+                )
             }
             Role::Followup => {
                 let greeting = pick(rng, &p.resolution_greetings);
@@ -212,7 +226,10 @@ impl Writer<'_> {
 
     /// Opening lines, body, a closing line and the signature, as HTML.
     fn agent_message(&self, opening: &[&str], body: &[String], closer: &str) -> String {
-        let parts = opening.iter().copied().chain(body.iter().map(String::as_str));
+        let parts = opening
+            .iter()
+            .copied()
+            .chain(body.iter().map(String::as_str));
         let parts = parts.chain([closer, self.signoff]);
         paragraphs(parts.map(|part| self.vars.fill(part)))
     }

@@ -332,14 +332,23 @@ mod tests {
         }
         assert!(lib.scenario_names().len() >= 16);
         let playbooks = lib.playbook_names();
-        let want = ["classic", "pending", "escalation", "time-logged", "reopen", "no-answer"];
+        let want = [
+            "classic",
+            "pending",
+            "escalation",
+            "time-logged",
+            "reopen",
+            "no-answer",
+        ];
         assert_eq!(playbooks, want);
     }
 
     #[test]
     fn every_scenario_uses_the_slot_variables_somewhere() {
         let text = SCENARIOS_JSON;
-        for var in ["product", "plan", "order", "error", "device", "date", "amount"] {
+        for var in [
+            "product", "plan", "order", "error", "device", "date", "amount",
+        ] {
             let uses = text.matches(&format!("{{{var}}}")).count();
             assert!(uses >= 3, "{{{var}}} is used {uses} times");
         }
@@ -350,8 +359,18 @@ mod tests {
         let scenario = user_scenario("kettle-warranty", "");
         let other = user_scenario("kettle-warranty-2", "");
         let dir = user_dir(&[
-            ("a.json", file_with(&format!("{{\"name\": \"warranty\", \"scenarios\": [{scenario}]}}"))),
-            ("b.json", file_with(&format!("{{\"name\": \"billing\", \"scenarios\": [{other}]}}"))),
+            (
+                "a.json",
+                file_with(&format!(
+                    "{{\"name\": \"warranty\", \"scenarios\": [{scenario}]}}"
+                )),
+            ),
+            (
+                "b.json",
+                file_with(&format!(
+                    "{{\"name\": \"billing\", \"scenarios\": [{other}]}}"
+                )),
+            ),
             ("notes.txt", "not a scenario".to_string()),
         ]);
         let lib = Library::load(Some(dir.path())).unwrap();
@@ -369,7 +388,13 @@ mod tests {
         };
         let found = (0..400).any(|seed| {
             let mut rng = rand::rngs::StdRng::seed_from_u64(seed);
-            let s = compose(&mut rng, &lib, &Selection::default(), &StageOffsets::DEFAULT, &cast);
+            let s = compose(
+                &mut rng,
+                &lib,
+                &Selection::default(),
+                &StageOffsets::DEFAULT,
+                &cast,
+            );
             s.scenario == "kettle-warranty" && s.subject.contains("smart kettle")
         });
         assert!(found, "the user's scenario is generated");
@@ -377,7 +402,10 @@ mod tests {
 
     #[test]
     fn a_malformed_user_file_is_reported_with_its_path_line_and_column() {
-        let dir = user_dir(&[("bad.json", "{\n  \"categories\": [\n    {\"name\": \"x\",,}\n  ]\n}".into())]);
+        let dir = user_dir(&[(
+            "bad.json",
+            "{\n  \"categories\": [\n    {\"name\": \"x\",,}\n  ]\n}".into(),
+        )]);
         let e = Library::load(Some(dir.path())).unwrap_err().to_string();
         let path = dir.path().join("bad.json").display().to_string();
         assert!(e.starts_with(&format!("{path}:3:18: ")), "{e}");
@@ -394,7 +422,9 @@ mod tests {
     #[test]
     fn an_unknown_placeholder_in_a_user_scenario_is_reported_at_its_line() {
         let scenario = user_scenario("kettle-warranty", " See {ordr}.");
-        let text = file_with(&format!("{{\"name\": \"warranty\", \"scenarios\": [{scenario}]}}"));
+        let text = file_with(&format!(
+            "{{\"name\": \"warranty\", \"scenarios\": [{scenario}]}}"
+        ));
         let line = text.lines().position(|l| l.contains("{ordr}")).unwrap() + 1;
         let dir = user_dir(&[("w.json", text)]);
         let e = Library::load(Some(dir.path())).unwrap_err().to_string();
@@ -405,9 +435,17 @@ mod tests {
     #[test]
     fn a_user_scenario_may_not_reuse_a_built_in_name() {
         let scenario = user_scenario("double-charge", "");
-        let dir = user_dir(&[("w.json", file_with(&format!("{{\"name\": \"billing\", \"scenarios\": [{scenario}]}}")))]);
+        let dir = user_dir(&[(
+            "w.json",
+            file_with(&format!(
+                "{{\"name\": \"billing\", \"scenarios\": [{scenario}]}}"
+            )),
+        )]);
         let e = Library::load(Some(dir.path())).unwrap_err().to_string();
-        assert!(e.contains("scenario \"double-charge\" is defined twice"), "{e}");
+        assert!(
+            e.contains("scenario \"double-charge\" is defined twice"),
+            "{e}"
+        );
     }
 
     #[test]

@@ -256,7 +256,10 @@ mod tests {
     fn a_missing_directory_is_a_one_line_error_naming_it() {
         let err = read_dir(Path::new("/nonexistent/ticketsim-scenarios")).unwrap_err();
         let text = err.to_string();
-        assert!(text.starts_with("/nonexistent/ticketsim-scenarios: "), "{text}");
+        assert!(
+            text.starts_with("/nonexistent/ticketsim-scenarios: "),
+            "{text}"
+        );
         assert!(!text.contains('\n'));
     }
 }

@@ -169,26 +169,46 @@ fn fallback(cast: &Cast, offsets: &StageOffsets) -> Script {
     };
     let (customer, agent) = (Some(Author::Customer), Some(Author::Agent));
     let steps = vec![
-        step(Stage::Create, 0.0, customer, Some(body(&[
-            "Hi,",
-            "I have a question about my account. Could someone get in touch with me?",
-            "Thanks,\n{customer_first}",
-        ]))),
-        step(Stage::AgentReply, 1.0, agent, Some(body(&[
-            "Hi {customer_first},",
-            "Thanks for reaching out. What would you like to know about your account?",
-            "Best regards,\n{agent_name}",
-        ]))),
-        step(Stage::CustomerReply, 2.0, customer, Some(body(&[
-            "Hi {agent_first},",
-            "I wanted to check that my account details are up to date.",
-            "Thanks,\n{customer_first}",
-        ]))),
-        step(Stage::Resolve, 3.0, agent, Some(body(&[
-            "Hi {customer_first},",
-            "I've checked your account, and all your details are up to date.",
-            "Best regards,\n{agent_name}",
-        ]))),
+        step(
+            Stage::Create,
+            0.0,
+            customer,
+            Some(body(&[
+                "Hi,",
+                "I have a question about my account. Could someone get in touch with me?",
+                "Thanks,\n{customer_first}",
+            ])),
+        ),
+        step(
+            Stage::AgentReply,
+            1.0,
+            agent,
+            Some(body(&[
+                "Hi {customer_first},",
+                "Thanks for reaching out. What would you like to know about your account?",
+                "Best regards,\n{agent_name}",
+            ])),
+        ),
+        step(
+            Stage::CustomerReply,
+            2.0,
+            customer,
+            Some(body(&[
+                "Hi {agent_first},",
+                "I wanted to check that my account details are up to date.",
+                "Thanks,\n{customer_first}",
+            ])),
+        ),
+        step(
+            Stage::Resolve,
+            3.0,
+            agent,
+            Some(body(&[
+                "Hi {customer_first},",
+                "I've checked your account, and all your details are up to date.",
+                "Best regards,\n{agent_name}",
+            ])),
+        ),
         step(Stage::Close, 4.0, None, None),
     ];
     Script {

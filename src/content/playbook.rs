@@ -200,7 +200,10 @@ mod tests {
 
     #[test]
     fn all_and_comma_lists_select_known_playbooks() {
-        assert_eq!(Selection::parse(" all ", &known()).unwrap().names(), known());
+        assert_eq!(
+            Selection::parse(" all ", &known()).unwrap().names(),
+            known()
+        );
         let s = Selection::parse("escalation, classic,escalation", &known()).unwrap();
         assert_eq!(s.names(), ["escalation", "classic"]);
     }
@@ -208,7 +211,10 @@ mod tests {
     #[test]
     fn an_unknown_or_empty_name_is_refused_with_the_known_ones() {
         let e = Selection::parse("classic,escalate", &known()).unwrap_err();
-        assert!(e.contains("\"escalate\"") && e.contains("classic, pending, escalation"), "{e}");
+        assert!(
+            e.contains("\"escalate\"") && e.contains("classic, pending, escalation"),
+            "{e}"
+        );
         assert!(Selection::parse("classic,,pending", &known()).is_err());
     }
 }

@@ -45,12 +45,18 @@ fn sample(selection: &Selection) -> Vec<Script> {
 fn texts(s: &Script) -> Vec<String> {
     let bodies = s.steps.iter().filter_map(|st| st.body.clone());
     let notes = s.steps.iter().filter_map(|st| st.params.note.clone());
-    std::iter::once(s.subject.clone()).chain(bodies).chain(notes).collect()
+    std::iter::once(s.subject.clone())
+        .chain(bodies)
+        .chain(notes)
+        .collect()
 }
 
 #[test]
 fn the_same_seed_gives_the_same_lifecycle() {
-    assert_eq!(script_with(42, &all(), &CAST), script_with(42, &all(), &CAST));
+    assert_eq!(
+        script_with(42, &all(), &CAST),
+        script_with(42, &all(), &CAST)
+    );
 }
 
 #[test]
@@ -105,7 +111,12 @@ fn every_resolution_mentions_the_key_variable() {
         for st in resolving {
             n += 1;
             let text = html_to_text(st.body.as_deref().unwrap_or_default());
-            assert!(text.contains(&s.key), "{} missing in {}: {text}", s.key, s.playbook);
+            assert!(
+                text.contains(&s.key),
+                "{} missing in {}: {text}",
+                s.key,
+                s.playbook
+            );
         }
         assert!(n >= 1, "{} has no resolving message", s.playbook);
     }
@@ -115,7 +126,10 @@ fn every_resolution_mentions_the_key_variable() {
 fn every_agent_question_mentions_the_key_and_asks_something() {
     for s in sample(&all()) {
         let first = &s.steps[1];
-        assert_eq!((first.kind, first.author), (Stage::AgentReply, Some(Author::Agent)));
+        assert_eq!(
+            (first.kind, first.author),
+            (Stage::AgentReply, Some(Author::Agent))
+        );
         let text = html_to_text(first.body.as_deref().unwrap_or_default());
         assert!(text.contains(&s.key) && text.contains('?'), "{text}");
     }
@@ -142,7 +156,11 @@ fn every_category_scenario_playbook_and_tone_appears() {
 fn subjects_types_priorities_and_tags_are_valid_for_freshdesk() {
     for s in sample(&all()) {
         assert!(!s.subject.trim().is_empty());
-        assert!(s.subject.chars().count() <= SUBJECT_MAX_CHARS, "{}", s.subject);
+        assert!(
+            s.subject.chars().count() <= SUBJECT_MAX_CHARS,
+            "{}",
+            s.subject
+        );
         assert!(!s.subject.contains(['<', '>', '\n']), "{}", s.subject);
         assert!(TICKET_TYPES.contains(&s.ticket_type.as_str()));
         assert!((1..=4).contains(&s.priority));
@@ -173,8 +191,14 @@ fn messages_are_paragraphs_greeted_and_signed_by_the_right_people() {
                 }
                 (Some(_), false) => {
                     assert!(text.contains("Nadia,"), "not greeted: {text}");
-                    assert!(text.ends_with(agent_now) || text.ends_with("Customer Support"), "{text}");
-                    assert!(text.contains(agent_now), "signed by the wrong agent: {text}");
+                    assert!(
+                        text.ends_with(agent_now) || text.ends_with("Customer Support"),
+                        "{text}"
+                    );
+                    assert!(
+                        text.contains(agent_now),
+                        "signed by the wrong agent: {text}"
+                    );
                 }
                 (Some(_), true) => assert!(!text.contains("Nadia,"), "a note greets: {text}"),
                 (None, _) => panic!("a message without an author"),
@@ -191,28 +215,59 @@ fn an_escalated_ticket_is_resolved_by_the_new_agent_who_introduces_themselves() 
         .collect();
     assert!(!escalated.is_empty());
     for s in escalated {
-        let note = s.steps.iter().find(|st| st.kind == Stage::PrivateNote).unwrap();
+        let note = s
+            .steps
+            .iter()
+            .find(|st| st.kind == Stage::PrivateNote)
+            .unwrap();
         assert!(note.private && note.author == Some(Author::Agent));
         assert!(html_to_text(note.body.as_deref().unwrap()).contains("Tier 2 Support"));
-        let raise = s.steps.iter().find(|st| st.kind == Stage::Priority).unwrap();
+        let raise = s
+            .steps
+            .iter()
+            .find(|st| st.kind == Stage::Priority)
+            .unwrap();
         assert_eq!(raise.params.priority, Some((s.priority + 1).min(4)));
         let resolve = s.steps.iter().find(|st| st.kind == Stage::Resolve).unwrap();
         assert_eq!(resolve.author, Some(Author::EscalationAgent));
         let text = html_to_text(resolve.body.as_deref().unwrap());
-        assert!(text.contains("Omar") && text.contains("Priya Raman"), "{text}");
-        let tags = s.steps.iter().find_map(|st| st.params.tags.clone()).unwrap();
+        assert!(
+            text.contains("Omar") && text.contains("Priya Raman"),
+            "{text}"
+        );
+        let tags = s
+            .steps
+            .iter()
+            .find_map(|st| st.params.tags.clone())
+            .unwrap();
         assert!(tags.starts_with(&s.tags) && tags.contains(&"escalated".to_string()));
     }
 }
 
 #[test]
 fn logged_time_is_within_the_playbook_range_with_a_note() {
-    for s in sample(&all()).into_iter().filter(|s| s.playbook == "time-logged") {
-        let entry = s.steps.iter().find(|st| st.kind == Stage::TimeEntry).unwrap();
+    for s in sample(&all())
+        .into_iter()
+        .filter(|s| s.playbook == "time-logged")
+    {
+        let entry = s
+            .steps
+            .iter()
+            .find(|st| st.kind == Stage::TimeEntry)
+            .unwrap();
         let minutes = entry.params.minutes.unwrap();
-        assert!((10..=90).contains(&minutes) && minutes % 5 == 0, "{minutes}");
+        assert!(
+            (10..=90).contains(&minutes) && minutes % 5 == 0,
+            "{minutes}"
+        );
         assert_eq!(entry.params.billable, Some(true));
-        assert!(entry.params.note.as_ref().is_some_and(|n| n.contains(&s.key)));
+        assert!(
+            entry
+                .params
+                .note
+                .as_ref()
+                .is_some_and(|n| n.contains(&s.key))
+        );
         assert_eq!(entry.author, Some(Author::Agent));
     }
 }
@@ -228,9 +283,17 @@ fn tones_shape_length_and_phrasing() {
             .sum();
         total / of_tone.len().max(1)
     };
-    assert!(words("terse") * 2 < words("verbose"), "{} vs {}", words("terse"), words("verbose"));
+    assert!(
+        words("terse") * 2 < words("verbose"),
+        "{} vs {}",
+        words("terse"),
+        words("verbose")
+    );
     for s in scripts.iter().filter(|s| s.tone == "non-native") {
-        let customer = s.steps.iter().filter(|st| st.author == Some(Author::Customer));
+        let customer = s
+            .steps
+            .iter()
+            .filter(|st| st.author == Some(Author::Customer));
         for st in customer {
             let text = html_to_text(st.body.as_deref().unwrap());
             assert!(!text.contains("I'm ") && !text.contains("don't"), "{text}");
@@ -257,7 +320,10 @@ fn names_with_markup_characters_are_escaped_in_html() {
         let s = script_with(seed, &Selection::default(), &cast);
         for st in &s.steps {
             let Some(body) = &st.body else { continue };
-            assert!(!body.contains("<Zoë>") && !body.contains("<b>Sons"), "{body}");
+            assert!(
+                !body.contains("<Zoë>") && !body.contains("<b>Sons"),
+                "{body}"
+            );
             assert!(!body.contains("& "), "raw ampersand in {body}");
         }
         assert!(s.description().contains("&lt;Zoë&gt;"));

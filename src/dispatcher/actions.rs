@@ -14,7 +14,8 @@ impl Dispatcher {
         let store = &self.inner.store;
         let ticket_id = ticket_of(l)?;
         let m = store.step_message(l.id, step.seq).await?;
-        let done = format!("{}: \"{}\"", who(l, &m)?, snippet(&m.body, 70));
+        let agent = self.agent_name(l, Some(m.author_id)).await?;
+        let done = format!("{}: \"{}\"", who(l, &m, &agent)?, snippet(&m.body, 70));
         if m.sent_at.is_some() {
             return Ok(done);
         }
@@ -116,7 +117,30 @@ impl Dispatcher {
             .client
             .update_ticket(ticket_of(l)?, &update)
             .await?;
-        Ok(p.summary())
+        match p.responder_id {
+            Some(id) => Ok(format!(
+                "{} ({})",
+                p.summary(),
+                self.agent_name(l, Some(id)).await?
+            )),
+            None => Ok(p.summary()),
+        }
+    }
+
+    /// An agent's name for one-line summaries: the assignee's from the plan, any
+    /// other's from the people last loaded, else "agent <id>".
+    async fn agent_name(&self, l: &Lifecycle, agent_id: Option<i64>) -> Result<String, StepError> {
+        let plan = plan_of(l)?;
+        let Some(id) = agent_id.filter(|id| *id != plan.agent_id) else {
+            return Ok(plan.agent_name.clone());
+        };
+        let cached = self.inner.people.lock().await;
+        let people = cached.as_ref().map(|(_, p)| p.clone());
+        let known = people.and_then(|p| {
+            let agent = p.agents.iter().find(|a| a.id == id)?;
+            Some(agent.contact.name.clone())
+        });
+        Ok(known.unwrap_or_else(|| format!("agent {id}")))
     }
 
     /// `POST /tickets/{id}/time_entries`, once: the intent is recorded on the step
@@ -130,7 +154,7 @@ impl Dispatcher {
         let time_spent = TimeSpent::from_minutes(minutes.clamp(0, i64::from(u32::MAX)) as u32);
         let done = format!(
             "{} logged {} on \"{}\"",
-            agent_name(l, p.agent_id)?,
+            self.agent_name(l, p.agent_id).await?,
             time_spent.as_str(),
             p.note.as_deref().unwrap_or_default()
         );
@@ -182,20 +206,10 @@ impl Dispatcher {
     }
 }
 
-/// The assignee's name, or the agent's id for another agent.
-fn agent_name(l: &Lifecycle, agent_id: Option<i64>) -> Result<String, StepError> {
-    let plan = plan_of(l)?;
-    Ok(match agent_id {
-        Some(id) if id != plan.agent_id => format!("agent {id}"),
-        _ => plan.agent_name.clone(),
-    })
-}
-
 /// "Omar Haddad → Nadia Fenwick", or "Omar Haddad (private note)", for logs and
-/// the demo. An agent other than the assignee (after an escalation) is named by id.
-fn who(l: &Lifecycle, m: &Message) -> Result<String, StepError> {
+/// the demo; `agent` is the name of the message's agent.
+fn who(l: &Lifecycle, m: &Message, agent: &str) -> Result<String, StepError> {
     let plan = plan_of(l)?;
-    let agent = agent_name(l, Some(m.author_id))?;
     Ok(match (m.author_kind.as_str(), m.private) {
         ("customer", _) => format!("{} → {}", plan.contact_name, plan.agent_name),
         (_, true) => format!("{agent} (private note)"),

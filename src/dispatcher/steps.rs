@@ -63,7 +63,10 @@ impl Dispatcher {
             }
             Stage::Resolve => {
                 let sent = self.send(&l, step).await?;
-                Ok(format!("{sent} + {}", self.set_status(&l, status::RESOLVED).await?))
+                Ok(format!(
+                    "{sent} + {}",
+                    self.set_status(&l, status::RESOLVED).await?
+                ))
             }
             Stage::Close => self.set_status(&l, status::CLOSED).await,
             Stage::Status => match params.status {

@@ -50,7 +50,11 @@ impl StageOffsets {
     /// production, seconds in the demo) without their own configuration.
     pub fn at(&self, units: f64) -> i64 {
         let points = [0, self.0[0], self.0[1], self.0[2], self.0[3]];
-        let units = if units.is_finite() { units.max(0.0) } else { 0.0 };
+        let units = if units.is_finite() {
+            units.max(0.0)
+        } else {
+            0.0
+        };
         let i = (units.floor() as usize).min(3);
         let (from, to) = (points[i] as f64, points[i + 1] as f64);
         (from + (units - i as f64) * (to - from)).round() as i64

@@ -75,23 +75,25 @@ const LIFECYCLE_COLS: &str = "id, state, seed, created_at, contact_id, contact_n
 
 pub(super) fn lifecycle_from_row(r: &SqliteRow) -> Result<Lifecycle> {
     let text = |col: &str| r.get::<Option<String>, _>(col).unwrap_or_default();
-    let plan = r.get::<Option<i64>, _>("contact_id").map(|contact_id| Plan {
-        contact_id,
-        contact_name: text("contact_name"),
-        contact_email: r.get("contact_email"),
-        agent_id: r.get::<Option<i64>, _>("agent_id").unwrap_or_default(),
-        agent_name: text("agent_name"),
-        category: text("category"),
-        scenario: text("scenario"),
-        subject: text("subject"),
-        ticket_type: text("ticket_type"),
-        priority: r.get::<Option<i64>, _>("priority").unwrap_or(1),
-        tags: serde_json::from_str(&text("tags")).unwrap_or_default(),
-        playbook: r
-            .get::<Option<String>, _>("playbook")
-            .unwrap_or_else(|| CLASSIC.to_string()),
-        tone: text("tone"),
-    });
+    let plan = r
+        .get::<Option<i64>, _>("contact_id")
+        .map(|contact_id| Plan {
+            contact_id,
+            contact_name: text("contact_name"),
+            contact_email: r.get("contact_email"),
+            agent_id: r.get::<Option<i64>, _>("agent_id").unwrap_or_default(),
+            agent_name: text("agent_name"),
+            category: text("category"),
+            scenario: text("scenario"),
+            subject: text("subject"),
+            ticket_type: text("ticket_type"),
+            priority: r.get::<Option<i64>, _>("priority").unwrap_or(1),
+            tags: serde_json::from_str(&text("tags")).unwrap_or_default(),
+            playbook: r
+                .get::<Option<String>, _>("playbook")
+                .unwrap_or_else(|| CLASSIC.to_string()),
+            tone: text("tone"),
+        });
     Ok(Lifecycle {
         id: r.get("id"),
         state: parse_text(r.get::<&str, _>("state"))?,
@@ -332,7 +334,11 @@ pub(crate) mod tests {
         let (s, _d) = temp_store().await;
         let id = s.start_slot(1_000, 0, 1).await.unwrap().unwrap();
         assert_eq!(s.lifecycle(id).await.unwrap().plan, None);
-        assert_eq!(s.open_steps().await.unwrap(), 1, "only creation before the plan");
+        assert_eq!(
+            s.open_steps().await.unwrap(),
+            1,
+            "only creation before the plan"
+        );
         assert!(s.save_plan(id, &plan(), &classic_steps(), 1).await.unwrap());
         let l = s.lifecycle(id).await.unwrap();
         assert_eq!(l.plan, Some(plan()));
@@ -351,7 +357,10 @@ pub(crate) mod tests {
         let m = s.message(id, Stage::AgentReply).await.unwrap();
         assert_eq!((m.author_kind.as_str(), m.author_id), ("agent", 22));
         let m = s.message(id, Stage::CustomerReply).await.unwrap();
-        assert_eq!((m.author_kind.as_str(), m.author_id, m.step_seq), ("customer", 11, 2));
+        assert_eq!(
+            (m.author_kind.as_str(), m.author_id, m.step_seq),
+            ("customer", 11, 2)
+        );
         let mut other = plan();
         other.subject = "changed".into();
         assert!(!s.save_plan(id, &other, &classic_steps(), 2).await.unwrap());
@@ -363,7 +372,9 @@ pub(crate) mod tests {
     async fn later_steps_are_due_at_the_slot_time_plus_their_offset() {
         let (s, _d) = temp_store().await;
         let id = s.start_slot(1_000, 0, 1).await.unwrap().unwrap();
-        s.save_plan(id, &plan(), &classic_steps(), 500).await.unwrap();
+        s.save_plan(id, &plan(), &classic_steps(), 500)
+            .await
+            .unwrap();
         let due: Vec<String> = s
             .steps(id)
             .await

@@ -9,8 +9,8 @@ mod report;
 mod schedule;
 
 pub use lifecycles::{Lifecycle, Plan, PlannedMessage, PlannedStep};
-pub use messages::Message;
 pub use lock::DbLock;
+pub use messages::Message;
 pub use report::{ExportMessage, ExportRecord, FailedLifecycle, NextStep, Status, StepRow};
 pub use schedule::ClaimedStep;
 
@@ -252,11 +252,25 @@ mod tests {
         let s = Store::open(&path).await.unwrap();
         let l = s.lifecycle(1).await.unwrap();
         assert_eq!(l.plan.unwrap().playbook, "classic");
-        let m = s.message(1, crate::domain::Stage::AgentReply).await.unwrap();
-        assert_eq!((m.step_seq, m.fd_conversation_id, m.private), (1, Some(90), false));
+        let m = s
+            .message(1, crate::domain::Stage::AgentReply)
+            .await
+            .unwrap();
+        assert_eq!(
+            (m.step_seq, m.fd_conversation_id, m.private),
+            (1, Some(90), false)
+        );
         assert_eq!(s.step_message(1, 3).await.unwrap().body, "r");
-        assert_eq!(s.steps(1).await.unwrap().len(), 5, "a planned lifecycle keeps its steps");
-        assert_eq!(s.steps(2).await.unwrap().len(), 1, "an unplanned one keeps creation");
+        assert_eq!(
+            s.steps(1).await.unwrap().len(),
+            5,
+            "a planned lifecycle keeps its steps"
+        );
+        assert_eq!(
+            s.steps(2).await.unwrap().len(),
+            1,
+            "an unplanned one keeps creation"
+        );
         let next = s.claim_due(5_000, 10).await.unwrap();
         let kinds: Vec<_> = next.iter().map(|c| (c.lifecycle_id, c.seq)).collect();
         assert_eq!(kinds, [(1, 2), (2, 0)]);

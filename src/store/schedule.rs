@@ -52,12 +52,7 @@ impl Store {
     /// playbook, so the plan adds them ([`Store::save_plan`]) before the first
     /// request. Returns the lifecycle id, or `None` when the slot already exists
     /// (a slot never starts twice).
-    pub async fn start_slot(
-        &self,
-        at: UnixMs,
-        now: UnixMs,
-        run_seed: u64,
-    ) -> Result<Option<i64>> {
+    pub async fn start_slot(&self, at: UnixMs, now: UnixMs, run_seed: u64) -> Result<Option<i64>> {
         let mut tx = self.pool.begin().await?;
         let inserted = sqlx::query(
             "INSERT INTO slots (scheduled_at, state, inserted_at) VALUES (?1, 'started', ?2)
@@ -309,7 +304,9 @@ mod tests {
     /// (+5/+10/+15/+20 s).
     async fn planned_slot(s: &Store, at: UnixMs) -> i64 {
         let id = s.start_slot(at, at, 1).await.unwrap().unwrap();
-        s.save_plan(id, &plan(), &classic_steps(), at).await.unwrap();
+        s.save_plan(id, &plan(), &classic_steps(), at)
+            .await
+            .unwrap();
         id
     }
 

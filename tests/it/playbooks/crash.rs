@@ -11,7 +11,11 @@ use crate::harness::{MIN, T0, TestApp, spawn_app};
 
 /// Runs a lifecycle of `playbook` up to the first step of `kind`, then claims it
 /// as the crashed process did. Returns the lifecycle id, its ticket and the step.
-async fn claimed_before_crash(app: &TestApp, playbook: &str, kind: Stage) -> (i64, i64, ClaimedStep) {
+async fn claimed_before_crash(
+    app: &TestApp,
+    playbook: &str,
+    kind: Stage,
+) -> (i64, i64, ClaimedStep) {
     let d = daemon_with(app, playbook).await;
     let id = d.triggers.start_slot(T0, T0).await.unwrap().unwrap();
     for _ in 0..20 {
@@ -39,7 +43,10 @@ async fn a_private_note_sent_just_before_a_crash_is_found_not_sent_again() {
         let d = daemon_with(&app, "escalation").await;
         let m = d.store.step_message(id, step.seq).await.unwrap();
         assert!(m.private);
-        d.store.mark_message_intent(m.id, T0 + 11 * MIN).await.unwrap();
+        d.store
+            .mark_message_intent(m.id, T0 + 11 * MIN)
+            .await
+            .unwrap();
         let note = NoteRequest {
             body: m.body.clone(),
             private: Some(true),
@@ -53,7 +60,11 @@ async fn a_private_note_sent_just_before_a_crash_is_found_not_sent_again() {
     assert_eq!(d.dispatcher.recover().await.unwrap(), 1);
     run_to_end(&app, &d).await;
     closed_ticket(&app, &d, id).await;
-    assert_eq!(app.count_requests("POST", "/notes"), notes_before, "looked before re-sending");
+    assert_eq!(
+        app.count_requests("POST", "/notes"),
+        notes_before,
+        "looked before re-sending"
+    );
     let private: Vec<i64> = app
         .emulator
         .conversations(ticket)
@@ -84,14 +95,24 @@ async fn a_time_entry_logged_just_before_a_crash_is_found_not_logged_again() {
     let (id, ticket, step) = claimed_before_crash(&app, "time-logged", Stage::TimeEntry).await;
     {
         let d = daemon_with(&app, "time-logged").await;
-        d.store.mark_step_intent(step.step_id, T0 + 13 * MIN).await.unwrap();
-        app.client().add_time_entry(ticket, &entry_of(&step)).await.unwrap();
+        d.store
+            .mark_step_intent(step.step_id, T0 + 13 * MIN)
+            .await
+            .unwrap();
+        app.client()
+            .add_time_entry(ticket, &entry_of(&step))
+            .await
+            .unwrap();
     }
     let d = daemon_with(&app, "time-logged").await;
     assert_eq!(d.dispatcher.recover().await.unwrap(), 1);
     run_to_end(&app, &d).await;
     closed_ticket(&app, &d, id).await;
-    assert_eq!(app.count_requests("POST", "/time_entries"), 1, "looked before re-sending");
+    assert_eq!(
+        app.count_requests("POST", "/time_entries"),
+        1,
+        "looked before re-sending"
+    );
     let entries = app.client().list_time_entries(ticket).await.unwrap();
     assert_eq!(entries.len(), 1);
     let (_, object) = d.store.step_intent(step.step_id).await.unwrap();
@@ -105,12 +126,18 @@ async fn a_time_entry_whose_intent_was_recorded_but_never_sent_is_logged_once() 
     {
         // died between recording the intent and sending
         let d = daemon_with(&app, "time-logged").await;
-        d.store.mark_step_intent(step.step_id, T0 + 13 * MIN).await.unwrap();
+        d.store
+            .mark_step_intent(step.step_id, T0 + 13 * MIN)
+            .await
+            .unwrap();
     }
     let d = daemon_with(&app, "time-logged").await;
     d.dispatcher.recover().await.unwrap();
     run_to_end(&app, &d).await;
     closed_ticket(&app, &d, id).await;
     assert_eq!(app.count_requests("POST", "/time_entries"), 1);
-    assert_eq!(app.client().list_time_entries(ticket).await.unwrap().len(), 1);
+    assert_eq!(
+        app.client().list_time_entries(ticket).await.unwrap().len(),
+        1
+    );
 }

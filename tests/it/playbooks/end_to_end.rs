@@ -41,7 +41,10 @@ async fn the_pending_playbook_waits_in_status_3_between_question_and_answer() {
             .iter()
             .map(|(m, s)| (format_iso(start + m * MIN), *s))
             .collect();
-        assert_eq!(history, expected, "pending after the question, open after the answer");
+        assert_eq!(
+            history, expected,
+            "pending after the question, open after the answer"
+        );
         let convs = app.emulator.conversations(ticket.id);
         assert_eq!(
             authors(&convs),
@@ -57,18 +60,33 @@ async fn the_pending_playbook_waits_in_status_3_between_question_and_answer() {
 #[tokio::test]
 async fn the_escalation_playbook_notes_privately_raises_priority_and_reassigns() {
     let (app, d, ids) = three("escalation").await;
-    let groups: Vec<i64> = app.client().list_groups().await.unwrap().iter().map(|g| g.id).collect();
+    let groups: Vec<i64> = app
+        .client()
+        .list_groups()
+        .await
+        .unwrap()
+        .iter()
+        .map(|g| g.id)
+        .collect();
     let mut raised = 0;
     for id in ids {
         let ticket = closed_ticket(&app, &d, id).await;
         let plan = d.store.lifecycle(id).await.unwrap().plan.unwrap();
         assert_eq!(statuses(&app, ticket.id), [2, 4, 5]);
-        assert_eq!(ticket.priority, (plan.priority + 1).min(4), "priority raised");
+        assert_eq!(
+            ticket.priority,
+            (plan.priority + 1).min(4),
+            "priority raised"
+        );
         raised += usize::from(ticket.priority > plan.priority);
         let group = ticket.group_id.expect("moved to a group");
         assert!(groups.contains(&group));
-        let responders: Vec<Option<i64>> =
-            app.emulator.responder_history(ticket.id).into_iter().map(|(_, r)| r).collect();
+        let responders: Vec<Option<i64>> = app
+            .emulator
+            .responder_history(ticket.id)
+            .into_iter()
+            .map(|(_, r)| r)
+            .collect();
         let new_agent = ticket.responder_id.unwrap();
         assert_ne!(new_agent, plan.agent_id, "reassigned to another agent");
         assert_eq!(responders, [None, Some(plan.agent_id), Some(new_agent)]);
@@ -88,19 +106,42 @@ async fn the_escalation_playbook_notes_privately_raises_priority_and_reassigns()
         );
         let resolution = html_to_text(convs[3].body.as_deref().unwrap());
         let first_name = plan.agent_name.split_whitespace().next().unwrap();
-        assert!(resolution.contains(first_name), "the handover names the first agent: {resolution}");
+        assert!(
+            resolution.contains(first_name),
+            "the handover names the first agent: {resolution}"
+        );
 
-        let rec = d.store.export_record(&d.store.lifecycle(id).await.unwrap()).await.unwrap();
-        let shape: Vec<(&str, bool)> = rec.messages.iter().map(|m| (m.author.as_str(), m.private)).collect();
+        let rec = d
+            .store
+            .export_record(&d.store.lifecycle(id).await.unwrap())
+            .await
+            .unwrap();
+        let shape: Vec<(&str, bool)> = rec
+            .messages
+            .iter()
+            .map(|m| (m.author.as_str(), m.private))
+            .collect();
         assert_eq!(
             shape,
-            [("customer", false), ("agent", false), ("customer", false), ("agent", true), ("agent", false)]
+            [
+                ("customer", false),
+                ("agent", false),
+                ("customer", false),
+                ("agent", true),
+                ("agent", false)
+            ]
         );
         let json = serde_json::to_value(&rec).unwrap();
         assert_eq!(json["messages"][3]["private"], true);
-        assert!(json["messages"][0].get("private").is_none(), "public messages keep their shape");
+        assert!(
+            json["messages"][0].get("private").is_none(),
+            "public messages keep their shape"
+        );
     }
-    assert!(raised > 0, "no lifecycle started below urgent; the test proves little");
+    assert!(
+        raised > 0,
+        "no lifecycle started below urgent; the test proves little"
+    );
 }
 
 #[tokio::test]
@@ -120,7 +161,11 @@ async fn the_time_logged_playbook_posts_one_time_entry_per_ticket() {
         assert!((10..=90).contains(&minutes), "{spent}");
         assert!(!e.note.clone().unwrap_or_default().is_empty());
         let convs = app.emulator.conversations(ticket.id);
-        assert_eq!(convs.iter().filter(|c| c.private == Some(true)).count(), 1, "a work note");
+        assert_eq!(
+            convs.iter().filter(|c| c.private == Some(true)).count(),
+            1,
+            "a work note"
+        );
         assert_eq!(statuses(&app, ticket.id), [2, 4, 5]);
     }
 }

@@ -72,7 +72,11 @@ async fn two_runs_with_a_fixed_seed_and_configuration_produce_identical_lifecycl
                 .iter()
                 .map(|s| (s.stage, s.params.summary()))
                 .collect();
-            run.push((format!("{:?}", l.plan), serde_json::to_string(&rec.messages).unwrap(), kinds));
+            run.push((
+                format!("{:?}", l.plan),
+                serde_json::to_string(&rec.messages).unwrap(),
+                kinds,
+            ));
         }
         runs.push(run);
     }
@@ -85,11 +89,24 @@ async fn the_preview_command_prints_the_same_json_twice() {
     let mut outs = vec![];
     for _ in 0..2 {
         let out = ticketsim(dir.path(), &[])
-            .args(["preview", "-n", "5", "--seed", "9", "--json", "--playbooks", "all"])
+            .args([
+                "preview",
+                "-n",
+                "5",
+                "--seed",
+                "9",
+                "--json",
+                "--playbooks",
+                "all",
+            ])
             .output()
             .await
             .unwrap();
-        assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+        assert!(
+            out.status.success(),
+            "{}",
+            String::from_utf8_lossy(&out.stderr)
+        );
         outs.push(out.stdout);
     }
     assert_eq!(outs[0], outs[1]);
@@ -97,7 +114,17 @@ async fn the_preview_command_prints_the_same_json_twice() {
     let items = json.as_array().unwrap();
     assert_eq!(items.len(), 5);
     for item in items {
-        for key in ["scenario", "category", "playbook", "subject", "description", "type", "priority", "tags", "steps"] {
+        for key in [
+            "scenario",
+            "category",
+            "playbook",
+            "subject",
+            "description",
+            "type",
+            "priority",
+            "tags",
+            "steps",
+        ] {
             assert!(item.get(key).is_some(), "{key} missing in {item}");
         }
         for step in item["steps"].as_array().unwrap() {
@@ -106,7 +133,10 @@ async fn the_preview_command_prints_the_same_json_twice() {
             }
         }
     }
-    assert!(!dir.path().join("ticketsim.db").exists(), "no database is touched");
+    assert!(
+        !dir.path().join("ticketsim.db").exists(),
+        "no database is touched"
+    );
 }
 
 #[tokio::test]
@@ -121,7 +151,11 @@ async fn preview_follows_the_stage_offsets_and_playbooks_variables() {
         .output()
         .await
         .unwrap();
-    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
     let json: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
     for item in json.as_array().unwrap() {
         assert_eq!(item["playbook"], "no-answer");
@@ -143,7 +177,11 @@ fn over_a_thousand_previewed_lifecycles_are_varied_and_cover_everything() {
         .iter()
         .map(|l| (l.subject.as_str(), l.description.as_str()))
         .collect();
-    assert!(pairs.len() * 100 >= 95 * lifecycles.len(), "only {} distinct", pairs.len());
+    assert!(
+        pairs.len() * 100 >= 95 * lifecycles.len(),
+        "only {} distinct",
+        pairs.len()
+    );
     let library = Library::embedded();
     let scenarios: BTreeSet<(String, String)> = lifecycles
         .iter()
@@ -165,12 +203,19 @@ fn every_resolution_in_a_thousand_lifecycles_names_the_key_variable() {
         let resolutions: Vec<&str> = l
             .steps
             .iter()
-            .filter(|s| s.kind == Stage::Resolve || (s.body.is_some() && s.params.status == Some(5)))
+            .filter(|s| {
+                s.kind == Stage::Resolve || (s.body.is_some() && s.params.status == Some(5))
+            })
             .filter_map(|s| s.text.as_deref())
             .collect();
         assert!(!resolutions.is_empty(), "{} has no resolution", l.playbook);
         for text in resolutions {
-            assert!(text.contains(&l.key), "{} not in {} resolution: {text}", l.key, l.scenario);
+            assert!(
+                text.contains(&l.key),
+                "{} not in {} resolution: {text}",
+                l.key,
+                l.scenario
+            );
         }
     }
 }
@@ -180,7 +225,11 @@ fn every_resolution_in_a_thousand_lifecycles_names_the_key_variable() {
 fn no_placeholder_is_left_unfilled_over_many_seeds() {
     for seed in 0..10 {
         for l in previewed(seed, 100) {
-            let bodies = l.steps.iter().filter_map(|s| s.body.as_deref()).map(html_to_text);
+            let bodies = l
+                .steps
+                .iter()
+                .filter_map(|s| s.body.as_deref())
+                .map(html_to_text);
             let notes = l.steps.iter().filter_map(|s| s.params.note.clone());
             let texts: Vec<String> = [l.subject.clone(), l.key.clone()]
                 .into_iter()
@@ -188,10 +237,17 @@ fn no_placeholder_is_left_unfilled_over_many_seeds() {
                 .chain(notes)
                 .collect();
             for t in texts {
-                assert!(!t.contains(['{', '}', '#']) && !t.trim().is_empty(), "seed {seed}: {t:?}");
+                assert!(
+                    !t.contains(['{', '}', '#']) && !t.trim().is_empty(),
+                    "seed {seed}: {t:?}"
+                );
             }
             let emails = l.customer.email.clone().unwrap();
-            assert!(emails.ends_with("example.com") || emails.ends_with("example.org") || emails.ends_with(".test"));
+            assert!(
+                emails.ends_with("example.com")
+                    || emails.ends_with("example.org")
+                    || emails.ends_with(".test")
+            );
         }
     }
 }
@@ -214,7 +270,11 @@ async fn a_malformed_scenario_file_stops_run_and_preview_with_exit_2_naming_file
         ("TICKETSIM_SCENARIOS_DIR", dir_text.as_str()),
     ];
     for args in [vec!["--db", "t.db", "run"], vec!["preview"]] {
-        let out = ticketsim(dir.path(), &env).args(&args).output().await.unwrap();
+        let out = ticketsim(dir.path(), &env)
+            .args(&args)
+            .output()
+            .await
+            .unwrap();
         let stderr = String::from_utf8_lossy(&out.stderr);
         assert_eq!(out.status.code(), Some(2), "{args:?}: {stderr}");
         let lines: Vec<&str> = stderr.lines().collect();
@@ -234,10 +294,17 @@ async fn an_unknown_playbook_stops_run_with_exit_2_listing_the_known_ones() {
         ("FRESHDESK_API_KEY", API_KEY),
         ("TICKETSIM_PLAYBOOKS", "classic,escalate"),
     ];
-    let out = ticketsim(dir.path(), &env).args(["--db", "t.db", "run"]).output().await.unwrap();
+    let out = ticketsim(dir.path(), &env)
+        .args(["--db", "t.db", "run"])
+        .output()
+        .await
+        .unwrap();
     let stderr = String::from_utf8_lossy(&out.stderr);
     assert_eq!(out.status.code(), Some(2), "{stderr}");
-    assert!(stderr.contains("TICKETSIM_PLAYBOOKS") && stderr.contains("escalation"), "{stderr}");
+    assert!(
+        stderr.contains("TICKETSIM_PLAYBOOKS") && stderr.contains("escalation"),
+        "{stderr}"
+    );
 }
 
 #[tokio::test]
@@ -245,7 +312,10 @@ async fn seed_contacts_creates_reserved_domain_contacts_and_reuses_them_the_seco
     let (emulator, url, _stop) = spawn_emulator(emulator_config(), Arc::new(SystemClock)).await;
     let before = emulator.contacts().len();
     let dir = tempfile::tempdir().unwrap();
-    let env = [("FRESHDESK_URL", url.as_str()), ("FRESHDESK_API_KEY", API_KEY)];
+    let env = [
+        ("FRESHDESK_URL", url.as_str()),
+        ("FRESHDESK_API_KEY", API_KEY),
+    ];
     let mut summaries = vec![];
     for _ in 0..2 {
         let out = ticketsim(dir.path(), &env)
@@ -254,19 +324,44 @@ async fn seed_contacts_creates_reserved_domain_contacts_and_reuses_them_the_seco
             .await
             .unwrap();
         let stdout = String::from_utf8_lossy(&out.stdout).to_string();
-        assert!(out.status.success(), "{stdout}{}", String::from_utf8_lossy(&out.stderr));
+        assert!(
+            out.status.success(),
+            "{stdout}{}",
+            String::from_utf8_lossy(&out.stderr)
+        );
         summaries.push(stdout.lines().last().unwrap().to_string());
     }
-    assert!(summaries[0].contains("6 created, 0 already there"), "{summaries:?}");
-    assert!(summaries[1].contains("0 created, 6 already there"), "{summaries:?}");
+    assert!(
+        summaries[0].contains("6 created, 0 already there"),
+        "{summaries:?}"
+    );
+    assert!(
+        summaries[1].contains("0 created, 6 already there"),
+        "{summaries:?}"
+    );
     let contacts = emulator.contacts();
     assert_eq!(contacts.len(), before + 6);
     for c in &contacts[before..] {
         let email = c.email.clone().unwrap();
         let domain = email.split('@').nth(1).unwrap();
-        assert!(domain.ends_with(".test") || domain.starts_with("example."), "{email}");
-        assert!(c.tags.clone().unwrap_or_default().contains(&"ticketsim".to_string()));
+        assert!(
+            domain.ends_with(".test") || domain.starts_with("example."),
+            "{email}"
+        );
+        assert!(
+            c.tags
+                .clone()
+                .unwrap_or_default()
+                .contains(&"ticketsim".to_string())
+        );
     }
-    let posts = emulator.requests().iter().filter(|r| r.method == "POST").count();
-    assert_eq!(posts, 12, "every create went out, the second six answered 409");
+    let posts = emulator
+        .requests()
+        .iter()
+        .filter(|r| r.method == "POST")
+        .count();
+    assert_eq!(
+        posts, 12,
+        "every create went out, the second six answered 409"
+    );
 }
