@@ -8,6 +8,11 @@ use crate::content::{Library, Selection};
 use crate::domain::{self, StageOffsets};
 use crate::freshdesk::ApiKey;
 
+mod content;
+
+pub use content::ContentConfig;
+use content::parse_content;
+
 /// A configuration problem: the variable and what is wrong with it.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 #[error("{var}: {problem}")]
@@ -70,34 +75,6 @@ pub struct Config {
     pub playbooks: Selection,
 }
 
-/// What shapes the generated lifecycles, and nothing about Freshdesk: what
-/// `ticketsim preview` needs.
-#[derive(Debug, Clone)]
-pub struct ContentConfig {
-    pub library: Arc<Library>,
-    pub playbooks: Selection,
-    pub stage_offsets: StageOffsets,
-    pub tag: String,
-    /// `TICKETSIM_SEED`, if set.
-    pub seed: Option<u64>,
-}
-
-impl ContentConfig {
-    pub fn from_env(env: &impl Env) -> Result<ContentConfig, ConfigError> {
-        let (library, playbooks) = parse_content(env)?;
-        Ok(ContentConfig {
-            library,
-            playbooks,
-            stage_offsets: parse_offsets(env.get("TICKETSIM_STAGE_OFFSETS"))?,
-            tag: parse_tag(env.get("TICKETSIM_TAG"))?,
-            seed: env
-                .get("TICKETSIM_SEED")
-                .map(|s| parse_seed(&s))
-                .transpose()?,
-        })
-    }
-}
-
 impl Config {
     /// Reads and validates everything `run` needs. `db_flag` is `--db`, which
     /// wins over `TICKETSIM_DB`.
@@ -134,28 +111,6 @@ fn parse_seed(s: &str) -> Result<u64, ConfigError> {
             format!("expected a whole number 0..2^64, got \"{s}\""),
         )
     })
-}
-
-/// The library (built in, plus `TICKETSIM_SCENARIOS_DIR`) and the playbooks in use.
-/// A malformed scenario file is reported as `file:line:column: problem`.
-fn parse_content(env: &impl Env) -> Result<(Arc<Library>, Selection), ConfigError> {
-    const DIR: &str = "TICKETSIM_SCENARIOS_DIR";
-    let library = match env.get(DIR) {
-        None => Library::embedded(),
-        Some(dir) => Library::load(Some(Path::new(dir.trim()))).map_err(|e| {
-            err(
-                DIR,
-                format!("{e}; fix the file or remove it from the directory"),
-            )
-        })?,
-    };
-    let playbooks = match env.get("TICKETSIM_PLAYBOOKS") {
-        None => Selection::default(),
-        Some(spec) => library
-            .select_playbooks(&spec)
-            .map_err(|e| err("TICKETSIM_PLAYBOOKS", e))?,
-    };
-    Ok((library, playbooks))
 }
 
 /// The database path: `--db`, else `TICKETSIM_DB`, else `$STATE_DIRECTORY/ticketsim.db`

@@ -9,9 +9,7 @@ use super::library::{
 };
 use super::load::{At, Problems, json_text, quoted};
 use super::persona::{Personas, is_reserved_domain};
-use super::playbook::{CLASSIC, CLOSED_STATUS, Playbook, Role, StepSpec};
 use super::template::{PERSON_VARIABLES, THREAD_VARIABLES, placeholders};
-use crate::domain::Stage;
 
 /// The built-in scenario file: pools, phrases and scenarios.
 pub(super) fn check_embedded(library: &Library) -> Problems {
@@ -103,7 +101,7 @@ fn check_pools(library: &Library, out: &mut Problems) {
 }
 
 /// Placeholders a scenario's own text may use.
-fn scenario_known(library: &Library) -> BTreeSet<&str> {
+pub(super) fn scenario_known(library: &Library) -> BTreeSet<&str> {
     let pools = library.variables.keys().map(String::as_str);
     pools.chain(PERSON_VARIABLES).collect()
 }
@@ -304,7 +302,12 @@ fn check_body(known: &BTreeSet<&str>, body: &[String], anchor: &str, out: &mut P
         .for_each(|t| check_template(known, t, anchor, out));
 }
 
-fn check_template(known: &BTreeSet<&str>, template: &str, anchor: &str, out: &mut Problems) {
+pub(super) fn check_template(
+    known: &BTreeSet<&str>,
+    template: &str,
+    anchor: &str,
+    out: &mut Problems,
+) {
     let needle = json_text(template);
     match placeholders(template) {
         Ok(names) => {
@@ -349,7 +352,7 @@ pub(super) fn is_valid_tag(tag: &str) -> bool {
             .all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || c == '-')
 }
 
-fn check_tag(what: &str, tag: &str, at: At, out: &mut Problems) {
+pub(super) fn check_tag(what: &str, tag: &str, at: At, out: &mut Problems) {
     out.require(
         is_valid_tag(tag),
         || format!("bad {what} \"{tag}\": use 1-{TAG_MAX_CHARS} of a-z, 0-9 and -"),
@@ -421,136 +424,4 @@ pub(super) fn check_personas(library: &Library) -> Problems {
         }
     }
     out
-}
-
-pub(super) fn check_playbooks(playbooks: &[Playbook]) -> Problems {
-    let mut out = Problems::default();
-    out.require(
-        playbooks.first().is_some_and(|p| p.name == CLASSIC),
-        || format!("the first playbook must be \"{CLASSIC}\""),
-        At::new("\"playbooks\"", &[]),
-    );
-    let mut names = BTreeSet::new();
-    for p in playbooks {
-        let anchor = quoted(&p.name);
-        let at = At::new(&anchor, &[]);
-        check_tag("playbook name", &p.name, at, &mut out);
-        out.require(
-            names.insert(&p.name),
-            || format!("playbook \"{}\" is defined twice", p.name),
-            at,
-        );
-        check_playbook_steps(p, &anchor, &mut out);
-    }
-    out
-}
-
-fn check_playbook_steps(p: &Playbook, anchor: &str, out: &mut Problems) {
-    let at = At::new(anchor, &[]);
-    let msg = |what: String| format!("playbook \"{}\": {what}", p.name);
-    let mut last_at = 0.0;
-    let mut earlier = Earlier::default();
-    for (i, step) in p.steps.iter().enumerate() {
-        let n = i + 1;
-        out.require(
-            step.at.is_finite() && step.at > last_at,
-            || {
-                msg(format!(
-                    "step {n}: \"at\" must be greater than the step before (and 0)"
-                ))
-            },
-            at,
-        );
-        last_at = step.at;
-        if let Some(problem) = step_problem(step, earlier) {
-            out.push(msg(format!("step {n} ({}): {problem}", step.kind)), at);
-        }
-        earlier.asked |= step.text == Some(Role::Question);
-        earlier.reassigned |= step.kind == Stage::Reassign;
-    }
-    let closes = p
-        .steps
-        .last()
-        .is_some_and(|s| s.kind == Stage::Close || s.status == Some(CLOSED_STATUS));
-    out.require(
-        closes,
-        || msg("the last step must close the ticket".into()),
-        at,
-    );
-}
-
-/// What the steps before one did, for the steps that depend on it.
-#[derive(Debug, Default, Clone, Copy)]
-struct Earlier {
-    asked: bool,
-    reassigned: bool,
-}
-
-/// What is wrong with one step of a playbook, if anything.
-fn step_problem(step: &StepSpec, earlier: Earlier) -> Option<String> {
-    let kind = step.kind;
-    if kind == Stage::Create {
-        return Some("creation is implicit; do not list it".into());
-    }
-    let needs_text = matches!(
-        kind,
-        Stage::AgentReply
-            | Stage::CustomerReply
-            | Stage::Resolve
-            | Stage::PrivateNote
-            | Stage::TimeEntry
-    );
-    match step.text {
-        None if needs_text => return Some("needs a \"text\"".into()),
-        Some(role) if !role.fits(kind) => {
-            return Some(format!("text {role:?} does not fit this kind"));
-        }
-        Some(Role::Answer) if !earlier.asked => {
-            return Some("an answer needs an earlier question".into());
-        }
-        Some(Role::HandoverResolution) if !earlier.reassigned => {
-            return Some("a handover needs an earlier reassign step".into());
-        }
-        _ => {}
-    }
-    fields_problem(step)
-}
-
-/// Each kind's own fields: present where needed, absent elsewhere, in range.
-fn fields_problem(step: &StepSpec) -> Option<String> {
-    let kind = step.kind;
-    let valid_status = |s: i64| (2..=5).contains(&s);
-    let status_ok = match kind {
-        Stage::Status => step.status.is_some_and(valid_status),
-        Stage::AgentReply | Stage::CustomerReply => step.status.is_none_or(valid_status),
-        _ => step.status.is_none(),
-    };
-    let raise_ok = match kind {
-        Stage::Priority => step.raise.is_some_and(|r| (1..=3).contains(&r)),
-        _ => step.raise.is_none(),
-    };
-    let add_ok = match kind {
-        Stage::Tags => !step.add.is_empty() && step.add.iter().all(|t| is_valid_tag(t)),
-        _ => step.add.is_empty(),
-    };
-    let minutes_ok = match kind {
-        Stage::TimeEntry => step
-            .minutes
-            .is_some_and(|[lo, hi]| 1 <= lo && lo <= hi && hi <= 600),
-        _ => step.minutes.is_none(),
-    };
-    let billable_ok = step.billable.is_none() || kind == Stage::TimeEntry;
-    if !status_ok {
-        Some("\"status\" (2..=5) is needed by status steps and allowed on replies only".into())
-    } else if !raise_ok {
-        Some("\"raise\" (1..=3) is needed by priority steps and allowed nowhere else".into())
-    } else if !add_ok {
-        Some("\"add\" (valid tags) is needed by tags steps and allowed nowhere else".into())
-    } else if !minutes_ok {
-        Some("\"minutes\" [low, high] within 1..=600 is needed by time entries only".into())
-    } else if !billable_ok {
-        Some("\"billable\" is allowed on time entries only".into())
-    } else {
-        None
-    }
 }

@@ -10,10 +10,10 @@ use rand::Rng;
 use rand::seq::IndexedRandom;
 use serde::Deserialize;
 
-use super::checks;
 use super::load::{self, LoadError, Source};
 use super::persona::{MadeUpPerson, Personas};
 use super::playbook::{Playbook, Selection};
+use super::{checks, playbook_checks};
 
 pub(super) const SCENARIOS_JSON: &str = include_str!("data/scenarios.json");
 pub(super) const PERSONAS_JSON: &str = include_str!("data/personas.json");
@@ -180,7 +180,7 @@ impl Library {
             playbooks: playbooks.playbooks,
         };
         checks::check_personas(&library).locate(&personas_src)?;
-        checks::check_playbooks(&library.playbooks).locate(&playbooks_src)?;
+        playbook_checks::check_playbooks(&library.playbooks).locate(&playbooks_src)?;
         checks::check_embedded(&library).locate(&scenarios)?;
         if let Some(dir) = dir {
             for source in load::read_dir(dir)? {
@@ -265,214 +265,5 @@ impl Library {
     /// names. The error lists the known names.
     pub fn select_playbooks(&self, spec: &str) -> Result<Selection, String> {
         Selection::parse(spec, &self.playbook_names())
-    }
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-    use crate::content::{Cast, Selection, compose};
-    use crate::domain::StageOffsets;
-    use rand::SeedableRng;
-
-    /// A user scenario in the built-in format; `extra` is spliced into it.
-    fn user_scenario(name: &str, extra: &str) -> String {
-        format!(
-            r#"{{
-  "name": "{name}",
-  "ticket_type": "Question",
-  "priority": [1, 2],
-  "tags": ["warranty"],
-  "key": "order",
-  "topics": ["the warranty claim for order {{order}}"],
-  "subjects": ["Warranty claim for {{gadget}}, order {{order}}"],
-  "descriptions": [["My {{gadget}} from order {{order}} stopped working.{extra}"]],
-  "exchanges": [{{"agent": ["Sorry about order {{order}}. When did it stop?"], "customer": [["On {{date}}."]]}}],
-  "resolutions": [["I've approved the warranty claim for order {{order}}."]]
-}}"#
-        )
-    }
-
-    fn user_dir(files: &[(&str, String)]) -> tempfile::TempDir {
-        let dir = tempfile::tempdir().unwrap();
-        for (name, text) in files {
-            std::fs::write(dir.path().join(name), text).unwrap();
-        }
-        dir
-    }
-
-    fn file_with(categories: &str) -> String {
-        format!(
-            "{{\n\"variables\": {{\"gadget\": [\"smart kettle\"], \"product\": [\"Acme Kettle App\"]}},\n\"categories\": [{categories}]\n}}\n"
-        )
-    }
-
-    #[test]
-    fn the_built_in_library_loads_and_passes_every_check() {
-        if let Err(e) = Library::load(None) {
-            panic!("{e}");
-        }
-    }
-
-    #[test]
-    fn the_built_in_library_covers_the_eight_categories_with_sixteen_scenarios() {
-        let lib = Library::load(None).unwrap();
-        for wanted in [
-            "billing",
-            "refund",
-            "account-access",
-            "shipping",
-            "bug-report",
-            "outage",
-            "feature-request",
-            "how-to",
-        ] {
-            let category = lib.categories.iter().find(|c| c.name == wanted);
-            assert!(category.is_some_and(|c| c.scenarios.len() >= 2), "{wanted}");
-        }
-        assert!(lib.scenario_names().len() >= 16);
-        let playbooks = lib.playbook_names();
-        let want = [
-            "classic",
-            "pending",
-            "escalation",
-            "time-logged",
-            "reopen",
-            "no-answer",
-        ];
-        assert_eq!(playbooks, want);
-    }
-
-    #[test]
-    fn every_scenario_uses_the_slot_variables_somewhere() {
-        let text = SCENARIOS_JSON;
-        for var in [
-            "product", "plan", "order", "error", "device", "date", "amount",
-        ] {
-            let uses = text.matches(&format!("{{{var}}}")).count();
-            assert!(uses >= 3, "{{{var}}} is used {uses} times");
-        }
-    }
-
-    #[test]
-    fn a_user_file_adds_scenarios_and_pool_values() {
-        let scenario = user_scenario("kettle-warranty", "");
-        let other = user_scenario("kettle-warranty-2", "");
-        let dir = user_dir(&[
-            (
-                "a.json",
-                file_with(&format!(
-                    "{{\"name\": \"warranty\", \"scenarios\": [{scenario}]}}"
-                )),
-            ),
-            (
-                "b.json",
-                file_with(&format!(
-                    "{{\"name\": \"billing\", \"scenarios\": [{other}]}}"
-                )),
-            ),
-            ("notes.txt", "not a scenario".to_string()),
-        ]);
-        let lib = Library::load(Some(dir.path())).unwrap();
-        let names = lib.scenario_names();
-        assert!(names.contains(&("warranty".into(), "kettle-warranty".into())));
-        assert!(names.contains(&("billing".into(), "kettle-warranty-2".into())));
-        assert!(lib.variables["product"].contains(&"Acme Kettle App".to_string()));
-        assert!(lib.variables["product"].len() > 1, "built-in values kept");
-        let cast = Cast {
-            customer: "Nadia Fenwick",
-            customer_key: 1,
-            agent: "Omar Haddad",
-            escalation_agent: "Priya Raman",
-            escalation_group: "Tier 2",
-        };
-        let found = (0..400).any(|seed| {
-            let mut rng = rand::rngs::StdRng::seed_from_u64(seed);
-            let s = compose(
-                &mut rng,
-                &lib,
-                &Selection::default(),
-                &StageOffsets::DEFAULT,
-                &cast,
-            );
-            s.scenario == "kettle-warranty" && s.subject.contains("smart kettle")
-        });
-        assert!(found, "the user's scenario is generated");
-    }
-
-    #[test]
-    fn a_malformed_user_file_is_reported_with_its_path_line_and_column() {
-        let dir = user_dir(&[(
-            "bad.json",
-            "{\n  \"categories\": [\n    {\"name\": \"x\",,}\n  ]\n}".into(),
-        )]);
-        let e = Library::load(Some(dir.path())).unwrap_err().to_string();
-        let path = dir.path().join("bad.json").display().to_string();
-        assert!(e.starts_with(&format!("{path}:3:18: ")), "{e}");
-        assert!(!e.contains('\n'));
-    }
-
-    #[test]
-    fn an_unknown_field_is_reported_where_it_is() {
-        let dir = user_dir(&[("bad.json", "{\n  \"categorys\": []\n}".into())]);
-        let e = Library::load(Some(dir.path())).unwrap_err().to_string();
-        assert!(e.contains("bad.json:2:") && e.contains("categorys"), "{e}");
-    }
-
-    #[test]
-    fn an_unknown_placeholder_in_a_user_scenario_is_reported_at_its_line() {
-        let scenario = user_scenario("kettle-warranty", " See {ordr}.");
-        let text = file_with(&format!(
-            "{{\"name\": \"warranty\", \"scenarios\": [{scenario}]}}"
-        ));
-        let line = text.lines().position(|l| l.contains("{ordr}")).unwrap() + 1;
-        let dir = user_dir(&[("w.json", text)]);
-        let e = Library::load(Some(dir.path())).unwrap_err().to_string();
-        assert!(e.contains(&format!("w.json:{line}:")), "{e}");
-        assert!(e.contains("unknown placeholder {ordr}"), "{e}");
-    }
-
-    #[test]
-    fn a_user_scenario_may_not_reuse_a_built_in_name() {
-        let scenario = user_scenario("double-charge", "");
-        let dir = user_dir(&[(
-            "w.json",
-            file_with(&format!(
-                "{{\"name\": \"billing\", \"scenarios\": [{scenario}]}}"
-            )),
-        )]);
-        let e = Library::load(Some(dir.path())).unwrap_err().to_string();
-        assert!(
-            e.contains("scenario \"double-charge\" is defined twice"),
-            "{e}"
-        );
-    }
-
-    #[test]
-    fn broken_built_in_data_is_reported_with_every_problem() {
-        let lib = Library::load(None).unwrap();
-        let mut lib = Arc::try_unwrap(lib).unwrap();
-        let scenario = &mut lib.categories[0].scenarios[0];
-        scenario.ticket_type = "Complaint".into();
-        scenario.priority = [3, 5];
-        scenario.subjects.push("About {ordr}".into());
-        scenario.resolutions = vec![vec!["Fixed it.".into()]];
-        scenario.playbooks.insert("escalate".into(), 1);
-        let problems = checks::check_embedded(&lib).messages();
-        assert_eq!(problems.len(), 5, "{problems:#?}");
-    }
-
-    #[test]
-    fn a_playbook_out_of_order_or_not_closing_is_refused() {
-        let json = r#"{"playbooks": [
-            {"name": "classic", "summary": "s", "weight": 1, "steps": [
-                {"at": 2, "kind": "customer_reply", "text": "answer"},
-                {"at": 1, "kind": "agent_reply", "text": "question"}]}]}"#;
-        let file: super::super::playbook::PlaybookFile = serde_json::from_str(json).unwrap();
-        let problems = checks::check_playbooks(&file.playbooks).messages();
-        assert_eq!(problems.len(), 3, "{problems:#?}");
-        assert!(problems[0].contains("an answer needs an earlier question"));
-        assert!(problems[1].contains("\"at\""));
-        assert!(problems[2].contains("close"));
     }
 }

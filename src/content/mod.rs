@@ -35,8 +35,11 @@ mod library;
 mod load;
 mod persona;
 mod playbook;
+mod playbook_checks;
 mod template;
 
+#[cfg(test)]
+mod library_tests;
 #[cfg(test)]
 mod tests;
 

@@ -172,7 +172,7 @@ impl Store {
 
 #[cfg(test)]
 mod tests {
-    use crate::store::lifecycles::tests::{classic_steps, plan};
+    use crate::store::fixtures::{classic_steps, plan};
     use crate::store::testutil::temp_store;
 
     #[tokio::test]

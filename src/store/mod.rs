@@ -2,9 +2,13 @@
 //! WAL, `synchronous=FULL` (a lost commit would mean a duplicate ticket), and an
 //! exclusive lock file so that two daemons never share one database.
 
+#[cfg(test)]
+mod fixtures;
 mod lifecycles;
 mod lock;
 mod messages;
+#[cfg(test)]
+mod plan_tests;
 mod report;
 mod schedule;
 

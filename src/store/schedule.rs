@@ -297,7 +297,7 @@ pub(super) fn parse_params(raw: Option<String>) -> Result<StepParams> {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::store::lifecycles::tests::{classic_steps, plan};
+    use crate::store::fixtures::{classic_steps, plan};
     use crate::store::testutil::temp_store;
 
     /// A slot at `at` whose lifecycle is planned with the classic steps
@@ -388,34 +388,5 @@ mod tests {
         assert_eq!(s.open_steps().await.unwrap(), 0);
         let st = s.status(5).await.unwrap();
         assert_eq!(st.failed[0].reason.as_deref(), Some("400 bad"));
-    }
-
-    #[tokio::test]
-    async fn a_step_that_changes_nothing_keeps_the_lifecycle_state() {
-        let (s, _d) = temp_store().await;
-        let id = s.start_slot(0, 0, 1).await.unwrap().unwrap();
-        let mut steps = classic_steps();
-        steps.insert(
-            2,
-            crate::store::PlannedStep {
-                kind: Stage::Status,
-                params: StepParams::status(3),
-                offset_ms: 7_000,
-                message: None,
-            },
-        );
-        s.save_plan(id, &plan(), &steps, 0).await.unwrap();
-        for (at, want) in [
-            (0, LifecycleState::Open),
-            (5_000, LifecycleState::AgentReplied),
-            (7_000, LifecycleState::AgentReplied),
-        ] {
-            let c = s.claim_due(at, 1).await.unwrap();
-            assert!(s.complete_step(&c[0], at).await.unwrap());
-            assert_eq!(s.lifecycle(id).await.unwrap().state, want, "at {at}");
-        }
-        let c = s.claim_due(10_000, 1).await.unwrap();
-        assert_eq!(c[0].params, StepParams::default());
-        assert_eq!((c[0].stage, c[0].seq), (Stage::CustomerReply, 3));
     }
 }
