@@ -10,6 +10,7 @@ use crate::content::{self, Library};
 use crate::dispatcher::{Content, People, Planned, plan_lifecycle};
 use crate::domain::{self, Stage, StepParams, format_duration};
 use crate::freshdesk::types::{Agent, Contact, Group};
+use crate::store::PlannedStep;
 
 /// What to preview.
 #[derive(Debug, Clone)]
@@ -140,33 +141,6 @@ fn name_of(people: &People, id: i64) -> Option<String> {
 
 fn describe(n: usize, seed: u64, p: &Planned, people: &People) -> PreviewLifecycle {
     let plan = &p.plan;
-    let steps = p
-        .steps
-        .iter()
-        .map(|s| {
-            let m = s.message.as_ref();
-            PreviewStep {
-                offset: match s.offset_ms {
-                    0 => "0s".to_string(),
-                    ms => format_duration(ms),
-                },
-                offset_ms: s.offset_ms,
-                kind: s.kind,
-                author: m
-                    .map(|m| m.author_kind.clone())
-                    .or_else(|| (s.kind == Stage::TimeEntry).then(|| "agent".to_string())),
-                author_id: m.map(|m| m.author_id).or(s.params.agent_id),
-                author_name: m
-                    .map(|m| m.author_id)
-                    .or(s.params.agent_id)
-                    .and_then(|id| name_of(people, id)),
-                body: m.map(|m| m.body.clone()),
-                text: m.map(|m| content::html_to_text(&m.body)),
-                private: m.is_some_and(|m| m.private),
-                params: s.params.clone(),
-            }
-        })
-        .collect();
     let email = people
         .contacts
         .iter()
@@ -195,6 +169,27 @@ fn describe(n: usize, seed: u64, p: &Planned, people: &People) -> PreviewLifecyc
         ticket_type: plan.ticket_type.clone(),
         priority: plan.priority,
         tags: plan.tags.clone(),
-        steps,
+        steps: p.steps.iter().map(|s| preview_step(s, people)).collect(),
+    }
+}
+
+fn preview_step(s: &PlannedStep, people: &People) -> PreviewStep {
+    let m = s.message.as_ref();
+    let author_id = m.map(|m| m.author_id).or(s.params.agent_id);
+    let time_entry = (s.kind == Stage::TimeEntry).then(|| "agent".to_string());
+    PreviewStep {
+        offset: match s.offset_ms {
+            0 => "0s".to_string(),
+            ms => format_duration(ms),
+        },
+        offset_ms: s.offset_ms,
+        kind: s.kind,
+        author: m.map(|m| m.author_kind.clone()).or(time_entry),
+        author_id,
+        author_name: author_id.and_then(|id| name_of(people, id)),
+        body: m.map(|m| m.body.clone()),
+        text: m.map(|m| content::html_to_text(&m.body)),
+        private: m.is_some_and(|m| m.private),
+        params: s.params.clone(),
     }
 }

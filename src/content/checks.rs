@@ -8,7 +8,7 @@ use super::library::{
     Category, Library, Phrases, SUBJECT_MAX_CHARS, Scenario, TAG_MAX_CHARS, TICKET_TYPES,
 };
 use super::load::{At, Problems, json_text, quoted};
-use super::persona::{Personas, is_reserved_domain};
+use super::persona::{Personas, Tone, is_reserved_domain};
 use super::template::{PERSON_VARIABLES, THREAD_VARIABLES, placeholders};
 
 /// The built-in scenario file: pools, phrases and scenarios.
@@ -131,21 +131,29 @@ fn check_phrases(library: &Library, out: &mut Problems) {
             .iter()
             .for_each(|t| check_template(&known, t, &anchor, out));
     }
-    let must_name = |list: &str| -> Option<&'static str> {
-        match list {
-            "followups" | "reminders" | "no_reply_closings" => Some("{topic}"),
-            _ => None,
-        }
-    };
+    for line in &p.handover_lines {
+        let needle = json_text(line);
+        out.require(
+            line.contains("{previous_agent_first}"),
+            || "a handover line does not name {previous_agent_first}".into(),
+            At::new("\"handover_lines\"", &[&needle]),
+        );
+    }
+    check_phrase_bodies(&known, p, out);
+}
+
+/// The generic bodies; those that end or chase a conversation must name its
+/// `{topic}` (and so its key variable).
+fn check_phrase_bodies(known: &BTreeSet<&str>, p: &Phrases, out: &mut Problems) {
     let bodies = [
-        ("reopens", &p.reopens),
-        ("followups", &p.followups),
-        ("reminders", &p.reminders),
-        ("no_reply_closings", &p.no_reply_closings),
-        ("escalation_notes", &p.escalation_notes),
-        ("work_notes", &p.work_notes),
+        ("reopens", &p.reopens, false),
+        ("followups", &p.followups, true),
+        ("reminders", &p.reminders, true),
+        ("no_reply_closings", &p.no_reply_closings, true),
+        ("escalation_notes", &p.escalation_notes, false),
+        ("work_notes", &p.work_notes, false),
     ];
-    for (list, list_bodies) in bodies {
+    for (list, list_bodies, names_topic) in bodies {
         let anchor = quoted(list);
         let at = At::new(&anchor, &[]);
         out.require(
@@ -154,23 +162,13 @@ fn check_phrases(library: &Library, out: &mut Problems) {
             at,
         );
         for body in list_bodies {
-            check_body(&known, body, &anchor, out);
-            if let Some(needle) = must_name(list) {
-                out.require(
-                    body.iter().any(|t| t.contains(needle)),
-                    || format!("a body of phrases.{list} does not mention {needle}"),
-                    at,
-                );
-            }
+            check_body(known, body, &anchor, out);
+            out.require(
+                !names_topic || body.iter().any(|t| t.contains("{topic}")),
+                || format!("a body of phrases.{list} does not mention {{topic}}"),
+                at,
+            );
         }
-    }
-    for line in &p.handover_lines {
-        let needle = json_text(line);
-        out.require(
-            line.contains("{previous_agent_first}"),
-            || "a handover line does not name {previous_agent_first}".into(),
-            At::new("\"handover_lines\"", &[&needle]),
-        );
     }
 }
 
@@ -202,6 +200,24 @@ fn check_scenario_fields(library: &Library, s: &Scenario, anchor: &str, out: &mu
         || msg("priority must be [low, high] within 1..=4"),
         At::new(anchor, &["\"priority\""]),
     );
+    check_scenario_refs(library, s, anchor, out);
+    let lists = [
+        ("topics", s.topics.len()),
+        ("subjects", s.subjects.len()),
+        ("descriptions", s.descriptions.len()),
+        ("exchanges", s.exchanges.len()),
+        ("resolutions", s.resolutions.len()),
+    ];
+    for (list, n) in lists {
+        let needle = quoted(list);
+        let msg = format!("scenario \"{}\": {list} is empty", s.name);
+        out.require(n > 0, || msg, At::new(anchor, &[&needle]));
+    }
+}
+
+/// Tags, and the names a scenario refers to: its key pool and playbooks.
+fn check_scenario_refs(library: &Library, s: &Scenario, anchor: &str, out: &mut Problems) {
+    let msg = |what: &str| format!("scenario \"{}\": {what}", s.name);
     for tag in &s.tags {
         let needle = quoted(tag);
         check_tag("tag", tag, At::new(anchor, &[&needle]), out);
@@ -220,41 +236,13 @@ fn check_scenario_fields(library: &Library, s: &Scenario, anchor: &str, out: &mu
             At::new(anchor, &[&needle]),
         );
     }
-    let lists = [
-        ("topics", s.topics.len()),
-        ("subjects", s.subjects.len()),
-        ("descriptions", s.descriptions.len()),
-        ("exchanges", s.exchanges.len()),
-        ("resolutions", s.resolutions.len()),
-    ];
-    for (list, n) in lists {
-        let needle = quoted(list);
-        out.require(
-            n > 0,
-            || msg(&format!("{list} is empty")),
-            At::new(anchor, &[&needle]),
-        );
-    }
 }
 
 /// Placeholders, subject length, and the key variable in every agent message.
 fn check_scenario_text(library: &Library, s: &Scenario, anchor: &str, out: &mut Problems) {
     let known = scenario_known(library);
     let msg = |what: &str| format!("scenario \"{}\": {what}", s.name);
-    for subject in &s.subjects {
-        check_template(&known, subject, anchor, out);
-        let longest = longest_fill(library, subject);
-        let needle = json_text(subject);
-        out.require(
-            longest <= SUBJECT_MAX_CHARS,
-            || {
-                msg(&format!(
-                    "a subject can reach {longest} characters (at most {SUBJECT_MAX_CHARS})"
-                ))
-            },
-            At::new(anchor, &[&needle]),
-        );
-    }
+    check_subjects(library, &known, s, anchor, out);
     let key = format!("{{{}}}", s.key);
     let agent_bodies = s
         .resolutions
@@ -288,6 +276,30 @@ fn check_scenario_text(library: &Library, s: &Scenario, anchor: &str, out: &mut 
             !exchange.customer.is_empty(),
             || msg("a question has no answers"),
             At::new(anchor, &["\"customer\""]),
+        );
+    }
+}
+
+/// Placeholders, and a length Freshdesk accepts with the longest values.
+fn check_subjects(
+    library: &Library,
+    known: &BTreeSet<&str>,
+    s: &Scenario,
+    anchor: &str,
+    out: &mut Problems,
+) {
+    for subject in &s.subjects {
+        check_template(known, subject, anchor, out);
+        let longest = longest_fill(library, subject);
+        let needle = json_text(subject);
+        let msg = format!(
+            "scenario \"{}\": a subject can reach {longest} characters (at most {SUBJECT_MAX_CHARS})",
+            s.name
+        );
+        out.require(
+            longest <= SUBJECT_MAX_CHARS,
+            || msg,
+            At::new(anchor, &[&needle]),
         );
     }
 }
@@ -388,40 +400,42 @@ pub(super) fn check_personas(library: &Library) -> Problems {
         );
     }
     let known = scenario_known(library);
-    for tone in &p.tones {
-        let anchor = quoted(&tone.name);
-        let at = At::new(&anchor, &[]);
-        out.require(
-            tone.weight > 0,
-            || format!("tone {} has weight 0", tone.name),
-            at,
-        );
-        let lists = [
-            &tone.openers,
-            &tone.closings,
-            &tone.reply_openers,
-            &tone.reopen_openers,
-            &tone.reply_closings,
-        ];
-        out.require(
-            lists.iter().all(|l| !l.is_empty()),
-            || format!("tone {} lacks openers or closings", tone.name),
-            at,
-        );
-        let extras = &tone.extras;
-        let texts = lists.into_iter().flatten().chain(&tone.acknowledgements);
-        let texts = texts
-            .chain(&extras.description)
-            .chain(&extras.answer)
-            .chain(&extras.reopen);
-        texts.for_each(|t| check_template(&known, t, &anchor, &mut out));
-        for [from, to] in &tone.rewrites {
-            out.require(
-                !from.is_empty() && !format!("{from}{to}").contains(['{', '}']),
-                || format!("tone {}: a rewrite is empty or has braces", tone.name),
-                at,
-            );
-        }
-    }
+    p.tones
+        .iter()
+        .for_each(|tone| check_tone(&known, tone, &mut out));
     out
+}
+
+/// A tone's lists, texts and rewrites.
+fn check_tone(known: &BTreeSet<&str>, tone: &Tone, out: &mut Problems) {
+    let anchor = quoted(&tone.name);
+    let at = At::new(&anchor, &[]);
+    let name = &tone.name;
+    out.require(tone.weight > 0, || format!("tone {name} has weight 0"), at);
+    let lists = [
+        &tone.openers,
+        &tone.closings,
+        &tone.reply_openers,
+        &tone.reopen_openers,
+        &tone.reply_closings,
+    ];
+    out.require(
+        lists.iter().all(|l| !l.is_empty()),
+        || format!("tone {name} lacks openers or closings"),
+        at,
+    );
+    let extras = &tone.extras;
+    let texts = lists.into_iter().flatten().chain(&tone.acknowledgements);
+    let texts = texts
+        .chain(&extras.description)
+        .chain(&extras.answer)
+        .chain(&extras.reopen);
+    texts.for_each(|t| check_template(known, t, &anchor, out));
+    for [from, to] in &tone.rewrites {
+        out.require(
+            !from.is_empty() && !format!("{from}{to}").contains(['{', '}']),
+            || format!("tone {name}: a rewrite is empty or has braces"),
+            at,
+        );
+    }
 }

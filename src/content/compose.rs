@@ -24,15 +24,7 @@ pub(super) fn compose<R: Rng + ?Sized>(
     let (category, scenario) = lib.pick_scenario(rng)?;
     let playbook = playbook::choose(rng, &lib.playbooks, selection, scenario)?;
     let tone = lib.personas.tone_for(cast.customer_key)?;
-    let mut vars = Vars::draw(rng, &lib.variables).with_people(cast.customer, cast.agent);
-    vars.insert("group", cast.escalation_group);
-    let topic = vars.fill(pick(rng, &scenario.topics));
-    vars.insert("topic", &topic);
-    let subject: String = vars
-        .fill(pick(rng, &scenario.subjects))
-        .chars()
-        .take(SUBJECT_MAX_CHARS)
-        .collect();
+    let (vars, subject) = thread_vars(rng, lib, scenario, cast);
     let priority = priority(rng, scenario);
     let mut w = Writer {
         lib,
@@ -63,6 +55,21 @@ pub(super) fn compose<R: Rng + ?Sized>(
         key,
         steps,
     })
+}
+
+/// Every value of the thread (pools, people, group, topic) and its subject.
+fn thread_vars<R: Rng + ?Sized>(
+    rng: &mut R,
+    lib: &Library,
+    scenario: &Scenario,
+    cast: &Cast,
+) -> (Vars, String) {
+    let mut vars = Vars::draw(rng, &lib.variables).with_people(cast.customer, cast.agent);
+    vars.insert("group", cast.escalation_group);
+    let topic = vars.fill(pick(rng, &scenario.topics));
+    vars.insert("topic", &topic);
+    let subject = vars.fill(pick(rng, &scenario.subjects));
+    (vars, subject.chars().take(SUBJECT_MAX_CHARS).collect())
 }
 
 /// The state of a thread being written: who writes for the agents now, and the
@@ -117,6 +124,22 @@ impl Writer<'_> {
                 ..Default::default()
             },
         };
+        self.apply(rng, spec, &mut step);
+        if let (Some(role), false) = (spec.text, spec.kind == Stage::TimeEntry) {
+            let customer = matches!(role, Role::Answer | Role::Reopen);
+            step.author = Some(if customer {
+                Author::Customer
+            } else {
+                self.author
+            });
+            step.body = Some(self.text(rng, role));
+        }
+        step
+    }
+
+    /// What the step changes besides its message: who writes next, the
+    /// priority, the tags, or the time logged.
+    fn apply<R: Rng + ?Sized>(&mut self, rng: &mut R, spec: &StepSpec, step: &mut ScriptStep) {
         match spec.kind {
             Stage::Reassign => {
                 self.vars = self.vars.clone().with_agent(self.escalation_agent);
@@ -134,19 +157,9 @@ impl Writer<'_> {
                 }
                 step.params.tags = Some(self.tags.clone());
             }
-            Stage::TimeEntry => self.time_entry(rng, spec, &mut step),
+            Stage::TimeEntry => self.time_entry(rng, spec, step),
             _ => {}
         }
-        if let (Some(role), false) = (spec.text, spec.kind == Stage::TimeEntry) {
-            let customer = matches!(role, Role::Answer | Role::Reopen);
-            step.author = Some(if customer {
-                Author::Customer
-            } else {
-                self.author
-            });
-            step.body = Some(self.text(rng, role));
-        }
-        step
     }
 
     fn time_entry<R: Rng + ?Sized>(&mut self, rng: &mut R, spec: &StepSpec, step: &mut ScriptStep) {
@@ -160,68 +173,85 @@ impl Writer<'_> {
 
     /// The HTML of a message in `role`.
     fn text<R: Rng + ?Sized>(&self, rng: &mut R, role: Role) -> String {
-        let (p, s) = (&self.lib.phrases, self.scenario);
         match role {
-            Role::Question => {
-                let ack = self.tone.acknowledgements.choose(rng).map(String::as_str);
-                let question = self
-                    .exchange
-                    .map(|e| e.agent.as_slice())
-                    .unwrap_or_default();
-                let closer = pick(rng, &p.agent_reply_closers);
-                let opening = [pick(rng, &p.agent_greetings), ack.unwrap_or("")];
-                self.agent_message(&opening, question, closer)
-            }
+            Role::Answer | Role::Reopen => self.customer_text(rng, role),
+            Role::EscalationNote | Role::WorkNote | Role::TimeNote => self.note_text(rng, role),
+            _ => self.agent_text(rng, role),
+        }
+    }
+
+    /// The customer's answer to the question, or their "it's back" message.
+    fn customer_text<R: Rng + ?Sized>(&self, rng: &mut R, role: Role) -> String {
+        let (p, s, tone) = (&self.lib.phrases, self.scenario, self.tone);
+        let (openers, bodies, extras) = match role {
             Role::Answer => {
-                let answers = self
-                    .exchange
-                    .map(|e| e.customer.as_slice())
-                    .unwrap_or_default();
-                let opener = pick(rng, &self.tone.reply_openers);
-                let body = pick_body(rng, answers);
-                self.customer_reply(rng, opener, body, &self.tone.extras.answer)
-            }
-            Role::Reopen => {
-                let opener = pick(rng, &self.tone.reopen_openers);
-                let body = pick_body(rng, own_or(&s.reopens, &p.reopens));
-                self.customer_reply(rng, opener, body, &self.tone.extras.reopen)
-            }
-            Role::Resolution | Role::HandoverResolution => {
-                let greeting = pick(rng, &p.resolution_greetings);
-                let handover = match role {
-                    Role::HandoverResolution => pick(rng, &p.handover_lines),
-                    _ => "",
-                };
-                let body = pick_body(rng, &s.resolutions);
-                self.agent_message(
-                    &[greeting, handover],
-                    body,
-                    pick(rng, &p.resolution_closers),
+                let answers = self.exchange.map(|e| e.customer.as_slice());
+                (
+                    &tone.reply_openers,
+                    answers.unwrap_or_default(),
+                    &tone.extras.answer,
                 )
             }
-            Role::Followup => {
-                let greeting = pick(rng, &p.resolution_greetings);
-                let body = pick_body(rng, own_or(&s.followups, &p.followups));
-                self.agent_message(&[greeting], body, pick(rng, &p.resolution_closers))
-            }
-            Role::Reminder | Role::NoReplyClose => {
-                let pool = match role {
-                    Role::Reminder => &p.reminders,
-                    _ => &p.no_reply_closings,
-                };
-                let greeting = pick(rng, &p.agent_greetings);
-                self.agent_message(&[greeting], pick_body(rng, pool), "")
-            }
-            Role::EscalationNote | Role::WorkNote => {
-                let pool = match role {
-                    Role::EscalationNote => &p.escalation_notes,
-                    _ => &p.work_notes,
-                };
-                let body = pick_body(rng, pool);
-                paragraphs(body.iter().map(|part| self.vars.fill(part)))
-            }
-            Role::TimeNote => paragraphs([self.vars.fill(pick(rng, &p.time_notes))]),
-        }
+            _ => (
+                &tone.reopen_openers,
+                own_or(&s.reopens, &p.reopens),
+                &tone.extras.reopen,
+            ),
+        };
+        let opener = pick(rng, openers);
+        let body = pick_body(rng, bodies);
+        self.customer_reply(rng, opener, body, extras)
+    }
+
+    /// A public message by the agent writing now: greeting, maybe a second line
+    /// (acknowledgement or handover), the body, a closing line, the signature.
+    fn agent_text<R: Rng + ?Sized>(&self, rng: &mut R, role: Role) -> String {
+        let (p, s) = (&self.lib.phrases, self.scenario);
+        let resolving = matches!(
+            role,
+            Role::Resolution | Role::HandoverResolution | Role::Followup
+        );
+        let greetings = match resolving {
+            true => &p.resolution_greetings,
+            false => &p.agent_greetings,
+        };
+        let greeting = pick(rng, greetings);
+        let second = match role {
+            Role::Question => pick(rng, &self.tone.acknowledgements),
+            Role::HandoverResolution => pick(rng, &p.handover_lines),
+            _ => "",
+        };
+        let body = match role {
+            Role::Question => self
+                .exchange
+                .map(|e| e.agent.as_slice())
+                .unwrap_or_default(),
+            Role::Followup => pick_body(rng, own_or(&s.followups, &p.followups)),
+            Role::Reminder => pick_body(rng, &p.reminders),
+            Role::NoReplyClose => pick_body(rng, &p.no_reply_closings),
+            _ => pick_body(rng, &s.resolutions),
+        };
+        let closer = match role {
+            Role::Question => pick(rng, &p.agent_reply_closers),
+            Role::Reminder | Role::NoReplyClose => "",
+            _ => pick(rng, &p.resolution_closers),
+        };
+        self.agent_message(&[greeting, second], body, closer)
+    }
+
+    /// A private note's paragraphs, or a time entry's one line.
+    fn note_text<R: Rng + ?Sized>(&self, rng: &mut R, role: Role) -> String {
+        let p = &self.lib.phrases;
+        let body: &[String] = match role {
+            Role::EscalationNote => pick_body(rng, &p.escalation_notes),
+            Role::WorkNote => pick_body(rng, &p.work_notes),
+            _ => p
+                .time_notes
+                .choose(rng)
+                .map(std::slice::from_ref)
+                .unwrap_or_default(),
+        };
+        paragraphs(body.iter().map(|part| self.vars.fill(part)))
     }
 
     /// Opening lines, body, a closing line and the signature, as HTML.

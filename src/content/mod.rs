@@ -157,63 +157,68 @@ pub fn compose<R: Rng + ?Sized>(
         .unwrap_or_else(|| fallback(cast, offsets))
 }
 
+/// The classic steps of the fallback thread: kind, stage units, author, lines.
+type FallbackStep = (Stage, f64, Option<Author>, &'static [&'static str]);
+
+const FALLBACK_STEPS: [FallbackStep; 5] = [
+    (
+        Stage::Create,
+        0.0,
+        Some(Author::Customer),
+        &[
+            "Hi,",
+            "I have a question about my account. Could someone get in touch with me?",
+            "Thanks,\n{customer_first}",
+        ],
+    ),
+    (
+        Stage::AgentReply,
+        1.0,
+        Some(Author::Agent),
+        &[
+            "Hi {customer_first},",
+            "Thanks for reaching out. What would you like to know about your account?",
+            "Best regards,\n{agent_name}",
+        ],
+    ),
+    (
+        Stage::CustomerReply,
+        2.0,
+        Some(Author::Customer),
+        &[
+            "Hi {agent_first},",
+            "I wanted to check that my account details are up to date.",
+            "Thanks,\n{customer_first}",
+        ],
+    ),
+    (
+        Stage::Resolve,
+        3.0,
+        Some(Author::Agent),
+        &[
+            "Hi {customer_first},",
+            "I've checked your account, and all your details are up to date.",
+            "Best regards,\n{agent_name}",
+        ],
+    ),
+    (Stage::Close, 4.0, None, &[]),
+];
+
 /// A plain but valid classic thread, used only if the built-in data were broken
 /// (tests forbid it).
 fn fallback(cast: &Cast, offsets: &StageOffsets) -> Script {
     let vars = template::Vars::default().with_people(cast.customer, cast.agent);
-    let body = |lines: &[&str]| paragraphs(lines.iter().map(|line| vars.fill(line)));
-    let step = |kind, units: f64, author, text: Option<String>| ScriptStep {
-        kind,
-        offset_ms: offsets.at(units),
-        author,
-        body: text,
-        private: false,
-        params: StepParams::default(),
-    };
-    let (customer, agent) = (Some(Author::Customer), Some(Author::Agent));
-    let steps = vec![
-        step(
-            Stage::Create,
-            0.0,
-            customer,
-            Some(body(&[
-                "Hi,",
-                "I have a question about my account. Could someone get in touch with me?",
-                "Thanks,\n{customer_first}",
-            ])),
-        ),
-        step(
-            Stage::AgentReply,
-            1.0,
-            agent,
-            Some(body(&[
-                "Hi {customer_first},",
-                "Thanks for reaching out. What would you like to know about your account?",
-                "Best regards,\n{agent_name}",
-            ])),
-        ),
-        step(
-            Stage::CustomerReply,
-            2.0,
-            customer,
-            Some(body(&[
-                "Hi {agent_first},",
-                "I wanted to check that my account details are up to date.",
-                "Thanks,\n{customer_first}",
-            ])),
-        ),
-        step(
-            Stage::Resolve,
-            3.0,
-            agent,
-            Some(body(&[
-                "Hi {customer_first},",
-                "I've checked your account, and all your details are up to date.",
-                "Best regards,\n{agent_name}",
-            ])),
-        ),
-        step(Stage::Close, 4.0, None, None),
-    ];
+    let steps = FALLBACK_STEPS
+        .iter()
+        .map(|&(kind, units, author, lines)| ScriptStep {
+            kind,
+            offset_ms: offsets.at(units),
+            author,
+            body: (!lines.is_empty()).then(|| paragraphs(lines.iter().map(|l| vars.fill(l)))),
+            private: false,
+            params: StepParams::default(),
+        })
+        .collect();
     Script {
         category: "general".into(),
         scenario: "general-question".into(),

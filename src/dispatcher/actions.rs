@@ -31,11 +31,20 @@ impl Dispatcher {
             return Ok(done);
         }
         store.mark_message_intent(m.id, self.now()).await?;
+        let conversation = self.post_message(ticket_id, &m).await?;
+        store
+            .mark_message_sent(m.id, conversation, self.now())
+            .await?;
+        Ok(done)
+    }
+
+    /// The POST itself: a customer's message is a public note posted as the
+    /// requester, an agent's private note a note with `private: true`, any other
+    /// agent message a reply. Returns the conversation's id.
+    async fn post_message(&self, ticket_id: i64, m: &Message) -> Result<i64, StepError> {
         let client = &self.inner.client;
-        let conversation = if m.author_kind == "customer" || m.private {
-            // A customer's message is a public note posted as the requester; an
-            // agent's private note is a note with `private: true`.
-            let customer = m.author_kind == "customer";
+        let customer = m.author_kind == "customer";
+        let conversation = if customer || m.private {
             let note = NoteRequest {
                 body: m.body.clone(),
                 private: Some(!customer),
@@ -51,10 +60,7 @@ impl Dispatcher {
             };
             client.reply(ticket_id, &reply).await?
         };
-        store
-            .mark_message_sent(m.id, conversation.id, self.now())
-            .await?;
-        Ok(done)
+        Ok(conversation.id)
     }
 
     /// A conversation by this author with this text that no message owns yet.

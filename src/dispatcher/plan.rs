@@ -82,28 +82,46 @@ pub struct Planned {
 #[error("{0}")]
 pub struct PlanError(pub String);
 
-/// The people an escalation can go to: an agent other than the assignee when
+/// The people an escalation goes to: an agent other than the assignee when
 /// there is one, and a group.
 struct Escalation<'a> {
     agent: &'a Agent,
     group: Option<&'a Group>,
 }
 
-/// Plans the lifecycle whose seed is `seed`. The draws are, in order: contact,
-/// agent, escalation agent, escalation group, then the content's own.
-pub fn plan_lifecycle(seed: u64, people: &People, content: &Content) -> Result<Planned, PlanError> {
-    let mut rng = StdRng::seed_from_u64(seed);
-    let contact = people.contacts.choose(&mut rng).ok_or_else(|| {
+/// Who takes part in one lifecycle.
+struct Picks<'a> {
+    contact: &'a Contact,
+    agent: &'a Agent,
+    escalation: Escalation<'a>,
+}
+
+/// The draws, in order: contact, agent, escalation agent, escalation group.
+fn pick_people<'a>(rng: &mut StdRng, people: &'a People) -> Result<Picks<'a>, PlanError> {
+    let contact = people.contacts.choose(rng).ok_or_else(|| {
         PlanError("the helpdesk has no contacts to open tickets for: add some in Freshdesk (Contacts → New contact) or run `ticketsim seed-contacts` first".into())
     })?;
-    let agent = people.agents.choose(&mut rng).ok_or_else(|| {
+    let agent = people.agents.choose(rng).ok_or_else(|| {
         PlanError("the helpdesk has no agents to assign tickets to: add an agent in Freshdesk (Admin → Agents) first".into())
     })?;
     let others: Vec<&Agent> = people.agents.iter().filter(|a| a.id != agent.id).collect();
     let escalation = Escalation {
-        agent: others.choose(&mut rng).copied().unwrap_or(agent),
-        group: people.groups.choose(&mut rng),
+        agent: others.choose(rng).copied().unwrap_or(agent),
+        group: people.groups.choose(rng),
     };
+    Ok(Picks {
+        contact,
+        agent,
+        escalation,
+    })
+}
+
+/// Plans the lifecycle whose seed is `seed`: the people first, then the
+/// content's own draws.
+pub fn plan_lifecycle(seed: u64, people: &People, content: &Content) -> Result<Planned, PlanError> {
+    let mut rng = StdRng::seed_from_u64(seed);
+    let picks = pick_people(&mut rng, people)?;
+    let (contact, agent, escalation) = (picks.contact, picks.agent, &picks.escalation);
     let cast = Cast {
         customer: &contact.name,
         customer_key: contact.id as u64,
@@ -126,28 +144,32 @@ pub fn plan_lifecycle(seed: u64, people: &People, content: &Content) -> Result<P
     let steps = script
         .steps
         .iter()
-        .map(|s| planned_step(s, &author_id, &escalation, &content.tag))
+        .map(|s| planned_step(s, &author_id, escalation, &content.tag))
         .collect();
-    let plan = Plan {
-        contact_id: contact.id,
-        contact_name: contact.name.clone(),
-        contact_email: contact.email.clone(),
-        agent_id: agent.id,
-        agent_name: agent.contact.name.clone(),
+    Ok(Planned {
+        plan: plan_row(&picks, &script, &content.tag),
+        steps,
+        script,
+    })
+}
+
+/// The lifecycle row's plan.
+fn plan_row(picks: &Picks, script: &Script, tag: &str) -> Plan {
+    Plan {
+        contact_id: picks.contact.id,
+        contact_name: picks.contact.name.clone(),
+        contact_email: picks.contact.email.clone(),
+        agent_id: picks.agent.id,
+        agent_name: picks.agent.contact.name.clone(),
         category: script.category.clone(),
         scenario: script.scenario.clone(),
         subject: script.subject.clone(),
         ticket_type: script.ticket_type.clone(),
         priority: script.priority,
-        tags: with_tag(&content.tag, &script.tags),
+        tags: with_tag(tag, &script.tags),
         playbook: script.playbook.clone(),
         tone: script.tone.clone(),
-    };
-    Ok(Planned {
-        plan,
-        steps,
-        script,
-    })
+    }
 }
 
 /// A script step with the ids only the helpdesk knows filled in.

@@ -143,34 +143,10 @@ impl Store {
         now: UnixMs,
     ) -> Result<bool> {
         let mut tx = self.pool.begin().await?;
-        let saved = sqlx::query(
-            "UPDATE lifecycles SET contact_id = ?2, contact_name = ?3, contact_email = ?4,
-             agent_id = ?5, agent_name = ?6, category = ?7, scenario = ?8, subject = ?9,
-             ticket_type = ?10, priority = ?11, tags = ?12, playbook = ?13, tone = ?14,
-             updated_at = ?15
-             WHERE id = ?1 AND contact_id IS NULL RETURNING created_at",
-        )
-        .bind(lifecycle_id)
-        .bind(plan.contact_id)
-        .bind(&plan.contact_name)
-        .bind(&plan.contact_email)
-        .bind(plan.agent_id)
-        .bind(&plan.agent_name)
-        .bind(&plan.category)
-        .bind(&plan.scenario)
-        .bind(&plan.subject)
-        .bind(&plan.ticket_type)
-        .bind(plan.priority)
-        .bind(serde_json::to_string(&plan.tags).unwrap_or_else(|_| "[]".into()))
-        .bind(&plan.playbook)
-        .bind(&plan.tone)
-        .bind(now)
-        .fetch_optional(&mut *tx)
-        .await?;
-        let Some(row) = saved else {
+        let saved = update_plan(&mut tx, lifecycle_id, plan, now).await?;
+        let Some(start) = saved else {
             return Ok(false);
         };
-        let start: UnixMs = row.get(0);
         for (seq, step) in steps.iter().enumerate() {
             if seq > 0 {
                 insert_step(&mut tx, lifecycle_id, seq as i64, step, start).await?;
@@ -225,6 +201,41 @@ impl Store {
 }
 
 type Tx<'a> = sqlx::Transaction<'a, sqlx::Sqlite>;
+
+/// Writes the plan into a lifecycle that has none yet; returns the lifecycle's
+/// slot time, or `None` if it already had a plan.
+async fn update_plan(
+    tx: &mut Tx<'_>,
+    lifecycle_id: i64,
+    plan: &Plan,
+    now: UnixMs,
+) -> Result<Option<UnixMs>> {
+    let row = sqlx::query(
+        "UPDATE lifecycles SET contact_id = ?2, contact_name = ?3, contact_email = ?4,
+         agent_id = ?5, agent_name = ?6, category = ?7, scenario = ?8, subject = ?9,
+         ticket_type = ?10, priority = ?11, tags = ?12, playbook = ?13, tone = ?14,
+         updated_at = ?15
+         WHERE id = ?1 AND contact_id IS NULL RETURNING created_at",
+    )
+    .bind(lifecycle_id)
+    .bind(plan.contact_id)
+    .bind(&plan.contact_name)
+    .bind(&plan.contact_email)
+    .bind(plan.agent_id)
+    .bind(&plan.agent_name)
+    .bind(&plan.category)
+    .bind(&plan.scenario)
+    .bind(&plan.subject)
+    .bind(&plan.ticket_type)
+    .bind(plan.priority)
+    .bind(serde_json::to_string(&plan.tags).unwrap_or_else(|_| "[]".into()))
+    .bind(&plan.playbook)
+    .bind(&plan.tone)
+    .bind(now)
+    .fetch_optional(&mut **tx)
+    .await?;
+    Ok(row.map(|r| r.get(0)))
+}
 
 async fn insert_step(
     tx: &mut Tx<'_>,
