@@ -52,6 +52,7 @@ pub(super) async fn show(
 /// `POST /contacts`: 201, or 409 with `additional_info.user_id` of the
 /// existing user when the email is taken.
 pub(super) async fn create(State(emu): State<Emulator>, ctx: Req) -> Result<Response, ApiError> {
+    no_query(&ctx)?;
     let empty = Body::new();
     let new = parse_create(ctx.body.as_ref().unwrap_or(&empty))?;
     let mut inner = emu.lock();

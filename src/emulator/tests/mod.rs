@@ -10,6 +10,7 @@ mod limits;
 mod listing;
 mod people;
 mod search;
+mod strictness;
 mod tickets;
 mod time_entries;
 mod validation;
