@@ -17,14 +17,18 @@
 mod auth;
 mod contact_store;
 mod error;
+mod faults;
 mod fields;
 mod jobs;
+mod misbehave;
 mod pipeline;
 mod query;
 mod ratelimit;
+mod reqlog;
 mod routes;
 mod search;
 mod seed;
+mod server;
 mod shape;
 mod state;
 mod ticket_store;
@@ -34,7 +38,7 @@ mod validate;
 #[cfg(test)]
 mod tests;
 
-use std::collections::VecDeque;
+use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::{Arc, Mutex, MutexGuard, PoisonError};
 
 use serde::{Deserialize, Serialize};
@@ -42,8 +46,11 @@ use serde::{Deserialize, Serialize};
 use crate::clock::{Clock, UnixMs, format_iso};
 use crate::freshdesk::types::{Agent, Contact, Conversation, Ticket};
 
+use faults::{Fault, FaultState};
+pub use faults::{Faults, Latency};
 pub use fields::{BadFieldSpec, CustomField, CustomKind};
 use ratelimit::{Admission, FixedWindow};
+use reqlog::RequestLog;
 use state::{Inner, World};
 
 /// The request log keeps at most this many entries (the oldest are dropped),
@@ -51,7 +58,7 @@ use state::{Inner, World};
 pub const REQUEST_LOG_CAPACITY: usize = 100_000;
 
 /// How the emulated account is set up. `Debug` never shows the API key.
-#[derive(Clone, PartialEq, Eq)]
+#[derive(Clone, PartialEq)]
 pub struct EmulatorConfig {
     /// The only API key accepted (Basic auth username).
     pub api_key: String,
@@ -79,6 +86,9 @@ pub struct EmulatorConfig {
     /// The Timesheets plan feature: without it, time entries give 403
     /// `require_feature`.
     pub timesheets: bool,
+    /// Faults from the start (changeable at runtime). A `latency_ms` above
+    /// takes the place of `faults.latency_ms` when that is zero.
+    pub faults: Faults,
 }
 
 impl Default for EmulatorConfig {
@@ -95,6 +105,7 @@ impl Default for EmulatorConfig {
             latency_ms: 0,
             custom_fields: Vec::new(),
             timesheets: true,
+            faults: Faults::default(),
         }
     }
 }
@@ -113,6 +124,7 @@ impl std::fmt::Debug for EmulatorConfig {
             .field("latency_ms", &self.latency_ms)
             .field("custom_fields", &self.custom_fields)
             .field("timesheets", &self.timesheets)
+            .field("faults", &self.faults)
             .finish()
     }
 }
@@ -126,12 +138,17 @@ pub struct RequestLogEntry {
     /// The path as sent (a `.json` suffix is kept).
     pub path: String,
     pub query: Option<String>,
-    /// The status code answered.
+    /// The status code answered (also for a dropped or hanging request,
+    /// whose answer was never sent).
     pub status: u16,
     /// The request's JSON body, if it had one that parsed.
     pub body: Option<serde_json::Value>,
     /// The `user_id` the request asked to act as (notes, replies), if any.
     pub user_id: Option<i64>,
+    /// The fault injected, if any: `429`, `500` (or another 5xx), `hang`,
+    /// `drop` or `malformed`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub fault: Option<String>,
 }
 
 /// The emulator: cheap to clone, all clones share one account.
@@ -143,15 +160,15 @@ pub struct Emulator {
 struct Shared {
     cfg: EmulatorConfig,
     clock: Arc<dyn Clock>,
-    /// Account state, rate window and request log. Never held across `.await`.
+    /// Account state and rate window. Never held across `.await`.
     inner: Mutex<Inner>,
+    faults: Mutex<FaultState>,
+    /// No fault is set: requests skip the fault lock altogether.
+    quiet: AtomicBool,
+    log: RequestLog,
 }
 
 impl Emulator {
-    pub(crate) fn latency_ms(&self) -> u64 {
-        self.shared.cfg.latency_ms
-    }
-
     /// Builds a fresh account: 2 groups, the seeded agents and contacts.
     pub fn new(cfg: EmulatorConfig, clock: Arc<dyn Clock>) -> Emulator {
         let now = clock.now_ms();
@@ -159,9 +176,15 @@ impl Emulator {
         let inner = Inner {
             world,
             limiter: FixedWindow::new(cfg.rate_per_min),
-            log: VecDeque::new(),
         };
+        let mut faults = cfg.faults.clone();
+        if faults.latency_ms.is_zero() && cfg.latency_ms > 0 {
+            faults.latency_ms = Latency::fixed(cfg.latency_ms);
+        }
         let shared = Shared {
+            quiet: AtomicBool::new(faults.is_quiet()),
+            faults: Mutex::new(FaultState::new(faults, cfg.seed)),
+            log: RequestLog::new(REQUEST_LOG_CAPACITY),
             cfg,
             clock,
             inner: Mutex::new(inner),
@@ -176,15 +199,43 @@ impl Emulator {
         routes::router(self.clone())
     }
 
-    /// Serves on `listener` until `shutdown` completes.
+    /// Serves on `listener` until `shutdown` completes; requests still
+    /// running then get a second to finish.
     pub async fn serve(
         self,
         listener: tokio::net::TcpListener,
         shutdown: impl std::future::Future<Output = ()> + Send + 'static,
     ) -> std::io::Result<()> {
-        axum::serve(listener, self.router())
-            .with_graceful_shutdown(shutdown)
-            .await
+        server::serve(listener, self.router(), shutdown).await
+    }
+
+    /// Also appends the request log to `path` as JSON lines from now on.
+    pub fn log_to_file(&self, path: &std::path::Path) -> std::io::Result<()> {
+        self.shared.log.write_to(path)
+    }
+
+    /// Writes out what is still queued for the log file; call at shutdown.
+    pub fn close(&self) {
+        self.shared.log.close();
+    }
+
+    /// The fault settings now (counts go down as faults are injected).
+    pub fn faults(&self) -> Faults {
+        self.lock_faults().faults.clone()
+    }
+
+    /// Replaces the fault settings; refused with a one-line reason when a
+    /// value is out of range.
+    pub fn set_faults(&self, faults: Faults) -> Result<(), String> {
+        if let Some(problem) = faults.problem() {
+            return Err(problem);
+        }
+        let mut st = self.lock_faults();
+        self.shared
+            .quiet
+            .store(faults.is_quiet(), Ordering::Relaxed);
+        st.faults = faults;
+        Ok(())
     }
 
     pub fn api_key(&self) -> &str {
@@ -220,7 +271,7 @@ impl Emulator {
     /// Every request received, in arrival order (the last
     /// [`REQUEST_LOG_CAPACITY`]). Admin routes are not logged.
     pub fn requests(&self) -> Vec<RequestLogEntry> {
-        self.lock().log.iter().cloned().collect()
+        self.shared.log.entries()
     }
 
     /// Soft-deletes a ticket as a human would in the UI. False when the
@@ -291,10 +342,26 @@ impl Emulator {
 
     /// Appends to the request log, dropping the oldest entry when full.
     fn record(&self, entry: RequestLogEntry) {
-        let mut inner = self.lock();
-        if inner.log.len() >= REQUEST_LOG_CAPACITY {
-            inner.log.pop_front();
+        self.shared.log.record(entry);
+    }
+
+    fn lock_faults(&self) -> MutexGuard<'_, FaultState> {
+        self.shared
+            .faults
+            .lock()
+            .unwrap_or_else(PoisonError::into_inner)
+    }
+
+    /// The fault for the next request and the latency to add (ms).
+    fn draw_fault(&self) -> (Option<Fault>, u64) {
+        if self.shared.quiet.load(Ordering::Relaxed) {
+            return (None, 0);
         }
-        inner.log.push_back(entry);
+        let mut st = self.lock_faults();
+        let drawn = st.decide();
+        self.shared
+            .quiet
+            .store(st.faults.is_quiet(), Ordering::Relaxed);
+        drawn
     }
 }

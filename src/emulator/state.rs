@@ -4,9 +4,8 @@
 //! cheap under the one mutex and easy to test. Records are kept as the wire
 //! types of `freshdesk::types`, so responses carry the real field names.
 
-use std::collections::{BTreeMap, BTreeSet, HashMap, VecDeque};
+use std::collections::{BTreeMap, BTreeSet, HashMap};
 
-use super::RequestLogEntry;
 use super::jobs::JobRec;
 use super::ratelimit::FixedWindow;
 use super::seed::{Seeded, new_contact_record};
@@ -15,11 +14,10 @@ use super::time_store::TimeEntryRec;
 use crate::clock::UnixMs;
 use crate::freshdesk::types::{Agent, Contact, Group};
 
-/// All mutable state, behind one `std::sync::Mutex`.
+/// The account and its rate window, behind one `std::sync::Mutex`.
 pub(crate) struct Inner {
     pub world: World,
     pub limiter: FixedWindow,
-    pub log: VecDeque<RequestLogEntry>,
 }
 
 /// One account.

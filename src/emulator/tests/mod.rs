@@ -1,9 +1,11 @@
 //! End-to-end tests: a real server on 127.0.0.1:0, driven with reqwest and a
 //! `ManualClock`, so every timestamp is known and nothing sleeps.
 
+mod admin;
 mod bulk;
 mod contacts;
 mod conversations;
+mod faults;
 mod fields;
 mod fixtures;
 mod limits;
