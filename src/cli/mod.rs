@@ -104,9 +104,16 @@ pub struct EmulatorArgs {
     /// Number of contacts to create.
     #[arg(long, default_value_t = 10)]
     pub contacts: usize,
-    /// Account-wide limit of requests per minute (fixed window; 50 = trial plan).
-    #[arg(long, default_value_t = 50_000, value_parser = clap::value_parser!(u32).range(1..))]
-    pub rate_per_min: u32,
+    /// Rate limits of a Freshdesk plan: trial 50/min, growth 200, pro 400,
+    /// enterprise 700 for the account, plus (except trial, where they are
+    /// unknown) the per-endpoint limits for ticket create/update and the
+    /// ticket and contact lists. Without it: 50000/min, no endpoint limits.
+    #[arg(long, value_name = "PLAN")]
+    pub plan: Option<crate::emulator::Plan>,
+    /// Account-wide limit of requests per minute (fixed window); overrides
+    /// the plan's (e.g. --plan growth --rate-per-min 100).
+    #[arg(long, value_parser = clap::value_parser!(u32).range(1..))]
+    pub rate_per_min: Option<u32>,
     /// Refuse notes posted as a customer (403 invalid_user), like an account
     /// whose key may not assume identities.
     #[arg(long)]
@@ -276,7 +283,11 @@ async fn emulator(args: EmulatorArgs) -> Result<(), AppError> {
         seed: args.seed,
         agents: args.agents,
         contacts: args.contacts,
-        rate_per_min: args.rate_per_min,
+        rate_per_min: args
+            .rate_per_min
+            .or(args.plan.map(|p| p.per_min()))
+            .unwrap_or(50_000),
+        endpoint_limits: args.plan.map(|p| p.endpoint_limits()).unwrap_or_default(),
         allow_assume_identity: !args.refuse_acting_as_customer,
         relaxed: args.relaxed,
         ..EmulatorConfig::default()

@@ -49,7 +49,8 @@ use crate::freshdesk::types::{Agent, Contact, Conversation, Ticket};
 use faults::{Fault, FaultState};
 pub use faults::{Faults, Latency};
 pub use fields::{BadFieldSpec, CustomField, CustomKind};
-use ratelimit::{Admission, FixedWindow};
+use ratelimit::{Admission, Endpoint, Limiter};
+pub use ratelimit::{EndpointLimits, Plan};
 use reqlog::RequestLog;
 use state::{Inner, World};
 
@@ -70,6 +71,8 @@ pub struct EmulatorConfig {
     pub contacts: usize,
     /// Account-wide fixed-window limit, requests (credits) per minute.
     pub rate_per_min: u32,
+    /// Per-endpoint limits on top (a plan's; none by default).
+    pub endpoint_limits: EndpointLimits,
     /// Whether the key may act as a customer (assume-identity plan feature);
     /// `false` makes notes with a contact `user_id` fail with 403 `invalid_user`.
     pub allow_assume_identity: bool,
@@ -99,6 +102,7 @@ impl Default for EmulatorConfig {
             agents: 3,
             contacts: 10,
             rate_per_min: 50_000,
+            endpoint_limits: EndpointLimits::default(),
             allow_assume_identity: true,
             relaxed: false,
             domain: "localhost".to_owned(),
@@ -118,6 +122,7 @@ impl std::fmt::Debug for EmulatorConfig {
             .field("agents", &self.agents)
             .field("contacts", &self.contacts)
             .field("rate_per_min", &self.rate_per_min)
+            .field("endpoint_limits", &self.endpoint_limits)
             .field("allow_assume_identity", &self.allow_assume_identity)
             .field("relaxed", &self.relaxed)
             .field("domain", &self.domain)
@@ -175,7 +180,7 @@ impl Emulator {
         let world = World::new(seed::seed(&cfg, now), &cfg.domain);
         let inner = Inner {
             world,
-            limiter: FixedWindow::new(cfg.rate_per_min),
+            limiter: Limiter::new(cfg.rate_per_min, cfg.endpoint_limits),
         };
         let mut faults = cfg.faults.clone();
         if faults.latency_ms.is_zero() && cfg.latency_ms > 0 {
@@ -332,12 +337,12 @@ impl Emulator {
 
     /// Charges `cost` credits against the account-wide window, and runs the
     /// bulk jobs that are due, so that every request sees them done.
-    fn admit(&self, now: UnixMs, cost: u32) -> Admission {
+    fn admit(&self, now: UnixMs, cost: u32, endpoint: Option<Endpoint>) -> Admission {
         let mut inner = self.lock();
         if inner.world.has_pending_jobs() {
             routes::settle_jobs(&mut inner.world, &self.shared.cfg.custom_fields, now);
         }
-        inner.limiter.admit(now, cost)
+        inner.limiter.admit(now, cost, endpoint)
     }
 
     /// Appends to the request log, dropping the oldest entry when full.

@@ -20,7 +20,7 @@ use serde_json::{Value, json};
 use super::error::{ApiError, Built, json_response, method_not_allowed};
 use super::faults::Fault;
 use super::misbehave;
-use super::ratelimit::{self, Admission};
+use super::ratelimit::{self, Admission, Endpoint};
 use super::reqlog::redact;
 use super::routes::Ctx;
 use super::server::ConnKill;
@@ -60,7 +60,8 @@ pub(crate) async fn api_pipeline(
     let method = parts.method.clone();
     let path = parts.uri.path().to_owned();
     let query = parts.uri.query().map(str::to_owned);
-    let admission = emu.admit(now, ratelimit::cost(&method, &path, query.as_deref()));
+    let cost = ratelimit::cost(&method, &path, query.as_deref());
+    let admission = emu.admit(now, cost, Endpoint::of(&method, &path));
     let (fault, delay_ms) = emu.draw_fault();
     let kill = parts.extensions.get::<ConnKill>().cloned();
     let mut resp = match (admission, fault) {

@@ -7,7 +7,7 @@
 use std::collections::{BTreeMap, BTreeSet, HashMap};
 
 use super::jobs::JobRec;
-use super::ratelimit::FixedWindow;
+use super::ratelimit::Limiter;
 use super::seed::{Seeded, new_contact_record};
 use super::ticket_store::TicketRec;
 use super::time_store::TimeEntryRec;
@@ -17,7 +17,7 @@ use crate::freshdesk::types::{Agent, Contact, Group};
 /// The account and its rate window, behind one `std::sync::Mutex`.
 pub(crate) struct Inner {
     pub world: World,
-    pub limiter: FixedWindow,
+    pub limiter: Limiter,
 }
 
 /// One account.
