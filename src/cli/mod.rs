@@ -152,6 +152,11 @@ pub struct EmulatorArgs {
     /// Also append the request log to FILE, one JSON object a line.
     #[arg(long, value_name = "FILE")]
     pub log: Option<PathBuf>,
+    /// Keep the account in FILE (JSON) so that it survives a restart: read
+    /// at start if it exists (then --seed, --agents and --contacts are not
+    /// used), written shortly after every change and at shutdown.
+    #[arg(long, value_name = "FILE")]
+    pub state: Option<PathBuf>,
     /// A custom ticket field, as cf_name:type[:choice1|choice2|...]; type is
     /// text, paragraph, number, decimal, checkbox, date or dropdown (which
     /// needs its choices). Repeat for more fields.
@@ -274,12 +279,12 @@ fn faults(args: &EmulatorArgs) -> Result<crate::emulator::Faults, AppError> {
     }
 }
 
-async fn emulator(args: EmulatorArgs) -> Result<(), AppError> {
-    let cfg = EmulatorConfig {
-        custom_fields: custom_fields(&args)?,
+fn emulator_config(args: &EmulatorArgs) -> Result<EmulatorConfig, AppError> {
+    Ok(EmulatorConfig {
+        custom_fields: custom_fields(args)?,
         timesheets: !args.no_timesheets,
-        faults: faults(&args)?,
-        api_key: args.api_key,
+        faults: faults(args)?,
+        api_key: args.api_key.clone(),
         seed: args.seed,
         agents: args.agents,
         contacts: args.contacts,
@@ -291,8 +296,17 @@ async fn emulator(args: EmulatorArgs) -> Result<(), AppError> {
         allow_assume_identity: !args.refuse_acting_as_customer,
         relaxed: args.relaxed,
         ..EmulatorConfig::default()
+    })
+}
+
+/// The emulator with its state file and log file, if asked for.
+fn build_emulator(args: &EmulatorArgs) -> Result<Emulator, AppError> {
+    let cfg = emulator_config(args)?;
+    let emu = match &args.state {
+        Some(path) => Emulator::with_state_file(cfg, Arc::new(SystemClock), path)
+            .map_err(|e| AppError::Io(e.to_string()))?,
+        None => Emulator::new(cfg, Arc::new(SystemClock)),
     };
-    let emu = Emulator::new(cfg, Arc::new(SystemClock));
     if let Some(path) = &args.log {
         emu.log_to_file(path).map_err(|e| {
             AppError::Usage(format!(
@@ -301,6 +315,11 @@ async fn emulator(args: EmulatorArgs) -> Result<(), AppError> {
             ))
         })?;
     }
+    Ok(emu)
+}
+
+async fn emulator(args: EmulatorArgs) -> Result<(), AppError> {
+    let emu = build_emulator(&args)?;
     let listener = tokio::net::TcpListener::bind(("127.0.0.1", args.port))
         .await
         .map_err(|e| AppError::Usage(format!("--port {}: cannot listen on 127.0.0.1:{} ({e}); pick another port or 0 for a free one", args.port, args.port)))?;
@@ -312,13 +331,16 @@ async fn emulator(args: EmulatorArgs) -> Result<(), AppError> {
         emu.api_key()
     );
     println!(
-        "inspect: http://{addr}/_emulator/state and http://{addr}/_emulator/requests; stop with Ctrl-C"
+        "inspect: http://{addr}/_emulator/state and http://{addr}/_emulator/requests; faults: http://{addr}/_emulator/faults; stop with Ctrl-C"
     );
+    if let Some(path) = &args.state {
+        println!("state: kept in {}", path.display());
+    }
     let served = emu
         .clone()
         .serve(listener, app::wait_for_signal())
         .await
         .map_err(|e| AppError::Io(format!("emulator: {e}")));
-    emu.close();
-    served
+    let closed = emu.close().map_err(|e| AppError::Io(e.to_string()));
+    served.and(closed)
 }

@@ -19,8 +19,10 @@ mod contact_store;
 mod error;
 mod faults;
 mod fields;
+mod inspect;
 mod jobs;
 mod misbehave;
+mod persist;
 mod pipeline;
 mod query;
 mod ratelimit;
@@ -38,17 +40,18 @@ mod validate;
 #[cfg(test)]
 mod tests;
 
-use std::sync::atomic::{AtomicBool, Ordering};
+use std::path::{Path, PathBuf};
+use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
 use std::sync::{Arc, Mutex, MutexGuard, PoisonError};
 
 use serde::{Deserialize, Serialize};
 
-use crate::clock::{Clock, UnixMs, format_iso};
-use crate::freshdesk::types::{Agent, Contact, Conversation, Ticket};
+use crate::clock::{Clock, UnixMs};
 
 use faults::{Fault, FaultState};
 pub use faults::{Faults, Latency};
 pub use fields::{BadFieldSpec, CustomField, CustomKind};
+pub use persist::StateFileError;
 use ratelimit::{Admission, Endpoint, Limiter};
 pub use ratelimit::{EndpointLimits, Plan};
 use reqlog::RequestLog;
@@ -171,13 +174,49 @@ struct Shared {
     /// No fault is set: requests skip the fault lock altogether.
     quiet: AtomicBool,
     log: RequestLog,
+    /// `--state`: where the account is kept between runs.
+    state_file: Option<PathBuf>,
+    /// Counts changes to the account; compared with `saved` to know when
+    /// the state file is behind.
+    generation: AtomicU64,
+    /// The generation last written; its lock also keeps saves in order.
+    saved: Mutex<u64>,
 }
 
 impl Emulator {
     /// Builds a fresh account: 2 groups, the seeded agents and contacts.
     pub fn new(cfg: EmulatorConfig, clock: Arc<dyn Clock>) -> Emulator {
-        let now = clock.now_ms();
-        let world = World::new(seed::seed(&cfg, now), &cfg.domain);
+        let world = World::new(seed::seed(&cfg, clock.now_ms()), &cfg.domain);
+        Emulator::with_world(cfg, clock, world, None)
+    }
+
+    /// The account kept in `path`: read back when the file exists (the
+    /// seed, agents and contacts settings are then not used), else freshly
+    /// seeded and written there at once. Changes are written shortly after
+    /// they happen while serving, and by [`Emulator::close`].
+    pub fn with_state_file(
+        cfg: EmulatorConfig,
+        clock: Arc<dyn Clock>,
+        path: &Path,
+    ) -> Result<Emulator, StateFileError> {
+        let loaded = persist::load(path)?;
+        let fresh = loaded.is_none();
+        let world =
+            loaded.unwrap_or_else(|| World::new(seed::seed(&cfg, clock.now_ms()), &cfg.domain));
+        let emu = Emulator::with_world(cfg, clock, world, Some(path.to_owned()));
+        if fresh {
+            emu.mark_changed();
+            emu.save_now()?;
+        }
+        Ok(emu)
+    }
+
+    fn with_world(
+        cfg: EmulatorConfig,
+        clock: Arc<dyn Clock>,
+        world: World,
+        state_file: Option<PathBuf>,
+    ) -> Emulator {
         let inner = Inner {
             world,
             limiter: Limiter::new(cfg.rate_per_min, cfg.endpoint_limits),
@@ -193,6 +232,9 @@ impl Emulator {
             cfg,
             clock,
             inner: Mutex::new(inner),
+            state_file,
+            generation: AtomicU64::new(0),
+            saved: Mutex::new(0),
         };
         Emulator {
             shared: Arc::new(shared),
@@ -211,7 +253,12 @@ impl Emulator {
         listener: tokio::net::TcpListener,
         shutdown: impl std::future::Future<Output = ()> + Send + 'static,
     ) -> std::io::Result<()> {
-        server::serve(listener, self.router(), shutdown).await
+        let saver = self.shared.state_file.is_some().then(|| self.spawn_saver());
+        let served = server::serve(listener, self.router(), shutdown).await;
+        if let Some(task) = saver {
+            task.abort();
+        }
+        served
     }
 
     /// Also appends the request log to `path` as JSON lines from now on.
@@ -219,9 +266,11 @@ impl Emulator {
         self.shared.log.write_to(path)
     }
 
-    /// Writes out what is still queued for the log file; call at shutdown.
-    pub fn close(&self) {
+    /// Writes out what is still queued for the log file and the last
+    /// changes to the state file; call at shutdown.
+    pub fn close(&self) -> Result<(), StateFileError> {
         self.shared.log.close();
+        self.save_now().map(|_| ())
     }
 
     /// The fault settings now (counts go down as faults are injected).
@@ -247,77 +296,6 @@ impl Emulator {
         &self.shared.cfg.api_key
     }
 
-    /// Agents in seeded order; the first one owns the API key.
-    pub fn agents(&self) -> Vec<Agent> {
-        self.lock().world.agents.clone()
-    }
-
-    /// All contacts (seeded and created), in id order.
-    pub fn contacts(&self) -> Vec<Contact> {
-        self.lock().world.contacts.values().cloned().collect()
-    }
-
-    /// All tickets, deleted ones included, in id order, with their description.
-    pub fn tickets(&self) -> Vec<Ticket> {
-        let inner = self.lock();
-        inner.world.tickets.iter().map(|t| t.wire.clone()).collect()
-    }
-
-    /// A ticket's conversations, oldest first (empty for an unknown ticket).
-    pub fn conversations(&self, ticket_id: i64) -> Vec<Conversation> {
-        let inner = self.lock();
-        inner
-            .world
-            .ticket(ticket_id)
-            .map(|t| t.conversations_oldest_first())
-            .unwrap_or_default()
-    }
-
-    /// Every request received, in arrival order (the last
-    /// [`REQUEST_LOG_CAPACITY`]). Admin routes are not logged.
-    pub fn requests(&self) -> Vec<RequestLogEntry> {
-        self.shared.log.entries()
-    }
-
-    /// Soft-deletes a ticket as a human would in the UI. False when the
-    /// ticket is unknown or already deleted.
-    pub fn delete_ticket_as_someone(&self, ticket_id: i64) -> bool {
-        let now = self.now_ms();
-        self.lock().world.soft_delete(ticket_id, now).is_ok()
-    }
-
-    /// Blocks a contact as a human would in the UI (marks it as spam). False
-    /// when the contact is unknown.
-    pub fn block_contact_as_someone(&self, contact_id: i64) -> bool {
-        self.lock().world.block_contact(contact_id)
-    }
-
-    /// The ticket's statuses in the order they were set, starting with the
-    /// status it was created with: `(ISO time, status)`.
-    pub fn status_history(&self, ticket_id: i64) -> Vec<(String, i64)> {
-        let inner = self.lock();
-        let Some(t) = inner.world.ticket(ticket_id) else {
-            return Vec::new();
-        };
-        t.status_history
-            .iter()
-            .map(|(at, s)| (format_iso(*at), *s))
-            .collect()
-    }
-
-    /// The ticket's responders in the order they were set, starting with the
-    /// one it was created with (`None` = unassigned).
-    pub fn responder_history(&self, ticket_id: i64) -> Vec<(String, Option<i64>)> {
-        let inner = self.lock();
-        let Some(t) = inner.world.ticket(ticket_id) else {
-            return Vec::new();
-        };
-        t.responder_history
-            .iter()
-            .map(|(at, r)| (format_iso(*at), *r))
-            .collect()
-    }
-
     fn cfg(&self) -> &EmulatorConfig {
         &self.shared.cfg
     }
@@ -341,6 +319,7 @@ impl Emulator {
         let mut inner = self.lock();
         if inner.world.has_pending_jobs() {
             routes::settle_jobs(&mut inner.world, &self.shared.cfg.custom_fields, now);
+            self.mark_changed();
         }
         inner.limiter.admit(now, cost, endpoint)
     }

@@ -75,6 +75,9 @@ pub(crate) async fn api_pipeline(
         Some(admission)
     };
     decorate(&mut resp, admission);
+    if method != Method::GET && resp.status().is_success() {
+        emu.mark_changed();
+    }
     if fault == Some(Fault::Malformed) {
         resp = misbehave::truncate(resp).await;
     }

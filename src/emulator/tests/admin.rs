@@ -178,7 +178,7 @@ async fn the_request_log_is_appended_to_a_file_as_json_lines() {
     s.emu.log_to_file(&path).unwrap();
     s.create_ticket(json!({})).await;
     s.get("/api/v2/tickets/1?include=stats").await;
-    s.emu.close();
+    s.emu.close().unwrap();
     let text = std::fs::read_to_string(&path).unwrap();
     let lines: Vec<Value> = text
         .lines()
