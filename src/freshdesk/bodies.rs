@@ -323,14 +323,6 @@ pub struct SearchPage<T> {
     pub total: i64,
 }
 
-/// Everything a search returned over its pages, and how many Freshdesk counted
-/// (more than `results.len()` when the 10-page limit cut the list).
-#[derive(Debug, Clone, PartialEq)]
-pub struct SearchResults<T> {
-    pub total: i64,
-    pub results: Vec<T>,
-}
-
 /// The result of a bulk update after its job finished.
 #[derive(Debug, Clone, PartialEq)]
 pub struct BulkOutcome {

@@ -369,6 +369,23 @@ pub struct TicketField {
     pub updated_at: Option<String>,
 }
 
+/// `GET /search/tickets` and `GET /search/contacts`: one page of at most 30
+/// results and the number of matches in all pages.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct SearchResults<T> {
+    pub results: Vec<T>,
+    #[serde(default)]
+    pub total: i64,
+}
+
+/// The 202 answer of `POST /tickets/bulk_update`: where to watch the job.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct JobRef {
+    pub job_id: String,
+    #[serde(default)]
+    pub href: Option<String>,
+}
+
 /// Body of `POST /tickets`.
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
 pub struct CreateTicket {
