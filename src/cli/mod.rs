@@ -57,7 +57,8 @@ pub enum Command {
         /// Seed for people and conversation text.
         #[arg(long, default_value_t = 1)]
         seed: u64,
-        /// Playbooks to use: `all` or a comma list (see `ticketsim preview --help`).
+        /// Playbooks to use: `all`, or a comma list of classic, pending, escalation,
+        /// time-logged, reopen, no-answer.
         #[arg(long, value_name = "LIST", default_value = "classic")]
         playbooks: String,
     },

@@ -22,7 +22,8 @@ pub struct PreviewArgs {
     /// Print one JSON array instead of text.
     #[arg(long)]
     pub json: bool,
-    /// Playbooks to use: `all` or a comma list [default: TICKETSIM_PLAYBOOKS, else classic].
+    /// Playbooks to use: `all`, or a comma list of classic, pending, escalation,
+    /// time-logged, reopen, no-answer [default: TICKETSIM_PLAYBOOKS, else classic].
     #[arg(long, value_name = "LIST")]
     pub playbooks: Option<String>,
     /// Made-up contacts to pick customers from.

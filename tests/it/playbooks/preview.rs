@@ -142,12 +142,17 @@ async fn the_preview_command_prints_the_same_json_twice() {
 #[tokio::test]
 async fn preview_follows_the_stage_offsets_and_playbooks_variables() {
     let dir = tempfile::tempdir().unwrap();
+    let scenarios = dir.path().join("scenarios");
+    std::fs::create_dir(&scenarios).unwrap();
+    std::fs::write(scenarios.join("warranty.json"), WARRANTY).unwrap();
+    let scenarios = scenarios.display().to_string();
     let env = [
         ("TICKETSIM_STAGE_OFFSETS", "1s,2s,3s,4s"),
         ("TICKETSIM_PLAYBOOKS", "no-answer"),
+        ("TICKETSIM_SCENARIOS_DIR", scenarios.as_str()),
     ];
     let out = ticketsim(dir.path(), &env)
-        .args(["preview", "-n", "4", "--json"])
+        .args(["preview", "-n", "40", "--json"])
         .output()
         .await
         .unwrap();
@@ -167,7 +172,37 @@ async fn preview_follows_the_stage_offsets_and_playbooks_variables() {
             .collect();
         assert_eq!(offsets, ["0s", "1s", "3s", "6s"]);
     }
+    let warranty = json
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|l| l["category"] == "warranty");
+    let warranty = warranty.expect("the directory's scenario is generated");
+    assert!(
+        warranty["subject"]
+            .as_str()
+            .unwrap()
+            .contains("smart kettle")
+    );
 }
+
+/// A user's scenario file, as in the README.
+const WARRANTY: &str = r#"{
+  "variables": {"gadget": ["smart kettle"]},
+  "categories": [{
+    "name": "warranty",
+    "scenarios": [{
+      "name": "warranty-claim", "ticket_type": "Question", "priority": [1, 2],
+      "tags": ["warranty"], "key": "order",
+      "topics": ["the warranty claim for order {order}"],
+      "subjects": ["Warranty claim for my {gadget} ({order})"],
+      "descriptions": [["My {gadget} from order {order} stopped working on {date}."]],
+      "exchanges": [{"agent": ["Sorry about order {order}. Does it power on at all?"],
+                     "customer": [["No, nothing happens."]]}],
+      "resolutions": [["I've approved the warranty claim for order {order}."]]
+    }]
+  }]
+}"#;
 
 /// 1,000 lifecycles from one seed, all playbooks on.
 #[test]
