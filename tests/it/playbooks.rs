@@ -4,6 +4,7 @@
 
 mod crash;
 mod end_to_end;
+mod kill;
 mod preview;
 
 use std::sync::Arc;

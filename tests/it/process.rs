@@ -16,7 +16,7 @@ use crate::harness::{API_KEY, emulator_config, spawn_emulator};
 const BIN: &str = env!("CARGO_BIN_EXE_ticketsim");
 
 /// The binary with a clean environment, run in `dir` (so no stray .env is read).
-fn ticketsim(dir: &Path, env: &[(&str, &str)]) -> Command {
+pub(crate) fn ticketsim(dir: &Path, env: &[(&str, &str)]) -> Command {
     let mut c = Command::new(BIN);
     c.env_clear()
         .current_dir(dir)
@@ -131,7 +131,7 @@ async fn receive(socket: &tokio::net::UnixDatagram) -> String {
 }
 
 /// Starts `ticketsim emulator` as its own process and returns it with its URL.
-async fn emulator_process(dir: &Path) -> (Child, String) {
+pub(crate) async fn emulator_process(dir: &Path) -> (Child, String) {
     let mut child = ticketsim(dir, &[])
         .args([
             "emulator",
@@ -244,7 +244,7 @@ async fn sigkill_at_random_moments_never_duplicates_a_ticket_or_a_message() {
 }
 
 /// How many POSTs the emulator has received so far.
-async fn posts(http: &reqwest::Client, url: &str) -> usize {
+pub(crate) async fn posts(http: &reqwest::Client, url: &str) -> usize {
     let log: Vec<serde_json::Value> = http
         .get(format!("{url}/_emulator/requests"))
         .send()
@@ -289,7 +289,7 @@ async fn check_no_duplicates(url: &str, lifecycles: i64) {
     }
 }
 
-async fn status_json(dir: &Path) -> serde_json::Value {
+pub(crate) async fn status_json(dir: &Path) -> serde_json::Value {
     let out = ticketsim(dir, &[])
         .args(["--db", "t.db", "status", "--json"])
         .output()
@@ -303,7 +303,7 @@ async fn status_json(dir: &Path) -> serde_json::Value {
     serde_json::from_slice(&out.stdout).unwrap()
 }
 
-fn append(path: &PathBuf) -> std::fs::File {
+pub(crate) fn append(path: &PathBuf) -> std::fs::File {
     std::fs::OpenOptions::new()
         .create(true)
         .append(true)
@@ -311,7 +311,7 @@ fn append(path: &PathBuf) -> std::fs::File {
         .unwrap()
 }
 
-fn tail(text: &str) -> String {
+pub(crate) fn tail(text: &str) -> String {
     let lines: Vec<&str> = text.lines().collect();
     lines[lines.len().saturating_sub(40)..].join("\n")
 }
