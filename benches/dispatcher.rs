@@ -2,7 +2,8 @@
 //! lifecycles pile up, and how fast it drives steps against the emulator.
 //!
 //! `cargo bench --bench dispatcher` prints, for each pending count N: the time
-//! to insert N slots (one transaction each, `synchronous=FULL`), the time of
+//! to insert N planned slots (slot, then plan: two transactions each,
+//! `synchronous=FULL`), the time of
 //! one idle round (`next_due_at` + an empty `claim_due`), and the process RSS —
 //! which must stay flat as N grows. Then it runs 200 lifecycles to the end
 //! against the in-process emulator and prints steps per second.
@@ -11,9 +12,9 @@
 use std::sync::Arc;
 use std::time::Instant;
 
-use ticketsim::app::{Daemon, Schedule, client_for};
+use ticketsim::app::{Daemon, Schedule, client_for, made_up_people};
 use ticketsim::clock::{Clock, ManualClock};
-use ticketsim::dispatcher::DispatcherConfig;
+use ticketsim::dispatcher::{Content, DispatcherConfig, plan_lifecycle};
 use ticketsim::domain::StageOffsets;
 use ticketsim::emulator::{Emulator, EmulatorConfig};
 use ticketsim::freshdesk::ApiKey;
@@ -35,13 +36,20 @@ fn rss_mib() -> f64 {
 async fn pending_scaling(n: usize) {
     let dir = tempfile::tempdir().expect("temp dir");
     let store = Store::open(&dir.path().join("b.db")).await.expect("open");
+    // each slot planned as the dispatcher plans it (classic: 5 steps, 4 messages)
+    let content = Content::default();
+    let people = made_up_people(&content.library, 1, 50, 3);
     let started = Instant::now();
     for i in 0..n as i64 {
         // slots an hour apart, all in the future: every step stays pending
+        let at = T0 + 3_600_000 * (i + 1);
+        let id = store.start_slot(at, T0, 1).await.expect("insert");
+        let id = id.expect("a new slot");
+        let planned = plan_lifecycle(i as u64, &people, &content).expect("plan");
         store
-            .start_slot(T0 + 3_600_000 * (i + 1), T0, 1)
+            .save_plan(id, &planned.plan, &planned.steps, T0)
             .await
-            .expect("insert");
+            .expect("plan");
     }
     let insert = started.elapsed();
     let rounds = 20;
