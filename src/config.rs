@@ -1,7 +1,11 @@
 //! Environment → typed, validated configuration. Every error names the
 //! variable and what is expected; nothing is sent anywhere before this passes.
 
+mod client;
+
 use std::path::{Path, PathBuf};
+
+pub use client::ClientVars;
 
 use crate::domain::{self, StageOffsets};
 use crate::freshdesk::ApiKey;
@@ -62,6 +66,8 @@ pub struct Config {
     pub tag: String,
     /// Missed slots older than this are skipped at start-up.
     pub catchup_window_ms: i64,
+    /// Timeouts and the custom-field mapping of the Freshdesk client.
+    pub client: ClientVars,
 }
 
 impl Config {
@@ -91,6 +97,7 @@ impl Config {
             seed_is_random: seed_var.is_none(),
             tag: parse_tag(env.get("TICKETSIM_TAG"))?,
             catchup_window_ms: parse_catchup(env.get("TICKETSIM_CATCHUP_WINDOW"))?,
+            client: ClientVars::from_env(env)?,
         })
     }
 }

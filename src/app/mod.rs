@@ -129,7 +129,7 @@ pub async fn run(
     } else {
         tracing::info!(seed = cfg.seed, "seed");
     }
-    let client = client_for(&cfg.freshdesk_url, cfg.api_key.clone(), cfg.rate_per_min)?;
+    let client = Client::new(cfg.client_config())?;
     let dcfg = DispatcherConfig {
         tag: cfg.tag.clone(),
         ..Default::default()
