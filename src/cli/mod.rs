@@ -117,6 +117,18 @@ pub struct EmulatorArgs {
     /// Milliseconds to wait before every API response (after it took effect).
     #[arg(long, default_value_t = 0)]
     pub latency_ms: u64,
+    /// A custom ticket field, as cf_name:type[:choice1|choice2|...]; type is
+    /// text, paragraph, number, decimal, checkbox, date or dropdown (which
+    /// needs its choices). Repeat for more fields.
+    #[arg(long = "custom-field", value_name = "SPEC")]
+    pub custom_fields: Vec<crate::emulator::CustomField>,
+    /// Make this custom field required for closure: updates to status 4 or 5
+    /// without a value for it fail with missing_field. Repeatable.
+    #[arg(long = "require-for-closure", value_name = "CF_NAME")]
+    pub require_for_closure: Vec<String>,
+    /// Turn the Timesheets plan feature off: time entries answer 403 require_feature.
+    #[arg(long)]
+    pub no_timesheets: bool,
 }
 
 fn parse_duration(s: &str) -> Result<Duration, String> {
@@ -185,8 +197,32 @@ async fn demo(db: Option<PathBuf>, duration: Option<Duration>, seed: u64) -> Res
     Ok(())
 }
 
+/// The custom fields with their required-for-closure flags set.
+fn custom_fields(args: &EmulatorArgs) -> Result<Vec<crate::emulator::CustomField>, AppError> {
+    let mut fields = args.custom_fields.clone();
+    for (i, f) in fields.iter().enumerate() {
+        if fields[..i].iter().any(|g| g.name == f.name) {
+            return Err(AppError::Usage(format!(
+                "--custom-field {}: declared twice; give each field once",
+                f.name
+            )));
+        }
+    }
+    for name in &args.require_for_closure {
+        let Some(field) = fields.iter_mut().find(|f| f.name == *name) else {
+            return Err(AppError::Usage(format!(
+                "--require-for-closure {name}: no such custom field; declare it first with --custom-field {name}:TYPE"
+            )));
+        };
+        field.required_for_closure = true;
+    }
+    Ok(fields)
+}
+
 async fn emulator(args: EmulatorArgs) -> Result<(), AppError> {
     let cfg = EmulatorConfig {
+        custom_fields: custom_fields(&args)?,
+        timesheets: !args.no_timesheets,
         api_key: args.api_key,
         seed: args.seed,
         agents: args.agents,

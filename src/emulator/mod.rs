@@ -15,15 +15,20 @@
 //! - `shape`: turns stored wire records into the exact JSON of each endpoint.
 
 mod auth;
+mod contact_store;
 mod error;
+mod fields;
+mod jobs;
 mod pipeline;
 mod query;
 mod ratelimit;
 mod routes;
+mod search;
 mod seed;
 mod shape;
 mod state;
 mod ticket_store;
+mod time_store;
 mod validate;
 
 #[cfg(test)]
@@ -37,6 +42,7 @@ use serde::{Deserialize, Serialize};
 use crate::clock::{Clock, UnixMs, format_iso};
 use crate::freshdesk::types::{Agent, Contact, Conversation, Ticket};
 
+pub use fields::{BadFieldSpec, CustomField, CustomKind};
 use ratelimit::{Admission, FixedWindow};
 use state::{Inner, World};
 
@@ -68,6 +74,11 @@ pub struct EmulatorConfig {
     /// Delay added before every API response, after the request took effect:
     /// widens the window in which a client can crash with its outcome unknown.
     pub latency_ms: u64,
+    /// The account's custom ticket fields (none by default).
+    pub custom_fields: Vec<CustomField>,
+    /// The Timesheets plan feature: without it, time entries give 403
+    /// `require_feature`.
+    pub timesheets: bool,
 }
 
 impl Default for EmulatorConfig {
@@ -82,6 +93,8 @@ impl Default for EmulatorConfig {
             relaxed: false,
             domain: "localhost".to_owned(),
             latency_ms: 0,
+            custom_fields: Vec::new(),
+            timesheets: true,
         }
     }
 }
@@ -97,6 +110,9 @@ impl std::fmt::Debug for EmulatorConfig {
             .field("allow_assume_identity", &self.allow_assume_identity)
             .field("relaxed", &self.relaxed)
             .field("domain", &self.domain)
+            .field("latency_ms", &self.latency_ms)
+            .field("custom_fields", &self.custom_fields)
+            .field("timesheets", &self.timesheets)
             .finish()
     }
 }
@@ -214,6 +230,12 @@ impl Emulator {
         self.lock().world.soft_delete(ticket_id, now).is_ok()
     }
 
+    /// Blocks a contact as a human would in the UI (marks it as spam). False
+    /// when the contact is unknown.
+    pub fn block_contact_as_someone(&self, contact_id: i64) -> bool {
+        self.lock().world.block_contact(contact_id)
+    }
+
     /// The ticket's statuses in the order they were set, starting with the
     /// status it was created with: `(ISO time, status)`.
     pub fn status_history(&self, ticket_id: i64) -> Vec<(String, i64)> {
@@ -257,9 +279,14 @@ impl Emulator {
             .unwrap_or_else(PoisonError::into_inner)
     }
 
-    /// Charges `cost` credits against the account-wide window.
+    /// Charges `cost` credits against the account-wide window, and runs the
+    /// bulk jobs that are due, so that every request sees them done.
     fn admit(&self, now: UnixMs, cost: u32) -> Admission {
-        self.lock().limiter.admit(now, cost)
+        let mut inner = self.lock();
+        if inner.world.has_pending_jobs() {
+            routes::settle_jobs(&mut inner.world, &self.shared.cfg.custom_fields, now);
+        }
+        inner.limiter.admit(now, cost)
     }
 
     /// Appends to the request log, dropping the oldest entry when full.

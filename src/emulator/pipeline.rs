@@ -79,6 +79,9 @@ async fn route(
         Ok(body) => body,
         Err(e) => return e.into_response(),
     };
+    if has_foreign_extension(parts.uri.path()) {
+        return single_space_404();
+    }
     let ctx = Ctx {
         body,
         base_url: base_url(&parts, &emu.cfg().domain),
@@ -209,6 +212,23 @@ fn base_url(parts: &Parts, domain: &str) -> String {
         .or_else(|| parts.uri.authority().map(|a| a.to_string()))
         .unwrap_or_else(|| domain.to_owned());
     format!("{scheme}://{host}")
+}
+
+/// A last path segment with an extension other than `.json` (`1.xml`).
+fn has_foreign_extension(path: &str) -> bool {
+    let last = path.rsplit('/').next().unwrap_or("");
+    match last.rsplit_once('.') {
+        Some((_, ext)) => ext != "json",
+        None => false,
+    }
+}
+
+/// Freshdesk's 404 for an unknown extension: a body of one space.
+fn single_space_404() -> Response {
+    let mut resp = (StatusCode::NOT_FOUND, " ").into_response();
+    resp.headers_mut().remove(header::CONTENT_TYPE);
+    resp.extensions_mut().insert(Built);
+    resp
 }
 
 /// `/api/v2/tickets/1.json` routes like `/api/v2/tickets/1`.

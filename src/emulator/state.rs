@@ -4,12 +4,14 @@
 //! cheap under the one mutex and easy to test. Records are kept as the wire
 //! types of `freshdesk::types`, so responses carry the real field names.
 
-use std::collections::{BTreeMap, HashMap, VecDeque};
+use std::collections::{BTreeMap, BTreeSet, HashMap, VecDeque};
 
 use super::RequestLogEntry;
+use super::jobs::JobRec;
 use super::ratelimit::FixedWindow;
 use super::seed::{Seeded, new_contact_record};
 use super::ticket_store::TicketRec;
+use super::time_store::TimeEntryRec;
 use crate::clock::UnixMs;
 use crate::freshdesk::types::{Agent, Contact, Group};
 
@@ -27,10 +29,16 @@ pub(crate) struct World {
     pub contacts: BTreeMap<i64, Contact>,
     /// Lower-cased email → user id, for contacts and agents alike (Freshdesk
     /// keeps one user table, so an agent's email is taken for contacts too).
-    emails: HashMap<String, i64>,
+    pub(crate) emails: HashMap<String, i64>,
+    /// Contacts blocked (as spam) by a human: listed only with
+    /// `state=blocked`, and closed to updates and deletes.
+    pub blocked: BTreeSet<i64>,
     pub groups: Vec<Group>,
     /// Index = display id - 1.
     pub tickets: Vec<TicketRec>,
+    pub time_entries: BTreeMap<i64, TimeEntryRec>,
+    /// Bulk-update jobs of the last day, oldest first.
+    pub jobs: Vec<JobRec>,
     next_id: i64,
     pub email_config_id: i64,
     /// `support@<domain>`: the account's one active support address.
@@ -76,8 +84,11 @@ impl World {
             agents: seeded.agents,
             contacts: BTreeMap::new(),
             emails: HashMap::new(),
+            blocked: BTreeSet::new(),
             groups: seeded.groups,
             tickets: Vec::new(),
+            time_entries: BTreeMap::new(),
+            jobs: Vec::new(),
             next_id: seeded.next_id,
             email_config_id: seeded.email_config_id,
             from_email: format!("Ticketsim Support <{support_email}>"),
@@ -186,7 +197,7 @@ impl World {
         c
     }
 
-    fn index_contact(&mut self, c: &Contact) {
+    pub(crate) fn index_contact(&mut self, c: &Contact) {
         let emails = c.email.iter().chain(c.other_emails.iter().flatten());
         for e in emails {
             self.emails.insert(e.to_lowercase(), c.id);

@@ -2,7 +2,7 @@
 //! soft delete and restore, with `updated_at`, stats and status history kept
 //! the way Freshdesk keeps them. Inputs here are already validated.
 
-use serde_json::json;
+use serde_json::Value;
 
 use super::shape::html_to_text;
 use super::state::World;
@@ -44,6 +44,8 @@ pub(crate) struct NewTicket {
     pub cc_emails: Vec<String>,
     /// `(due_by, fr_due_by)` when both were sent.
     pub due: Option<(UnixMs, UnixMs)>,
+    /// Every custom field of the account, `null` when unset.
+    pub custom_fields: Value,
 }
 
 /// A validated update: `None` leaves a field alone.
@@ -61,6 +63,8 @@ pub(crate) struct TicketPatch {
     pub email_config_id: Option<Option<i64>>,
     pub tags: Option<Vec<String>>,
     pub due: Option<(UnixMs, UnixMs)>,
+    /// The whole merged `custom_fields` object.
+    pub custom_fields: Option<Value>,
 }
 
 /// What kind of conversation to add.
@@ -195,6 +199,7 @@ impl World {
         set(&mut w.group_id, p.group_id);
         set(&mut w.email_config_id, p.email_config_id);
         set(&mut w.tags, p.tags.map(Some));
+        set(&mut w.custom_fields, p.custom_fields.map(Some));
         if let Some((due_by, fr_due_by)) = p.due {
             w.due_by = Some(format_iso(due_by));
             w.fr_due_by = Some(format_iso(fr_due_by));
@@ -316,7 +321,7 @@ fn new_wire(id: i64, new: NewTicket, now: UnixMs) -> Ticket {
         fr_due_by: Some(format_iso(fr_due_by)),
         description_text: Some(html_to_text(&new.description)),
         description: Some(new.description),
-        custom_fields: Some(json!({})),
+        custom_fields: Some(new.custom_fields),
         tags: Some(new.tags),
         attachments: Some(Vec::new()),
         created_at: Some(at.clone()),

@@ -54,7 +54,7 @@ fn type_name(v: &Value) -> &'static str {
 
 /// The `datatype_mismatch` message for `v` where `expected` was wanted.
 /// `expected` is a full tail such as "It should be a/an String".
-fn mismatch_message(v: &Value, expected: &str) -> String {
+pub(crate) fn mismatch_message(v: &Value, expected: &str) -> String {
     if v.is_null() {
         expected.to_owned()
     } else {
@@ -120,6 +120,18 @@ impl<'a> Checker<'a> {
 
     pub(crate) fn has(&self, key: &str) -> bool {
         self.body.contains_key(key)
+    }
+
+    /// The raw value of `key`, for checks this type has no getter for.
+    pub(crate) fn raw(&self, key: &str) -> Option<&'a Value> {
+        self.body.get(key)
+    }
+
+    /// A `datatype_mismatch` for `key` whose value is not `expected`.
+    pub(crate) fn push_mismatch(&mut self, key: &str, expected: &str) {
+        if let Some(v) = self.body.get(key) {
+            self.mismatch(key, v, expected);
+        }
     }
 
     pub(crate) fn push(&mut self, field: &str, message: impl Into<String>, code: &str) {

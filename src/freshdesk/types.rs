@@ -369,6 +369,34 @@ pub struct TicketField {
     pub updated_at: Option<String>,
 }
 
+/// `GET /search/tickets` and `GET /search/contacts`: one page of at most 30
+/// results and the number of matches in all pages.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct SearchResults<T> {
+    pub results: Vec<T>,
+    #[serde(default)]
+    pub total: i64,
+}
+
+/// The 202 answer of `POST /tickets/bulk_update`: where to watch the job.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct JobRef {
+    pub job_id: String,
+    #[serde(default)]
+    pub href: Option<String>,
+}
+
+/// `GET /jobs/{id}`: `QUEUED`, `IN_PROGRESS`, then `SUCCESS`, `PARTIAL` or
+/// `FAILED` with one entry a record in `data`. The per-item shape is not
+/// documented, so it stays raw JSON.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Job {
+    pub id: String,
+    pub status: String,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub data: Option<Vec<Value>>,
+}
+
 /// Body of `POST /tickets`.
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
 pub struct CreateTicket {

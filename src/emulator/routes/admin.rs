@@ -48,3 +48,17 @@ pub(super) async fn delete_ticket(
         Err(ApiError::NotFound)
     }
 }
+
+/// `POST /_emulator/contacts/{id}/block`: a human blocks the contact (204),
+/// 404 when it is unknown.
+pub(super) async fn block_contact(
+    State(emu): State<Emulator>,
+    Path(id): Path<String>,
+) -> Result<Response, ApiError> {
+    let id = parse_id(&id)?;
+    if emu.block_contact_as_someone(id) {
+        Ok(empty_response(StatusCode::NO_CONTENT))
+    } else {
+        Err(ApiError::NotFound)
+    }
+}

@@ -4,7 +4,7 @@ use axum::extract::{Path, State};
 use axum::http::StatusCode;
 use axum::response::Response;
 
-use super::{Req, created, parse_id};
+use super::{Req, created, no_query, parse_id};
 use crate::emulator::Emulator;
 use crate::emulator::error::{ApiError, field_error};
 use crate::emulator::query::{Query, list_response, paginate};
@@ -87,6 +87,7 @@ pub(super) async fn reply(
     Path(id): Path<String>,
 ) -> Result<Response, ApiError> {
     let id = parse_id(&id)?;
+    no_query(&ctx)?;
     let empty = Body::new();
     let parsed = parse_reply(ctx.body.as_ref().unwrap_or(&empty));
     let mut inner = emu.lock();
@@ -142,6 +143,7 @@ pub(super) async fn note(
     Path(id): Path<String>,
 ) -> Result<Response, ApiError> {
     let id = parse_id(&id)?;
+    no_query(&ctx)?;
     let empty = Body::new();
     let parsed = parse_note(ctx.body.as_ref().unwrap_or(&empty));
     let allow_assume = emu.cfg().allow_assume_identity;

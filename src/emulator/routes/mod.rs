@@ -3,11 +3,19 @@
 //! and add one line here.
 
 mod admin;
+mod bulk;
+mod contact_input;
+mod contacts;
 mod conversations;
 mod people;
+mod search;
+mod ticket_fields;
 mod ticket_input;
 mod ticket_list;
 mod tickets;
+mod time_entries;
+
+pub(crate) use bulk::settle as settle_jobs;
 
 use std::sync::Arc;
 
@@ -15,7 +23,7 @@ use axum::Router;
 use axum::http::{HeaderValue, StatusCode, header};
 use axum::middleware::from_fn_with_state;
 use axum::response::Response;
-use axum::routing::{get, post, put};
+use axum::routing::{delete, get, post, put};
 use serde_json::Value;
 
 use super::Emulator;
@@ -50,6 +58,7 @@ pub(crate) fn router(emu: Emulator) -> Router {
         .route("/_emulator/state", get(admin::state))
         .route("/_emulator/requests", get(admin::requests))
         .route("/_emulator/tickets/{id}/delete", post(admin::delete_ticket))
+        .route("/_emulator/contacts/{id}/block", post(admin::block_contact))
         .with_state(emu)
         .fallback_service(piped)
 }
@@ -58,9 +67,19 @@ fn api_routes() -> Router<Emulator> {
     Router::new()
         .route(
             "/api/v2/contacts",
-            get(people::list_contacts).post(people::create_contact),
+            get(contacts::list).post(contacts::create),
         )
-        .route("/api/v2/contacts/{id}", get(people::show_contact))
+        .route(
+            "/api/v2/contacts/{id}",
+            get(contacts::show)
+                .put(contacts::update)
+                .delete(contacts::delete),
+        )
+        .route("/api/v2/contacts/{id}/restore", put(contacts::restore))
+        .route(
+            "/api/v2/contacts/{id}/hard_delete",
+            delete(contacts::hard_delete),
+        )
         .route("/api/v2/agents", get(people::list_agents))
         .route("/api/v2/agents/me", get(people::me))
         .route("/api/v2/agents/{id}", get(people::show_agent))
@@ -69,6 +88,24 @@ fn api_routes() -> Router<Emulator> {
         .route(
             "/api/v2/tickets",
             get(ticket_list::list).post(tickets::create),
+        )
+        .route("/api/v2/tickets/bulk_update", post(bulk::bulk_update))
+        .route("/api/v2/jobs/{id}", get(bulk::show_job))
+        .route("/api/v2/ticket_fields", get(ticket_fields::list))
+        .route("/api/v2/search/tickets", get(search::tickets))
+        .route("/api/v2/search/contacts", get(search::contacts))
+        .route(
+            "/api/v2/tickets/{id}/time_entries",
+            get(time_entries::list_for_ticket).post(time_entries::create),
+        )
+        .route("/api/v2/time_entries", get(time_entries::list_all))
+        .route(
+            "/api/v2/time_entries/{id}",
+            put(time_entries::update).delete(time_entries::delete),
+        )
+        .route(
+            "/api/v2/time_entries/{id}/toggle_timer",
+            put(time_entries::toggle),
         )
         .route(
             "/api/v2/tickets/{id}",
@@ -112,6 +149,25 @@ pub(crate) fn created(ctx: &Ctx, resource: &str, id: i64, body: &Value) -> Respo
 /// 200 with a JSON body.
 pub(crate) fn ok(body: &Value) -> Response {
     json_response(StatusCode::OK, body)
+}
+
+/// 400 `missing_params`: an update with an empty body.
+pub(crate) fn missing_params() -> ApiError {
+    let msg = "Your update call does not have any parameter. Atleast one parameter is required.";
+    ApiError::request(StatusCode::BAD_REQUEST, "missing_params", msg)
+}
+
+/// 400 `no_content_required` for a body where none belongs (restore, toggle).
+pub(crate) fn no_body(ctx: &Ctx) -> Result<(), ApiError> {
+    if ctx.body.is_none() {
+        return Ok(());
+    }
+    let msg = "No content is required for this request";
+    Err(ApiError::request(
+        StatusCode::BAD_REQUEST,
+        "no_content_required",
+        msg,
+    ))
 }
 
 /// Refuses any query parameter (show endpoints take none).

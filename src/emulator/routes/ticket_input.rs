@@ -2,8 +2,11 @@
 //! value ranges (freshdesk-api.md §2.2, §2.3). References to other records
 //! are checked later, under the lock, in `tickets.rs`.
 
+use serde_json::{Map, Value};
+
 use crate::clock::UnixMs;
 use crate::emulator::error::ApiError;
+use crate::emulator::fields::{CustomField, check_custom_fields};
 use crate::emulator::validate::{
     Body, Checker, INVALID_VALUE, MISSING, id_list, one_of, reject_unknown_keys,
 };
@@ -15,7 +18,7 @@ pub(crate) const PRIORITIES: &[i64] = &[1, 2, 3, 4];
 const CREATE_SOURCES: &[i64] = &[1, 2, 3, 5, 6, 7, 8, 9, 11];
 /// On update a source cannot become 5, 6 or 13; Bot (12) is allowed.
 const UPDATE_SOURCES: &[i64] = &[1, 2, 3, 7, 8, 9, 11, 12];
-const TYPES: &[&str] = &[
+pub(crate) const TYPES: &[&str] = &[
     "Question",
     "Incident",
     "Problem",
@@ -129,17 +132,20 @@ pub(crate) struct TicketInput {
     pub tags: Option<Vec<String>>,
     pub cc_emails: Option<Vec<String>>,
     pub due: Option<(UnixMs, UnixMs)>,
+    /// Checked values of the `custom_fields` sent (decimals as strings).
+    pub custom_fields: Option<Map<String, Value>>,
 }
 
 /// `POST /tickets`. Without `relaxed`, status and priority are required.
 pub(crate) fn parse_create(
     body: &Body,
     relaxed: bool,
+    defs: &[CustomField],
     now: UnixMs,
 ) -> Result<TicketInput, ApiError> {
     reject_unknown_keys(body, CREATE_KEYS)?;
     let mut c = Checker::new(body);
-    let mut input = common(&mut c, CREATE_SOURCES);
+    let mut input = common(&mut c, CREATE_SOURCES, defs);
     input.subject = c.required_string("subject", SUBJECT_MAX);
     input.description = c.required_string("description", TEXT_MAX);
     if !relaxed {
@@ -166,10 +172,14 @@ pub(crate) fn parse_create(
 }
 
 /// `PUT /tickets/{id}`. The caller has already refused an empty body.
-pub(crate) fn parse_update(body: &Body, now: UnixMs) -> Result<TicketInput, ApiError> {
+pub(crate) fn parse_update(
+    body: &Body,
+    defs: &[CustomField],
+    now: UnixMs,
+) -> Result<TicketInput, ApiError> {
     reject_unknown_keys(body, UPDATE_KEYS)?;
     let mut c = Checker::new(body);
-    let mut input = common(&mut c, UPDATE_SOURCES);
+    let mut input = common(&mut c, UPDATE_SOURCES, defs);
     input.subject = c.non_blank_string("subject", SUBJECT_MAX);
     input.description = c.non_blank_string("description", TEXT_MAX);
     let closing = matches!(input.status, Some(status::RESOLVED | status::CLOSED));
@@ -183,8 +193,8 @@ pub(crate) fn parse_update(body: &Body, now: UnixMs) -> Result<TicketInput, ApiE
 }
 
 /// The fields create and update share.
-fn common(c: &mut Checker, sources: &[i64]) -> TicketInput {
-    let input = TicketInput {
+fn common(c: &mut Checker, sources: &[i64], defs: &[CustomField]) -> TicketInput {
+    let mut input = TicketInput {
         status: c.choice("status", STATUSES),
         priority: c.choice("priority", PRIORITIES),
         source: c.choice("source", sources),
@@ -199,7 +209,7 @@ fn common(c: &mut Checker, sources: &[i64]) -> TicketInput {
         ..TicketInput::default()
     };
     c.email_array("bcc_emails", 49);
-    c.custom_fields("custom_fields");
+    input.custom_fields = check_custom_fields(c, defs);
     c.no_attachments("attachments");
     for key in INACCESSIBLE {
         c.inaccessible(key);

@@ -4,15 +4,18 @@ use axum::extract::{Path, State};
 use axum::http::StatusCode;
 use axum::response::Response;
 
+use serde_json::Value;
+
 use super::ticket_input::{RequesterRef, TicketInput, parse_create, parse_update};
-use super::{Req, created, ok, parse_id};
+use super::{Req, created, missing_params, no_query, ok, parse_id};
 use crate::clock::UnixMs;
 use crate::emulator::Emulator;
 use crate::emulator::error::{ApiError, empty_response, field_error};
+use crate::emulator::fields::{self, CustomField};
 use crate::emulator::query::Query;
 use crate::emulator::shape::{self, Embeds};
 use crate::emulator::state::{NewContact, World};
-use crate::emulator::ticket_store::{DeleteError, NewTicket, TicketPatch};
+use crate::emulator::ticket_store::{DeleteError, NewTicket, TicketPatch, TicketRec};
 use crate::emulator::validate::{Body, INVALID_VALUE, MISSING, one_of};
 use crate::freshdesk::types::{FieldError, status};
 
@@ -30,9 +33,16 @@ const VIEW_INCLUDES: &[&str] = &[
 
 /// `POST /tickets`: 201 with the ticket and `Location`.
 pub(super) async fn create(State(emu): State<Emulator>, ctx: Req) -> Result<Response, ApiError> {
+    no_query(&ctx)?;
     let empty = Body::new();
     let body = ctx.body.as_ref().unwrap_or(&empty);
-    let input = parse_create(body, emu.cfg().relaxed, ctx.now)?;
+    let defs = &emu.cfg().custom_fields;
+    let input = parse_create(body, emu.cfg().relaxed, defs, ctx.now)?;
+    let status = input.status.unwrap_or(status::OPEN);
+    let custom = fields::merged(defs, None, &input.custom_fields.clone().unwrap_or_default());
+    if CLOSING.contains(&status) {
+        closure_check(defs, &custom)?;
+    }
     let mut inner = emu.lock();
     let world = &mut inner.world;
     let plan = resolve_refs(world, &input)?;
@@ -45,7 +55,7 @@ pub(super) async fn create(State(emu): State<Emulator>, ctx: Req) -> Result<Resp
     let new = NewTicket {
         subject: input.subject.unwrap_or_default(),
         description: input.description.unwrap_or_default(),
-        status: input.status.unwrap_or(status::OPEN),
+        status,
         priority: input.priority.unwrap_or(DEFAULT_PRIORITY),
         source: input.source.unwrap_or(DEFAULT_SOURCE),
         ticket_type: input.ticket_type.flatten(),
@@ -56,9 +66,22 @@ pub(super) async fn create(State(emu): State<Emulator>, ctx: Req) -> Result<Resp
         tags: input.tags.unwrap_or_default(),
         cc_emails: input.cc_emails.unwrap_or_default(),
         due: input.due,
+        custom_fields: custom,
     };
     let rec = world.create_ticket(new, ctx.now);
     Ok(created(&ctx, "tickets", rec.wire.id, &shape::ticket(rec)))
+}
+
+/// Statuses that need the required-for-closure fields: Resolved, Closed.
+const CLOSING: &[i64] = &[status::RESOLVED, status::CLOSED];
+
+fn closure_check(defs: &[CustomField], values: &Value) -> Result<(), ApiError> {
+    let errors = fields::closure_errors(defs, values);
+    if errors.is_empty() {
+        Ok(())
+    } else {
+        Err(ApiError::Validation(errors))
+    }
 }
 
 /// `GET /tickets/{id}`: deleted and spam tickets are viewable too.
@@ -105,19 +128,41 @@ pub(super) async fn update(
     Path(id): Path<String>,
 ) -> Result<Response, ApiError> {
     let id = parse_id(&id)?;
+    no_query(&ctx)?;
+    let defs = &emu.cfg().custom_fields;
     let parsed = match ctx.body.as_ref().filter(|b| !b.is_empty()) {
-        Some(body) => parse_update(body, ctx.now),
+        Some(body) => parse_update(body, defs, ctx.now),
         None => Err(missing_params()),
     };
     let mut inner = emu.lock();
-    let world = &mut inner.world;
+    let rec = apply_update(&mut inner.world, defs, id, parsed, ctx.now)?;
+    Ok(ok(&shape::ticket(rec)))
+}
+
+/// Checks references and closure rules, then applies a parsed update. Shared
+/// with bulk updates, which run it once per ticket.
+pub(crate) fn apply_update<'w>(
+    world: &'w mut World,
+    defs: &[CustomField],
+    id: i64,
+    parsed: Result<TicketInput, ApiError>,
+    now: UnixMs,
+) -> Result<&'w TicketRec, ApiError> {
     let rec = world.ticket(id).ok_or(ApiError::NotFound)?;
     if rec.is_locked() {
         return Err(ApiError::only_get("PUT"));
     }
     let input = parsed?;
+    let custom = input
+        .custom_fields
+        .as_ref()
+        .map(|set| fields::merged(defs, rec.wire.custom_fields.as_ref(), set));
+    if input.status.is_some_and(|s| CLOSING.contains(&s)) {
+        let current = fields::merged(defs, rec.wire.custom_fields.as_ref(), &Default::default());
+        closure_check(defs, custom.as_ref().unwrap_or(&current))?;
+    }
     let plan = resolve_refs(world, &input)?;
-    let requester_id = plan.map(|p| p.apply(world, ctx.now));
+    let requester_id = plan.map(|p| p.apply(world, now));
     let patch = TicketPatch {
         subject: input.subject,
         description: input.description,
@@ -131,16 +176,11 @@ pub(super) async fn update(
         email_config_id: input.email_config_id,
         tags: input.tags,
         due: input.due,
+        custom_fields: custom,
     };
-    let rec = world
-        .update_ticket(id, patch, ctx.now)
-        .ok_or(ApiError::NotFound)?;
-    Ok(ok(&shape::ticket(rec)))
-}
-
-fn missing_params() -> ApiError {
-    let msg = "Your update call does not have any parameter. Atleast one parameter is required.";
-    ApiError::request(StatusCode::BAD_REQUEST, "missing_params", msg)
+    world
+        .update_ticket(id, patch, now)
+        .ok_or(ApiError::NotFound)
 }
 
 /// `DELETE /tickets/{id}`: soft delete, 204; 405 when already deleted or spam.
@@ -150,6 +190,7 @@ pub(super) async fn delete(
     Path(id): Path<String>,
 ) -> Result<Response, ApiError> {
     let id = parse_id(&id)?;
+    no_query(&ctx)?;
     match emu.lock().world.soft_delete(id, ctx.now) {
         Ok(()) => Ok(empty_response(StatusCode::NO_CONTENT)),
         Err(DeleteError::NotFound) => Err(ApiError::NotFound),
@@ -164,14 +205,8 @@ pub(super) async fn restore(
     Path(id): Path<String>,
 ) -> Result<Response, ApiError> {
     let id = parse_id(&id)?;
-    if ctx.body.is_some() {
-        let msg = "No content is required for this request";
-        return Err(ApiError::request(
-            StatusCode::BAD_REQUEST,
-            "no_content_required",
-            msg,
-        ));
-    }
+    no_query(&ctx)?;
+    super::no_body(&ctx)?;
     if emu.lock().world.restore(id, ctx.now) {
         Ok(empty_response(StatusCode::NO_CONTENT))
     } else {

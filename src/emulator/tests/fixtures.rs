@@ -7,7 +7,9 @@ use serde::de::DeserializeOwned;
 use serde_json::{Value, json};
 
 use super::{Server, fixture, start};
-use crate::freshdesk::types::{Agent, Contact, Conversation, Group, Ticket};
+use crate::freshdesk::types::{
+    Agent, Contact, Conversation, Group, Job, JobRef, SearchResults, Ticket, TicketField, TimeEntry,
+};
 
 fn keys(v: &Value) -> BTreeSet<String> {
     v.as_object().unwrap().keys().cloned().collect()
@@ -160,4 +162,76 @@ async fn people_have_exactly_the_keys_of_real_records() {
     parses_as::<Contact>(&contacts[0]);
     parses_as::<Agent>(&agents[0]);
     parses_as::<Group>(&groups[0]);
+}
+
+#[tokio::test]
+async fn time_entries_have_exactly_the_keys_of_real_ones() {
+    let s = start().await;
+    s.create_ticket(json!({})).await;
+    let created = s
+        .post(
+            "/api/v2/tickets/1/time_entries",
+            json!({"time_spent": "01:30"}),
+        )
+        .await;
+    assert_eq!(created.status(), 201);
+    let created: Value = created.json().await.unwrap();
+    let listed = get_json(&s, "/api/v2/tickets/1/time_entries").await;
+    let all = get_json(&s, "/api/v2/time_entries").await;
+    let real = keys(&fixture("time_entries.json")[0]);
+    for item in [&created, &listed[0], &all[0]] {
+        assert_eq!(keys(item), real);
+        parses_as::<TimeEntry>(item);
+    }
+}
+
+#[tokio::test]
+async fn ticket_fields_have_exactly_the_keys_and_choice_shapes_of_real_ones() {
+    let s = start().await;
+    let fields = get_json(&s, "/api/v2/ticket_fields").await;
+    let real = fixture("ticket_fields.json");
+    for item in fields.as_array().unwrap() {
+        assert_eq!(keys(item), keys(&real[0]), "{item}");
+        parses_as::<TicketField>(item);
+    }
+    let find = |list: &Value, name: &str| {
+        list.as_array()
+            .unwrap()
+            .iter()
+            .find(|f| f["name"] == name)
+            .cloned()
+            .unwrap()
+    };
+    let real = Value::Array(real);
+    for name in ["ticket_type", "source", "status", "priority"] {
+        let (ours, theirs) = (find(&fields, name), find(&real, name));
+        assert_eq!(ours["type"], theirs["type"], "{name}");
+        // The same choices (the real account lacks statuses 6 and 7).
+        match (&ours["choices"], &theirs["choices"]) {
+            (Value::Object(o), Value::Object(t)) => {
+                for (k, v) in t {
+                    assert_eq!(o.get(k), Some(v), "{name}.{k}");
+                }
+            }
+            (o, t) => assert_eq!(o, t, "{name}"),
+        }
+    }
+}
+
+#[tokio::test]
+async fn search_results_and_jobs_deserialize_into_the_client_types() {
+    let s = start().await;
+    s.create_ticket(json!({})).await;
+    let page = get_json(&s, "/api/v2/search/tickets?query=%22priority:1%22").await;
+    let page: SearchResults<Ticket> = serde_json::from_value(page).unwrap();
+    assert_eq!(page.total, 1);
+    let job = s
+        .post(
+            "/api/v2/tickets/bulk_update",
+            json!({"ids": [1], "properties": {"priority": 2}}),
+        )
+        .await;
+    let job: JobRef = job.json().await.unwrap();
+    let shown = get_json(&s, &format!("/api/v2/jobs/{}", job.job_id)).await;
+    parses_as::<Job>(&shown);
 }

@@ -1,12 +1,18 @@
 //! End-to-end tests: a real server on 127.0.0.1:0, driven with reqwest and a
 //! `ManualClock`, so every timestamp is known and nothing sleeps.
 
+mod bulk;
+mod contacts;
 mod conversations;
+mod fields;
 mod fixtures;
 mod limits;
 mod listing;
 mod people;
+mod search;
+mod strictness;
 mod tickets;
+mod time_entries;
 mod validation;
 
 use std::path::PathBuf;
@@ -88,6 +94,39 @@ impl Server {
         self.req(Method::DELETE, path).send().await.unwrap()
     }
 
+    /// Any call, for tables: `(status, JSON body or Null, raw body text)`.
+    pub async fn call(&self, method: &str, path: &str, body: Option<Value>) -> Answer {
+        let method = Method::from_bytes(method.as_bytes()).unwrap();
+        let mut req = self.req(method, path);
+        if let Some(b) = body {
+            req = req.json(&b);
+        }
+        let resp = req.send().await.unwrap();
+        let status = resp.status().as_u16();
+        let allow = header(&resp, "allow");
+        let text = resp.text().await.unwrap();
+        let json = serde_json::from_str(&text).unwrap_or(Value::Null);
+        Answer {
+            status,
+            json,
+            text,
+            allow,
+        }
+    }
+
+    /// The same call without credentials must be 401 `invalid_credentials`.
+    pub async fn assert_needs_auth(&self, method: &str, path: &str) {
+        let method = Method::from_bytes(method.as_bytes()).unwrap();
+        let resp = reqwest::Client::new()
+            .request(method, format!("{}{path}", self.base))
+            .send()
+            .await
+            .unwrap();
+        let (status, body) = status_json(resp).await;
+        assert_eq!(status, 401, "{path}");
+        assert_eq!(body["code"], "invalid_credentials", "{path}");
+    }
+
     /// The first seeded contact.
     pub fn customer(&self) -> Contact {
         self.emu.contacts().remove(0)
@@ -121,6 +160,50 @@ impl Server {
         assert_eq!(resp.status(), 201);
         resp.json().await.unwrap()
     }
+}
+
+/// One refused call: `(method, path, body, status, error field, message)`;
+/// field and message are "" where the body has none (404, 405's field).
+pub(super) type Refusal = (
+    &'static str,
+    String,
+    Option<Value>,
+    u16,
+    &'static str,
+    &'static str,
+);
+
+/// Runs each call and checks status, first error field and message (or the
+/// `message` of a request or base error), empty 404 bodies and `Allow: GET`.
+pub(super) async fn expect_refusals(s: &Server, cases: Vec<Refusal>) {
+    for (method, path, body, status, field, message) in cases {
+        let a = s.call(method, &path, body.clone()).await;
+        assert_eq!(a.status, status, "{method} {path} {body:?}: {}", a.text);
+        let e = &a.json["errors"][0];
+        let got = e["message"].as_str().or(a.json["message"].as_str());
+        let got_field = e["field"].as_str().unwrap_or("");
+        assert_eq!(
+            (got_field, got.unwrap_or("")),
+            (field, message),
+            "{method} {path}"
+        );
+        if status == 404 {
+            assert_eq!(a.text, "", "404 bodies are empty");
+        }
+        if status == 405 {
+            assert_eq!(a.allow, "GET");
+        }
+    }
+}
+
+/// What [`Server::call`] got back.
+#[derive(Debug)]
+pub(super) struct Answer {
+    pub status: u16,
+    pub json: Value,
+    pub text: String,
+    /// The `Allow` header ("" when absent).
+    pub allow: String,
 }
 
 /// Status and JSON body of a response.
