@@ -19,7 +19,7 @@ use serde::de::DeserializeOwned;
 use super::budget::Lane;
 use super::client::{Call, Client};
 use super::error::Error;
-use super::types::{Contact, SearchPage, SearchResults, Ticket};
+use super::types::{Contact, SearchResults, Ticket};
 
 /// Freshdesk's limit on the expression, quotes excluded.
 pub const MAX_QUERY_CHARS: usize = 512;
@@ -299,7 +299,7 @@ impl Client {
             let call = Call::get(path, Lane::New)
                 .query("query", &quoted)
                 .query("page", page);
-            let got: SearchPage<T> = self.fetch(call).await?;
+            let got: SearchResults<T> = self.fetch(call).await?;
             let count = got.results.len();
             found.total = got.total;
             found.results.extend(got.results);

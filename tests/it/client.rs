@@ -4,12 +4,15 @@
 //! tokio's paused clock, which the emulator reads too, so waits cost nothing.
 //!
 //! 5xx, hangs and 429 bursts come from the stub server in
-//! `src/freshdesk/client_*tests.rs` until the emulator's fault injection lands.
+//! `src/freshdesk/client_*tests.rs` until the emulator's fault injection lands;
+//! 429s from the emulator's real fixed window are in `resilience.rs`.
 
 mod conversations;
 mod listing;
 mod people;
+mod records;
 mod resilience;
+mod search_bulk;
 mod tickets;
 
 use std::sync::Arc;
