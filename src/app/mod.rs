@@ -1,8 +1,10 @@
 //! Wiring only: builds the parts from configuration and runs them until told
 //! to stop. No business logic lives here.
 
+pub mod check;
 mod demo;
 
+pub use check::{CheckOptions, CheckReport, check};
 pub use demo::{DemoOptions, DemoSummary, demo};
 
 use std::path::Path;
@@ -32,6 +34,9 @@ pub enum AppError {
     Trigger(#[from] TriggerError),
     #[error("{0}")]
     Io(String),
+    /// `ticketsim check` found something that would stop the daemon.
+    #[error("{0}")]
+    Check(String),
 }
 
 impl AppError {

@@ -291,13 +291,23 @@ fn retry_after(headers: &HeaderMap) -> Duration {
 fn transport_error(e: reqwest::Error) -> Failure {
     let e = e.without_url();
     let error = if e.is_connect() {
-        Error::Connect(error_chain(&e))
+        Error::Connect(root_cause(&e))
     } else if e.is_timeout() {
         Error::Timeout
     } else {
         Error::Transport(error_chain(&e))
     };
     Failure::Failed(error)
+}
+
+/// The innermost cause ("Connection refused (os error 111)", "failed to lookup
+/// address information: ..."): what the operator can act on.
+fn root_cause(e: &(dyn std::error::Error + 'static)) -> String {
+    let mut current = e;
+    while let Some(inner) = current.source() {
+        current = inner;
+    }
+    current.to_string()
 }
 
 /// "outer: inner: innermost", skipping repeats.

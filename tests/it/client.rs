@@ -7,6 +7,7 @@
 //! `src/freshdesk/client_*tests.rs` until the emulator's fault injection lands;
 //! 429s from the emulator's real fixed window are in `resilience.rs`.
 
+mod check;
 mod conversations;
 mod listing;
 mod people;
