@@ -17,14 +17,20 @@
 mod auth;
 mod contact_store;
 mod error;
+mod faults;
 mod fields;
+mod inspect;
 mod jobs;
+mod misbehave;
+mod persist;
 mod pipeline;
 mod query;
 mod ratelimit;
+mod reqlog;
 mod routes;
 mod search;
 mod seed;
+mod server;
 mod shape;
 mod state;
 mod ticket_store;
@@ -34,16 +40,21 @@ mod validate;
 #[cfg(test)]
 mod tests;
 
-use std::collections::VecDeque;
+use std::path::{Path, PathBuf};
+use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
 use std::sync::{Arc, Mutex, MutexGuard, PoisonError};
 
 use serde::{Deserialize, Serialize};
 
-use crate::clock::{Clock, UnixMs, format_iso};
-use crate::freshdesk::types::{Agent, Contact, Conversation, Ticket};
+use crate::clock::{Clock, UnixMs};
 
+use faults::{Fault, FaultState};
+pub use faults::{Faults, Latency};
 pub use fields::{BadFieldSpec, CustomField, CustomKind};
-use ratelimit::{Admission, FixedWindow};
+pub use persist::StateFileError;
+use ratelimit::{Admission, Endpoint, Limiter};
+pub use ratelimit::{EndpointLimits, Plan};
+use reqlog::RequestLog;
 use state::{Inner, World};
 
 /// The request log keeps at most this many entries (the oldest are dropped),
@@ -51,7 +62,7 @@ use state::{Inner, World};
 pub const REQUEST_LOG_CAPACITY: usize = 100_000;
 
 /// How the emulated account is set up. `Debug` never shows the API key.
-#[derive(Clone, PartialEq, Eq)]
+#[derive(Clone, PartialEq)]
 pub struct EmulatorConfig {
     /// The only API key accepted (Basic auth username).
     pub api_key: String,
@@ -63,6 +74,8 @@ pub struct EmulatorConfig {
     pub contacts: usize,
     /// Account-wide fixed-window limit, requests (credits) per minute.
     pub rate_per_min: u32,
+    /// Per-endpoint limits on top (a plan's; none by default).
+    pub endpoint_limits: EndpointLimits,
     /// Whether the key may act as a customer (assume-identity plan feature);
     /// `false` makes notes with a contact `user_id` fail with 403 `invalid_user`.
     pub allow_assume_identity: bool,
@@ -79,6 +92,9 @@ pub struct EmulatorConfig {
     /// The Timesheets plan feature: without it, time entries give 403
     /// `require_feature`.
     pub timesheets: bool,
+    /// Faults from the start (changeable at runtime). A `latency_ms` above
+    /// takes the place of `faults.latency_ms` when that is zero.
+    pub faults: Faults,
 }
 
 impl Default for EmulatorConfig {
@@ -89,12 +105,14 @@ impl Default for EmulatorConfig {
             agents: 3,
             contacts: 10,
             rate_per_min: 50_000,
+            endpoint_limits: EndpointLimits::default(),
             allow_assume_identity: true,
             relaxed: false,
             domain: "localhost".to_owned(),
             latency_ms: 0,
             custom_fields: Vec::new(),
             timesheets: true,
+            faults: Faults::default(),
         }
     }
 }
@@ -107,12 +125,14 @@ impl std::fmt::Debug for EmulatorConfig {
             .field("agents", &self.agents)
             .field("contacts", &self.contacts)
             .field("rate_per_min", &self.rate_per_min)
+            .field("endpoint_limits", &self.endpoint_limits)
             .field("allow_assume_identity", &self.allow_assume_identity)
             .field("relaxed", &self.relaxed)
             .field("domain", &self.domain)
             .field("latency_ms", &self.latency_ms)
             .field("custom_fields", &self.custom_fields)
             .field("timesheets", &self.timesheets)
+            .field("faults", &self.faults)
             .finish()
     }
 }
@@ -126,12 +146,17 @@ pub struct RequestLogEntry {
     /// The path as sent (a `.json` suffix is kept).
     pub path: String,
     pub query: Option<String>,
-    /// The status code answered.
+    /// The status code answered (also for a dropped or hanging request,
+    /// whose answer was never sent).
     pub status: u16,
     /// The request's JSON body, if it had one that parsed.
     pub body: Option<serde_json::Value>,
     /// The `user_id` the request asked to act as (notes, replies), if any.
     pub user_id: Option<i64>,
+    /// The fault injected, if any: `429`, `500` (or another 5xx), `hang`,
+    /// `drop` or `malformed`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub fault: Option<String>,
 }
 
 /// The emulator: cheap to clone, all clones share one account.
@@ -143,28 +168,73 @@ pub struct Emulator {
 struct Shared {
     cfg: EmulatorConfig,
     clock: Arc<dyn Clock>,
-    /// Account state, rate window and request log. Never held across `.await`.
+    /// Account state and rate window. Never held across `.await`.
     inner: Mutex<Inner>,
+    faults: Mutex<FaultState>,
+    /// No fault is set: requests skip the fault lock altogether.
+    quiet: AtomicBool,
+    log: RequestLog,
+    /// `--state`: where the account is kept between runs.
+    state_file: Option<PathBuf>,
+    /// Counts changes to the account; compared with `saved` to know when
+    /// the state file is behind.
+    generation: AtomicU64,
+    /// The generation last written; its lock also keeps saves in order.
+    saved: Mutex<u64>,
 }
 
 impl Emulator {
-    pub(crate) fn latency_ms(&self) -> u64 {
-        self.shared.cfg.latency_ms
-    }
-
     /// Builds a fresh account: 2 groups, the seeded agents and contacts.
     pub fn new(cfg: EmulatorConfig, clock: Arc<dyn Clock>) -> Emulator {
-        let now = clock.now_ms();
-        let world = World::new(seed::seed(&cfg, now), &cfg.domain);
+        let world = World::new(seed::seed(&cfg, clock.now_ms()), &cfg.domain);
+        Emulator::with_world(cfg, clock, world, None)
+    }
+
+    /// The account kept in `path`: read back when the file exists (the
+    /// seed, agents and contacts settings are then not used), else freshly
+    /// seeded and written there at once. Changes are written shortly after
+    /// they happen while serving, and by [`Emulator::close`].
+    pub fn with_state_file(
+        cfg: EmulatorConfig,
+        clock: Arc<dyn Clock>,
+        path: &Path,
+    ) -> Result<Emulator, StateFileError> {
+        let loaded = persist::load(path)?;
+        let fresh = loaded.is_none();
+        let world =
+            loaded.unwrap_or_else(|| World::new(seed::seed(&cfg, clock.now_ms()), &cfg.domain));
+        let emu = Emulator::with_world(cfg, clock, world, Some(path.to_owned()));
+        if fresh {
+            emu.mark_changed();
+            emu.save_now()?;
+        }
+        Ok(emu)
+    }
+
+    fn with_world(
+        cfg: EmulatorConfig,
+        clock: Arc<dyn Clock>,
+        world: World,
+        state_file: Option<PathBuf>,
+    ) -> Emulator {
         let inner = Inner {
             world,
-            limiter: FixedWindow::new(cfg.rate_per_min),
-            log: VecDeque::new(),
+            limiter: Limiter::new(cfg.rate_per_min, cfg.endpoint_limits),
         };
+        let mut faults = cfg.faults.clone();
+        if faults.latency_ms.is_zero() && cfg.latency_ms > 0 {
+            faults.latency_ms = Latency::fixed(cfg.latency_ms);
+        }
         let shared = Shared {
+            quiet: AtomicBool::new(faults.is_quiet()),
+            faults: Mutex::new(FaultState::new(faults, cfg.seed)),
+            log: RequestLog::new(REQUEST_LOG_CAPACITY),
             cfg,
             clock,
             inner: Mutex::new(inner),
+            state_file,
+            generation: AtomicU64::new(0),
+            saved: Mutex::new(0),
         };
         Emulator {
             shared: Arc::new(shared),
@@ -176,90 +246,54 @@ impl Emulator {
         routes::router(self.clone())
     }
 
-    /// Serves on `listener` until `shutdown` completes.
+    /// Serves on `listener` until `shutdown` completes; requests still
+    /// running then get a second to finish.
     pub async fn serve(
         self,
         listener: tokio::net::TcpListener,
         shutdown: impl std::future::Future<Output = ()> + Send + 'static,
     ) -> std::io::Result<()> {
-        axum::serve(listener, self.router())
-            .with_graceful_shutdown(shutdown)
-            .await
+        let saver = self.shared.state_file.is_some().then(|| self.spawn_saver());
+        let served = server::serve(listener, self.router(), shutdown).await;
+        if let Some(task) = saver {
+            task.abort();
+        }
+        served
+    }
+
+    /// Also appends the request log to `path` as JSON lines from now on.
+    pub fn log_to_file(&self, path: &std::path::Path) -> std::io::Result<()> {
+        self.shared.log.write_to(path)
+    }
+
+    /// Writes out what is still queued for the log file and the last
+    /// changes to the state file; call at shutdown.
+    pub fn close(&self) -> Result<(), StateFileError> {
+        self.shared.log.close();
+        self.save_now().map(|_| ())
+    }
+
+    /// The fault settings now (counts go down as faults are injected).
+    pub fn faults(&self) -> Faults {
+        self.lock_faults().faults.clone()
+    }
+
+    /// Replaces the fault settings; refused with a one-line reason when a
+    /// value is out of range.
+    pub fn set_faults(&self, faults: Faults) -> Result<(), String> {
+        if let Some(problem) = faults.problem() {
+            return Err(problem);
+        }
+        let mut st = self.lock_faults();
+        self.shared
+            .quiet
+            .store(faults.is_quiet(), Ordering::Relaxed);
+        st.faults = faults;
+        Ok(())
     }
 
     pub fn api_key(&self) -> &str {
         &self.shared.cfg.api_key
-    }
-
-    /// Agents in seeded order; the first one owns the API key.
-    pub fn agents(&self) -> Vec<Agent> {
-        self.lock().world.agents.clone()
-    }
-
-    /// All contacts (seeded and created), in id order.
-    pub fn contacts(&self) -> Vec<Contact> {
-        self.lock().world.contacts.values().cloned().collect()
-    }
-
-    /// All tickets, deleted ones included, in id order, with their description.
-    pub fn tickets(&self) -> Vec<Ticket> {
-        let inner = self.lock();
-        inner.world.tickets.iter().map(|t| t.wire.clone()).collect()
-    }
-
-    /// A ticket's conversations, oldest first (empty for an unknown ticket).
-    pub fn conversations(&self, ticket_id: i64) -> Vec<Conversation> {
-        let inner = self.lock();
-        inner
-            .world
-            .ticket(ticket_id)
-            .map(|t| t.conversations_oldest_first())
-            .unwrap_or_default()
-    }
-
-    /// Every request received, in arrival order (the last
-    /// [`REQUEST_LOG_CAPACITY`]). Admin routes are not logged.
-    pub fn requests(&self) -> Vec<RequestLogEntry> {
-        self.lock().log.iter().cloned().collect()
-    }
-
-    /// Soft-deletes a ticket as a human would in the UI. False when the
-    /// ticket is unknown or already deleted.
-    pub fn delete_ticket_as_someone(&self, ticket_id: i64) -> bool {
-        let now = self.now_ms();
-        self.lock().world.soft_delete(ticket_id, now).is_ok()
-    }
-
-    /// Blocks a contact as a human would in the UI (marks it as spam). False
-    /// when the contact is unknown.
-    pub fn block_contact_as_someone(&self, contact_id: i64) -> bool {
-        self.lock().world.block_contact(contact_id)
-    }
-
-    /// The ticket's statuses in the order they were set, starting with the
-    /// status it was created with: `(ISO time, status)`.
-    pub fn status_history(&self, ticket_id: i64) -> Vec<(String, i64)> {
-        let inner = self.lock();
-        let Some(t) = inner.world.ticket(ticket_id) else {
-            return Vec::new();
-        };
-        t.status_history
-            .iter()
-            .map(|(at, s)| (format_iso(*at), *s))
-            .collect()
-    }
-
-    /// The ticket's responders in the order they were set, starting with the
-    /// one it was created with (`None` = unassigned).
-    pub fn responder_history(&self, ticket_id: i64) -> Vec<(String, Option<i64>)> {
-        let inner = self.lock();
-        let Some(t) = inner.world.ticket(ticket_id) else {
-            return Vec::new();
-        };
-        t.responder_history
-            .iter()
-            .map(|(at, r)| (format_iso(*at), *r))
-            .collect()
     }
 
     fn cfg(&self) -> &EmulatorConfig {
@@ -281,20 +315,37 @@ impl Emulator {
 
     /// Charges `cost` credits against the account-wide window, and runs the
     /// bulk jobs that are due, so that every request sees them done.
-    fn admit(&self, now: UnixMs, cost: u32) -> Admission {
+    fn admit(&self, now: UnixMs, cost: u32, endpoint: Option<Endpoint>) -> Admission {
         let mut inner = self.lock();
         if inner.world.has_pending_jobs() {
             routes::settle_jobs(&mut inner.world, &self.shared.cfg.custom_fields, now);
+            self.mark_changed();
         }
-        inner.limiter.admit(now, cost)
+        inner.limiter.admit(now, cost, endpoint)
     }
 
     /// Appends to the request log, dropping the oldest entry when full.
     fn record(&self, entry: RequestLogEntry) {
-        let mut inner = self.lock();
-        if inner.log.len() >= REQUEST_LOG_CAPACITY {
-            inner.log.pop_front();
+        self.shared.log.record(entry);
+    }
+
+    fn lock_faults(&self) -> MutexGuard<'_, FaultState> {
+        self.shared
+            .faults
+            .lock()
+            .unwrap_or_else(PoisonError::into_inner)
+    }
+
+    /// The fault for the next request and the latency to add (ms).
+    fn draw_fault(&self) -> (Option<Fault>, u64) {
+        if self.shared.quiet.load(Ordering::Relaxed) {
+            return (None, 0);
         }
-        inner.log.push_back(entry);
+        let mut st = self.lock_faults();
+        let drawn = st.decide();
+        self.shared
+            .quiet
+            .store(st.faults.is_quiet(), Ordering::Relaxed);
+        drawn
     }
 }

@@ -7,8 +7,9 @@
 //! Freshdesk's.
 
 use std::sync::Arc;
+use std::time::Duration;
 
-use axum::body::{Body as HttpBody, Bytes, to_bytes};
+use axum::body::{Body as HttpBody, to_bytes};
 use axum::extract::{Request, State};
 use axum::http::request::Parts;
 use axum::http::{HeaderMap, HeaderName, HeaderValue, Method, StatusCode, Uri, header};
@@ -17,8 +18,12 @@ use axum::response::{IntoResponse, Response};
 use serde_json::{Value, json};
 
 use super::error::{ApiError, Built, json_response, method_not_allowed};
-use super::ratelimit::{self, Admission};
+use super::faults::Fault;
+use super::misbehave;
+use super::ratelimit::{self, Admission, Endpoint};
+use super::reqlog::redact;
 use super::routes::Ctx;
+use super::server::ConnKill;
 use super::validate::Body;
 use super::{Emulator, RequestLogEntry, auth};
 use crate::clock::{UnixMs, format_iso};
@@ -26,7 +31,14 @@ use crate::clock::{UnixMs, format_iso};
 /// Larger bodies are refused (Freshdesk caps attachments at 20-25 MB).
 const MAX_BODY_BYTES: usize = 25 * 1024 * 1024;
 const API_VERSION: &str = "latest=v2; requested=v2";
-const REDACTED: &str = "[REDACTED]";
+
+/// A request body: absent (or blank), a JSON value, or not JSON at all.
+enum Sent {
+    Nothing,
+    Json(Value),
+    Broken,
+    TooLarge,
+}
 
 /// The middleware around every API request.
 pub(crate) async fn api_pipeline(
@@ -36,19 +48,39 @@ pub(crate) async fn api_pipeline(
 ) -> Response {
     let now = emu.now_ms();
     let (parts, body) = req.into_parts();
-    let bytes = to_bytes(body, MAX_BODY_BYTES).await.ok();
+    let sent = match to_bytes(body, MAX_BODY_BYTES).await {
+        Err(_) => Sent::TooLarge,
+        Ok(b) if b.iter().all(u8::is_ascii_whitespace) => Sent::Nothing,
+        Ok(b) => serde_json::from_slice(&b).map_or(Sent::Broken, Sent::Json),
+    };
+    let logged_body = match &sent {
+        Sent::Json(v) => Some(v.clone()),
+        _ => None,
+    };
     let method = parts.method.clone();
     let path = parts.uri.path().to_owned();
     let query = parts.uri.query().map(str::to_owned);
-    let admission = emu.admit(now, ratelimit::cost(&method, &path, query.as_deref()));
-    let logged_body = bytes
-        .as_ref()
-        .and_then(|b| serde_json::from_slice::<Value>(b).ok());
-    let mut resp = match admission {
-        Admission::Limited { retry_after_secs } => too_many_requests(retry_after_secs),
-        Admission::Allowed { .. } => route(&emu, parts, bytes, now, next).await,
+    let cost = ratelimit::cost(&method, &path, query.as_deref());
+    let admission = emu.admit(now, cost, Endpoint::of(&method, &path));
+    let (fault, delay_ms) = emu.draw_fault();
+    let kill = parts.extensions.get::<ConnKill>().cloned();
+    let mut resp = match (admission, fault) {
+        (Admission::Limited { retry_after_secs }, _) => too_many_requests(retry_after_secs),
+        (_, Some(f)) if f.replaces_request() => misbehave::answer_instead(f),
+        _ => route(&emu, parts, sent, now, next).await,
+    };
+    let admission = if fault.is_some_and(|f| f.replaces_request()) {
+        None
+    } else {
+        Some(admission)
     };
     decorate(&mut resp, admission);
+    if method != Method::GET && resp.status().is_success() {
+        emu.mark_changed();
+    }
+    if fault == Some(Fault::Malformed) {
+        resp = misbehave::truncate(resp).await;
+    }
     let entry = RequestLogEntry {
         at: format_iso(now),
         method: method.to_string(),
@@ -59,23 +91,18 @@ pub(crate) async fn api_pipeline(
             .as_ref()
             .and_then(|b| b.get("user_id")?.as_i64()),
         body: logged_body,
+        fault: fault.map(|f| f.label()),
     };
     emu.record(redact(entry, emu.api_key()));
-    if emu.latency_ms() > 0 {
-        tokio::time::sleep(std::time::Duration::from_millis(emu.latency_ms())).await;
+    if delay_ms > 0 {
+        tokio::time::sleep(Duration::from_millis(delay_ms)).await;
     }
-    resp
+    misbehave::deliver(resp, fault, kill).await
 }
 
 /// Runs the checks, then the route.
-async fn route(
-    emu: &Emulator,
-    mut parts: Parts,
-    bytes: Option<Bytes>,
-    now: UnixMs,
-    next: Next,
-) -> Response {
-    let body = match precheck(emu, &parts, bytes.as_ref()) {
+async fn route(emu: &Emulator, mut parts: Parts, sent: Sent, now: UnixMs, next: Next) -> Response {
+    let body = match precheck(emu, &parts, sent) {
         Ok(body) => body,
         Err(e) => return e.into_response(),
     };
@@ -100,11 +127,7 @@ async fn route(
 
 /// Auth, `Accept`, `Content-Type` and JSON, in that order. Bodies of GET and
 /// DELETE are ignored, as Freshdesk ignores them.
-fn precheck(
-    emu: &Emulator,
-    parts: &Parts,
-    bytes: Option<&Bytes>,
-) -> Result<Option<Body>, ApiError> {
+fn precheck(emu: &Emulator, parts: &Parts, sent: Sent) -> Result<Option<Body>, ApiError> {
     if !auth::is_authorized(parts.headers.get(header::AUTHORIZATION), emu.api_key()) {
         let msg = "You have to be logged in to perform this action.";
         return Err(ApiError::request(
@@ -114,21 +137,21 @@ fn precheck(
         ));
     }
     check_accept(&parts.headers)?;
-    let Some(bytes) = bytes else {
+    if let Sent::TooLarge = sent {
         let msg = "Request body is too large";
         return Err(ApiError::request(
             StatusCode::PAYLOAD_TOO_LARGE,
             "payload_too_large",
             msg,
         ));
-    };
+    }
     let takes_body = parts.method == Method::POST || parts.method == Method::PUT;
-    if !takes_body || bytes.iter().all(u8::is_ascii_whitespace) {
+    if !takes_body || matches!(sent, Sent::Nothing) {
         return Ok(None);
     }
     check_content_type(&parts.headers)?;
-    match serde_json::from_slice::<Value>(bytes) {
-        Ok(Value::Object(map)) => Ok(Some(map)),
+    match sent {
+        Sent::Json(Value::Object(map)) => Ok(Some(map)),
         _ => {
             let msg = "Request body has invalid json format";
             Err(ApiError::request(
@@ -267,7 +290,7 @@ fn explain_405(resp: Response, method: &Method) -> Response {
     method_not_allowed(method.as_str(), &methods)
 }
 
-fn too_many_requests(retry_after_secs: i64) -> Response {
+pub(crate) fn too_many_requests(retry_after_secs: i64) -> Response {
     let body = json!({"message": "You have exceeded the limit of requests per hour"});
     let mut resp = json_response(StatusCode::TOO_MANY_REQUESTS, &body);
     resp.headers_mut()
@@ -275,8 +298,9 @@ fn too_many_requests(retry_after_secs: i64) -> Response {
     resp
 }
 
-/// The headers every response carries (§1, §4).
-fn decorate(resp: &mut Response, admission: Admission) {
+/// The headers every response carries (§1, §4); the rate-limit headers only
+/// when the limiter served the request (`None`: a fault answered instead).
+fn decorate(resp: &mut Response, admission: Option<Admission>) {
     let status = resp.status();
     let h = resp.headers_mut();
     if let Ok(id) = HeaderValue::from_str(&request_id()) {
@@ -286,11 +310,11 @@ fn decorate(resp: &mut Response, admission: Admission) {
         let name = HeaderName::from_static("x-freshdesk-api-version");
         h.insert(name, HeaderValue::from_static(API_VERSION));
     }
-    if let Admission::Allowed {
+    if let Some(Admission::Allowed {
         total,
         remaining,
         cost,
-    } = admission
+    }) = admission
     {
         h.insert(HeaderName::from_static("x-ratelimit-total"), total.into());
         h.insert(
@@ -315,34 +339,4 @@ fn request_id() -> String {
         &hex[16..20],
         &hex[20..]
     )
-}
-
-/// The log never holds the API key, wherever a client put it.
-fn redact(mut entry: RequestLogEntry, key: &str) -> RequestLogEntry {
-    if key.is_empty() {
-        return entry;
-    }
-    entry.path = entry.path.replace(key, REDACTED);
-    entry.query = entry.query.map(|q| q.replace(key, REDACTED));
-    if let Some(body) = entry.body.as_mut() {
-        redact_value(body, key);
-    }
-    entry
-}
-
-fn redact_value(v: &mut Value, key: &str) {
-    match v {
-        Value::String(s) if s.contains(key) => *s = s.replace(key, REDACTED),
-        Value::Array(items) => items.iter_mut().for_each(|i| redact_value(i, key)),
-        Value::Object(map) => {
-            let keys: Vec<String> = map.keys().filter(|k| k.contains(key)).cloned().collect();
-            for k in keys {
-                if let Some(val) = map.remove(&k) {
-                    map.insert(k.replace(key, REDACTED), val);
-                }
-            }
-            map.values_mut().for_each(|i| redact_value(i, key));
-        }
-        _ => {}
-    }
 }

@@ -1,12 +1,178 @@
-//! The account-wide rate limit (freshdesk-api.md §4): one fixed window of
-//! 60 s that opens at the first request after the previous one closed. Every
-//! request is charged, failed ones too; `include`s cost extra credits.
+//! The rate limits (freshdesk-api.md §4): an account-wide fixed window of
+//! 60 s that opens at the first request after the previous one closed, plus
+//! the per-endpoint limits of the plan (ticket create, ticket update, tickets
+//! list, contacts list), each a window of its own. Every request is charged,
+//! failed ones too; `include`s cost extra credits.
+
+use std::fmt;
+use std::str::FromStr;
 
 use axum::http::Method;
+use serde::{Deserialize, Serialize};
 
 use crate::clock::UnixMs;
 
 pub(crate) const WINDOW_MS: i64 = 60_000;
+
+/// Freshdesk plans and their per-minute limits (§4, the KB of March 2024).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Plan {
+    Trial,
+    Growth,
+    Pro,
+    Enterprise,
+}
+
+impl Plan {
+    /// Calls a minute for the whole account.
+    pub fn per_min(self) -> u32 {
+        match self {
+            Plan::Trial => 50,
+            Plan::Growth => 200,
+            Plan::Pro => 400,
+            Plan::Enterprise => 700,
+        }
+    }
+
+    /// The per-endpoint limits; unknown for the trial, so none there.
+    pub fn endpoint_limits(self) -> EndpointLimits {
+        let (write, list) = match self {
+            Plan::Trial => return EndpointLimits::default(),
+            Plan::Growth => (80, 20),
+            Plan::Pro => (160, 100),
+            Plan::Enterprise => (280, 200),
+        };
+        EndpointLimits {
+            ticket_create: Some(write),
+            ticket_update: Some(write),
+            tickets_list: Some(list),
+            contacts_list: Some(list),
+        }
+    }
+}
+
+impl FromStr for Plan {
+    type Err = String;
+
+    fn from_str(s: &str) -> Result<Self, Self::Err> {
+        match s.trim().to_ascii_lowercase().as_str() {
+            "trial" => Ok(Plan::Trial),
+            "growth" => Ok(Plan::Growth),
+            "pro" => Ok(Plan::Pro),
+            "enterprise" => Ok(Plan::Enterprise),
+            other => Err(format!(
+                "unknown plan {other:?}; use trial, growth, pro or enterprise"
+            )),
+        }
+    }
+}
+
+impl fmt::Display for Plan {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        let name = match self {
+            Plan::Trial => "trial",
+            Plan::Growth => "growth",
+            Plan::Pro => "pro",
+            Plan::Enterprise => "enterprise",
+        };
+        f.write_str(name)
+    }
+}
+
+/// Per-minute limits of single endpoints, on top of the account's.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct EndpointLimits {
+    /// `POST /tickets`.
+    pub ticket_create: Option<u32>,
+    /// `PUT /tickets/{id}`.
+    pub ticket_update: Option<u32>,
+    /// `GET /tickets`.
+    pub tickets_list: Option<u32>,
+    /// `GET /contacts`.
+    pub contacts_list: Option<u32>,
+}
+
+/// The endpoints with limits of their own.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum Endpoint {
+    TicketCreate,
+    TicketUpdate,
+    TicketsList,
+    ContactsList,
+}
+
+impl Endpoint {
+    /// Which limited endpoint a request is, if any.
+    pub(crate) fn of(method: &Method, path: &str) -> Option<Endpoint> {
+        let path = path.strip_suffix(".json").unwrap_or(path);
+        let rest = path.strip_prefix("/api/v2/")?;
+        match (method.as_str(), rest.split_once('/')) {
+            ("POST", None) if rest == "tickets" => Some(Endpoint::TicketCreate),
+            ("GET", None) if rest == "tickets" => Some(Endpoint::TicketsList),
+            ("GET", None) if rest == "contacts" => Some(Endpoint::ContactsList),
+            ("PUT", Some(("tickets", id)))
+                if !id.is_empty() && !id.contains('/') && id != "bulk_update" =>
+            {
+                Some(Endpoint::TicketUpdate)
+            }
+            _ => None,
+        }
+    }
+
+    fn index(self) -> usize {
+        self as usize
+    }
+}
+
+/// The account window and the endpoint windows.
+#[derive(Debug, Clone)]
+pub(crate) struct Limiter {
+    account: FixedWindow,
+    endpoints: [Option<FixedWindow>; 4],
+}
+
+impl Limiter {
+    pub(crate) fn new(per_min: u32, limits: EndpointLimits) -> Limiter {
+        let w = |l: Option<u32>| l.map(FixedWindow::new);
+        Limiter {
+            account: FixedWindow::new(per_min),
+            endpoints: [
+                w(limits.ticket_create),
+                w(limits.ticket_update),
+                w(limits.tickets_list),
+                w(limits.contacts_list),
+            ],
+        }
+    }
+
+    /// Refused when either the account or the endpoint has no credit left
+    /// (nothing is charged then); otherwise both are charged. The headers
+    /// always describe the account window.
+    pub(crate) fn admit(
+        &mut self,
+        now: UnixMs,
+        cost: u32,
+        endpoint: Option<Endpoint>,
+    ) -> Admission {
+        if let Err(retry_after_secs) = self.account.check(now) {
+            return Admission::Limited { retry_after_secs };
+        }
+        let sub = endpoint.and_then(|e| self.endpoints[e.index()].as_mut());
+        if let Some(w) = sub {
+            if let Err(retry_after_secs) = w.check(now) {
+                return Admission::Limited { retry_after_secs };
+            }
+            w.charge(cost);
+        }
+        self.account.charge(cost);
+        Admission::Allowed {
+            total: self.account.limit,
+            remaining: self.account.limit.saturating_sub(self.account.used),
+            cost,
+        }
+    }
+}
 
 /// What the limiter decided for one request.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -38,10 +204,10 @@ impl FixedWindow {
         }
     }
 
-    /// Charges `cost` credits if the window still has any left. A request
-    /// that arrives with one credit left is served even if it costs more;
-    /// `remaining` then shows 0, never less.
-    pub(crate) fn admit(&mut self, now: UnixMs, cost: u32) -> Admission {
+    /// Opens a new window if the last one is over; `Err(Retry-After)` when
+    /// no credit is left. A request that arrives with one credit left is
+    /// served even if it costs more (`remaining` then shows 0, never less).
+    fn check(&mut self, now: UnixMs) -> Result<(), i64> {
         let start = match self.start {
             Some(s) if now >= s && now < s + WINDOW_MS => s,
             _ => {
@@ -52,10 +218,21 @@ impl FixedWindow {
         };
         if self.used >= self.limit {
             let left_ms = start + WINDOW_MS - now;
-            let retry_after_secs = ((left_ms + 999) / 1000).max(1);
+            return Err(((left_ms + 999) / 1000).max(1));
+        }
+        Ok(())
+    }
+
+    fn charge(&mut self, cost: u32) {
+        self.used = self.used.saturating_add(cost);
+    }
+
+    #[cfg(test)]
+    fn admit(&mut self, now: UnixMs, cost: u32) -> Admission {
+        if let Err(retry_after_secs) = self.check(now) {
             return Admission::Limited { retry_after_secs };
         }
-        self.used = self.used.saturating_add(cost);
+        self.charge(cost);
         Admission::Allowed {
             total: self.limit,
             remaining: self.limit.saturating_sub(self.used),
@@ -162,6 +339,75 @@ mod tests {
                 remaining: 0,
                 cost: 5
             }
+        );
+    }
+
+    #[test]
+    fn endpoints_with_limits_of_their_own_are_recognised() {
+        let e = |m: &str, p: &str| Endpoint::of(&Method::from_bytes(m.as_bytes()).unwrap(), p);
+        assert_eq!(e("POST", "/api/v2/tickets"), Some(Endpoint::TicketCreate));
+        assert_eq!(
+            e("PUT", "/api/v2/tickets/7.json"),
+            Some(Endpoint::TicketUpdate)
+        );
+        assert_eq!(e("GET", "/api/v2/tickets"), Some(Endpoint::TicketsList));
+        assert_eq!(
+            e("GET", "/api/v2/contacts.json"),
+            Some(Endpoint::ContactsList)
+        );
+        assert_eq!(e("PUT", "/api/v2/tickets/7/restore"), None);
+        assert_eq!(e("POST", "/api/v2/tickets/bulk_update"), None);
+        assert_eq!(e("GET", "/api/v2/tickets/7"), None);
+        assert_eq!(e("POST", "/api/v2/contacts"), None);
+    }
+
+    #[test]
+    fn an_exhausted_endpoint_refuses_without_charging_the_account() {
+        let limits = EndpointLimits {
+            tickets_list: Some(1),
+            ..EndpointLimits::default()
+        };
+        let mut l = Limiter::new(10, limits);
+        let list = Some(Endpoint::TicketsList);
+        assert!(matches!(
+            l.admit(0, 3, list),
+            Admission::Allowed {
+                remaining: 7,
+                cost: 3,
+                ..
+            }
+        ));
+        assert_eq!(
+            l.admit(15_000, 1, list),
+            Admission::Limited {
+                retry_after_secs: 45
+            }
+        );
+        assert!(matches!(
+            l.admit(15_000, 1, None),
+            Admission::Allowed { remaining: 6, .. }
+        ));
+        assert!(matches!(
+            l.admit(60_000, 1, list),
+            Admission::Allowed { remaining: 9, .. }
+        ));
+    }
+
+    #[test]
+    fn plans_have_the_documented_limits() {
+        assert_eq!("Growth".parse::<Plan>().unwrap().per_min(), 200);
+        let pro = Plan::Pro.endpoint_limits();
+        assert_eq!(
+            (pro.ticket_create, pro.tickets_list),
+            (Some(160), Some(100))
+        );
+        assert_eq!(Plan::Trial.endpoint_limits(), EndpointLimits::default());
+        assert_eq!(Plan::Enterprise.per_min(), 700);
+        assert!(
+            "free"
+                .parse::<Plan>()
+                .unwrap_err()
+                .contains("trial, growth")
         );
     }
 

@@ -4,31 +4,33 @@
 //! cheap under the one mutex and easy to test. Records are kept as the wire
 //! types of `freshdesk::types`, so responses carry the real field names.
 
-use std::collections::{BTreeMap, BTreeSet, HashMap, VecDeque};
+use std::collections::{BTreeMap, BTreeSet, HashMap};
 
-use super::RequestLogEntry;
+use serde::{Deserialize, Serialize};
+
 use super::jobs::JobRec;
-use super::ratelimit::FixedWindow;
+use super::ratelimit::Limiter;
 use super::seed::{Seeded, new_contact_record};
 use super::ticket_store::TicketRec;
 use super::time_store::TimeEntryRec;
 use crate::clock::UnixMs;
 use crate::freshdesk::types::{Agent, Contact, Group};
 
-/// All mutable state, behind one `std::sync::Mutex`.
+/// The account and its rate window, behind one `std::sync::Mutex`.
 pub(crate) struct Inner {
     pub world: World,
-    pub limiter: FixedWindow,
-    pub log: VecDeque<RequestLogEntry>,
+    pub limiter: Limiter,
 }
 
-/// One account.
+/// One account. Serialized whole into the `--state` file.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub(crate) struct World {
     /// In seeded order; the first agent owns the API key.
     pub agents: Vec<Agent>,
     pub contacts: BTreeMap<i64, Contact>,
     /// Lower-cased email → user id, for contacts and agents alike (Freshdesk
     /// keeps one user table, so an agent's email is taken for contacts too).
+    #[serde(skip)]
     pub(crate) emails: HashMap<String, i64>,
     /// Contacts blocked (as spam) by a human: listed only with
     /// `state=blocked`, and closed to updates and deletes.
@@ -39,7 +41,7 @@ pub(crate) struct World {
     pub time_entries: BTreeMap<i64, TimeEntryRec>,
     /// Bulk-update jobs of the last day, oldest first.
     pub jobs: Vec<JobRec>,
-    next_id: i64,
+    pub(crate) next_id: i64,
     pub email_config_id: i64,
     /// `support@<domain>`: the account's one active support address.
     pub support_email: String,
@@ -94,19 +96,26 @@ impl World {
             from_email: format!("Ticketsim Support <{support_email}>"),
             support_email,
         };
-        let agent_emails: Vec<(String, i64)> = world
-            .agents
-            .iter()
-            .filter_map(|a| Some((a.contact.email.clone()?, a.id)))
-            .collect();
-        for (email, id) in agent_emails {
-            world.emails.insert(email.to_lowercase(), id);
-        }
         for c in seeded.contacts {
-            world.index_contact(&c);
             world.contacts.insert(c.id, c);
         }
+        world.rebuild_index();
         world
+    }
+
+    /// Rebuilds the email index (it is not stored in the state file).
+    pub(crate) fn rebuild_index(&mut self) {
+        self.emails.clear();
+        for a in &self.agents {
+            if let Some(email) = &a.contact.email {
+                self.emails.insert(email.to_lowercase(), a.id);
+            }
+        }
+        for c in self.contacts.values() {
+            for e in c.email.iter().chain(c.other_emails.iter().flatten()) {
+                self.emails.insert(e.to_lowercase(), c.id);
+            }
+        }
     }
 
     /// A fresh id for any record but a ticket.

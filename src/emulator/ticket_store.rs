@@ -2,6 +2,7 @@
 //! soft delete and restore, with `updated_at`, stats and status history kept
 //! the way Freshdesk keeps them. Inputs here are already validated.
 
+use serde::{Deserialize, Serialize};
 use serde_json::Value;
 
 use super::shape::html_to_text;
@@ -12,7 +13,7 @@ use crate::freshdesk::types::{Conversation, Ticket, TicketStats, conversation_so
 const HOUR_MS: i64 = 3_600_000;
 
 /// A stored ticket: the wire record plus what Freshdesk tracks beside it.
-#[derive(Debug, Clone)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub(crate) struct TicketRec {
     /// Embeds (`requester`, `stats`, `conversations`) are always `None` here.
     pub wire: Ticket,

@@ -3,6 +3,7 @@
 //! crash and configuration tests.
 
 mod client;
+mod emulator_cli;
 mod harness;
 mod lifecycle;
 mod process;

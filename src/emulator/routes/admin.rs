@@ -2,14 +2,15 @@
 //! and trainers. Not part of the Freshdesk API, so neither rate-limited nor
 //! logged.
 
+use axum::body::Bytes;
 use axum::extract::{Path, State};
 use axum::http::StatusCode;
 use axum::response::Response;
-use serde_json::json;
+use serde_json::{Value, json};
 
 use super::parse_id;
-use crate::emulator::Emulator;
 use crate::emulator::error::{ApiError, empty_response, json_response};
+use crate::emulator::{Emulator, Faults};
 
 /// `GET /_emulator/state`: agents, contacts, groups, tickets (deleted
 /// included) and every ticket's conversations, oldest first.
@@ -60,5 +61,44 @@ pub(super) async fn block_contact(
         Ok(empty_response(StatusCode::NO_CONTENT))
     } else {
         Err(ApiError::NotFound)
+    }
+}
+
+/// `GET /_emulator/faults`: the fault settings now.
+pub(super) async fn faults(State(emu): State<Emulator>) -> Response {
+    json_response(StatusCode::OK, &emu.faults())
+}
+
+/// `PUT /_emulator/faults`: replaces every setting (left out = off).
+pub(super) async fn replace_faults(State(emu): State<Emulator>, body: Bytes) -> Response {
+    let parsed = serde_json::from_slice::<Faults>(&body).map_err(|e| e.to_string());
+    apply_faults(&emu, parsed)
+}
+
+/// `POST /_emulator/faults`: changes only the settings sent.
+pub(super) async fn merge_faults(State(emu): State<Emulator>, body: Bytes) -> Response {
+    let parsed = serde_json::from_slice::<Value>(&body)
+        .map_err(|e| e.to_string())
+        .and_then(|patch| {
+            let mut now = serde_json::to_value(emu.faults()).map_err(|e| e.to_string())?;
+            match (now.as_object_mut(), patch) {
+                (Some(map), Value::Object(patch)) => map.extend(patch),
+                _ => return Err("expected a JSON object of fault settings".to_owned()),
+            }
+            serde_json::from_value::<Faults>(now).map_err(|e| e.to_string())
+        });
+    apply_faults(&emu, parsed)
+}
+
+/// `DELETE /_emulator/faults`: every fault off.
+pub(super) async fn clear_faults(State(emu): State<Emulator>) -> Response {
+    apply_faults(&emu, Ok(Faults::default()))
+}
+
+/// 200 with the new settings, or 400 `{"message": ...}` saying what is wrong.
+fn apply_faults(emu: &Emulator, parsed: Result<Faults, String>) -> Response {
+    match parsed.and_then(|f| emu.set_faults(f)) {
+        Ok(()) => json_response(StatusCode::OK, &emu.faults()),
+        Err(message) => json_response(StatusCode::BAD_REQUEST, &json!({ "message": message })),
     }
 }

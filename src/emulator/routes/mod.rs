@@ -59,6 +59,13 @@ pub(crate) fn router(emu: Emulator) -> Router {
         .route("/_emulator/requests", get(admin::requests))
         .route("/_emulator/tickets/{id}/delete", post(admin::delete_ticket))
         .route("/_emulator/contacts/{id}/block", post(admin::block_contact))
+        .route(
+            "/_emulator/faults",
+            get(admin::faults)
+                .put(admin::replace_faults)
+                .post(admin::merge_faults)
+                .delete(admin::clear_faults),
+        )
         .with_state(emu)
         .fallback_service(piped)
 }

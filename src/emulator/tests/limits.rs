@@ -4,7 +4,7 @@
 use serde_json::{Value, json};
 
 use super::{T0_ISO, header, start_with, status_json};
-use crate::emulator::{EmulatorConfig, RequestLogEntry};
+use crate::emulator::{EmulatorConfig, EndpointLimits, Plan, RequestLogEntry};
 
 fn limited(rate: u32) -> EmulatorConfig {
     EmulatorConfig {
@@ -157,4 +157,120 @@ fn the_config_debug_output_hides_the_api_key() {
         !text.contains("s3cr3t-key-value") && text.contains("***"),
         "{text}"
     );
+}
+
+#[tokio::test]
+async fn header_values_follow_include_costs_across_a_window() {
+    let s = start_with(limited(10)).await;
+    s.create_ticket(json!({})).await; // 1 credit
+    let mut seen = Vec::new();
+    for path in [
+        "/api/v2/tickets?include=requester,stats", // 1 + 2 × 2
+        "/api/v2/tickets/1?include=stats",         // 1 + 1
+        "/api/v2/tickets/1",                       // 1
+        "/api/v2/tickets?include=description",     // 1 + 2, only 1 left: served, 0
+    ] {
+        let resp = s.get(path).await;
+        assert_eq!(resp.status(), 200, "{path}");
+        let h = |n: &str| header(&resp, n);
+        seen.push((
+            h("x-ratelimit-total"),
+            h("x-ratelimit-remaining"),
+            h("x-ratelimit-used-currentrequest"),
+        ));
+    }
+    let want = [
+        ("10", "4", "5"),
+        ("10", "2", "2"),
+        ("10", "1", "1"),
+        ("10", "0", "3"),
+    ];
+    let want: Vec<(String, String, String)> = want
+        .iter()
+        .map(|(a, b, c)| (a.to_string(), b.to_string(), c.to_string()))
+        .collect();
+    assert_eq!(seen, want);
+    s.clock.advance(59_999);
+    let resp = s.get("/api/v2/agents/me").await;
+    assert_eq!(
+        (resp.status().as_u16(), header(&resp, "retry-after")),
+        (429, "1".to_owned())
+    );
+    s.clock.advance(1);
+    let resp = s.get("/api/v2/agents/me").await;
+    assert_eq!(header(&resp, "x-ratelimit-remaining"), "9");
+}
+
+#[tokio::test]
+async fn a_plans_endpoint_limit_refuses_that_endpoint_while_others_go_on() {
+    let cfg = EmulatorConfig {
+        rate_per_min: Plan::Growth.per_min(),
+        endpoint_limits: Plan::Growth.endpoint_limits(),
+        ..EmulatorConfig::default()
+    };
+    let s = start_with(cfg).await;
+    for i in 0..20 {
+        let resp = s.get("/api/v2/tickets").await;
+        assert_eq!(resp.status(), 200, "list {i}");
+        assert_eq!(header(&resp, "x-ratelimit-total"), "200");
+        assert_eq!(
+            header(&resp, "x-ratelimit-remaining"),
+            (199 - i).to_string()
+        );
+    }
+    s.clock.advance(20_000);
+    let resp = s.get("/api/v2/tickets").await;
+    assert_eq!(
+        (resp.status().as_u16(), header(&resp, "retry-after")),
+        (429, "40".to_owned())
+    );
+    assert_eq!(header(&resp, "x-ratelimit-remaining"), "");
+    let resp = s.get("/api/v2/contacts").await;
+    assert_eq!(resp.status(), 200, "contacts have a window of their own");
+    assert_eq!(
+        header(&resp, "x-ratelimit-remaining"),
+        "179",
+        "the 429 cost nothing"
+    );
+    s.clock.advance(40_000);
+    assert_eq!(s.get("/api/v2/tickets").await.status(), 200, "a new window");
+}
+
+#[tokio::test]
+async fn ticket_create_update_and_contact_list_limits_are_separate() {
+    let cfg = EmulatorConfig {
+        endpoint_limits: EndpointLimits {
+            ticket_create: Some(2),
+            ticket_update: Some(1),
+            tickets_list: None,
+            contacts_list: Some(1),
+        },
+        ..EmulatorConfig::default()
+    };
+    let s = start_with(cfg).await;
+    s.create_ticket(json!({})).await;
+    s.create_ticket(json!({})).await;
+    let body = json!({"subject": "s", "description": "d", "status": 2, "priority": 1, "requester_id": s.customer().id});
+    assert_eq!(s.post("/api/v2/tickets", body).await.status(), 429);
+    assert_eq!(
+        s.put("/api/v2/tickets/1", json!({"priority": 2}))
+            .await
+            .status(),
+        200
+    );
+    assert_eq!(
+        s.put("/api/v2/tickets/2", json!({"priority": 2}))
+            .await
+            .status(),
+        429
+    );
+    assert_eq!(
+        s.put("/api/v2/tickets/1/restore", json!({})).await.status(),
+        400,
+        "not an update"
+    );
+    assert_eq!(s.get("/api/v2/contacts").await.status(), 200);
+    assert_eq!(s.get("/api/v2/contacts").await.status(), 429);
+    assert_eq!(s.get("/api/v2/tickets").await.status(), 200);
+    assert_eq!(s.emu.tickets().len(), 2);
 }

@@ -1,14 +1,17 @@
 //! End-to-end tests: a real server on 127.0.0.1:0, driven with reqwest and a
 //! `ManualClock`, so every timestamp is known and nothing sleeps.
 
+mod admin;
 mod bulk;
 mod contacts;
 mod conversations;
+mod faults;
 mod fields;
 mod fixtures;
 mod limits;
 mod listing;
 mod people;
+mod persist;
 mod search;
 mod strictness;
 mod tickets;
@@ -47,6 +50,15 @@ pub(super) async fn start() -> Server {
 pub(super) async fn start_with(cfg: EmulatorConfig) -> Server {
     let clock = ManualClock::new(T0);
     let emu = Emulator::new(cfg, Arc::new(clock.clone()));
+    serve(emu, clock).await
+}
+
+/// Serves an emulator built elsewhere (its own clock is not steppable).
+pub(super) async fn start_with_emulator(emu: Emulator) -> Server {
+    serve(emu, ManualClock::new(T0)).await
+}
+
+async fn serve(emu: Emulator, clock: ManualClock) -> Server {
     let listener = TcpListener::bind("127.0.0.1:0").await.unwrap();
     let addr = listener.local_addr().unwrap();
     let (stop, stopped) = oneshot::channel::<()>();
