@@ -156,16 +156,22 @@ async fn people(r: &mut CheckReport, client: &Client) -> u32 {
             return 2;
         }
     };
-    let active = agents.iter().filter(|a| a.contact.active).count();
     let counts = Counts {
         agents: agents.len(),
-        active_agents: active,
+        active_agents: agents.iter().filter(|a| a.contact.active).count(),
         contacts: contacts.len(),
         groups: groups.len(),
     };
+    people_verdict(r, &counts);
+    r.people = Some(counts);
+    (contacts.len().div_ceil(100) + agents.len().div_ceil(100)).max(2) as u32
+}
+
+/// The daemon needs an agent to assign and a contact to open tickets for.
+fn people_verdict(r: &mut CheckReport, counts: &Counts) {
     let detail = format!(
-        "{} agents ({active} active), {} contacts, {} groups",
-        counts.agents, counts.contacts, counts.groups
+        "{} agents ({} active), {} contacts, {} groups",
+        counts.agents, counts.active_agents, counts.contacts, counts.groups
     );
     match (counts.agents, counts.contacts) {
         (0, _) => r.push(
@@ -182,8 +188,6 @@ async fn people(r: &mut CheckReport, client: &Client) -> u32 {
         ),
         _ => r.push("people", Status::Ok, detail),
     }
-    r.people = Some(counts);
-    (contacts.len().div_ceil(100) + agents.len().div_ceil(100)).max(2) as u32
 }
 
 async fn ticket_fields(r: &mut CheckReport, client: &Client, cfg: &Config) {

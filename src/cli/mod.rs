@@ -44,11 +44,12 @@ pub enum Command {
         #[arg(long)]
         drain: bool,
     },
-    /// Test the connection before anything else: URL and key, the plan's rate
-    /// limit, agents/contacts/groups, ticket fields required for closure, whether
-    /// the key may act as the customer, and whether the schedule fits the budget.
+    /// Test the connection and everything else the daemon needs, before running it.
     ///
-    /// Reads the same configuration as `run`. To learn whether the key may post
+    /// Checks the URL and key, the plan's rate limit, agents/contacts/groups, ticket
+    /// fields required for closure, the custom-field mapping, whether the key may
+    /// act as the customer, and whether the schedule fits the budget. Reads the
+    /// same configuration as `run`. To learn whether the key may post
     /// as the customer it makes a throwaway contact (ticketsim-check-probe@example.com)
     /// and ticket, posts one note, and removes them (the ticket goes to Freshdesk's
     /// trash, emptied after 30 days); --no-probe skips that. Exits 0 only when the

@@ -220,6 +220,10 @@ fn write_term(
         )));
     }
     let _ = write!(out, "{field}:{sign}");
+    write_value(out, field, value)
+}
+
+fn write_value(out: &mut String, field: &str, value: &SearchValue) -> Result<(), Error> {
     match value {
         SearchValue::Int(n) => {
             let _ = write!(out, "{n}");
@@ -229,13 +233,13 @@ fn write_term(
         }
         SearchValue::Null => out.push_str("null"),
         SearchValue::Text(s) => write_quoted(out, field, s)?,
-        SearchValue::Date(d) => {
-            if !is_day(d) {
-                return Err(Error::Invalid(format!(
-                    "{field}: \"{d}\" is not a date in the yyyy-mm-dd format"
-                )));
-            }
+        SearchValue::Date(d) if is_day(d) => {
             let _ = write!(out, "'{d}'");
+        }
+        SearchValue::Date(d) => {
+            return Err(Error::Invalid(format!(
+                "{field}: \"{d}\" is not a date in the yyyy-mm-dd format"
+            )));
         }
     }
     Ok(())
