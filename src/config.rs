@@ -1,8 +1,12 @@
 //! Environment → typed, validated configuration. Every error names the
 //! variable and what is expected; nothing is sent anywhere before this passes.
 
+mod client;
+
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
+
+pub use client::ClientVars;
 
 use crate::content::{Library, Selection};
 use crate::domain::{self, StageOffsets};
@@ -69,6 +73,8 @@ pub struct Config {
     pub tag: String,
     /// Missed slots older than this are skipped at start-up.
     pub catchup_window_ms: i64,
+    /// Timeouts and the custom-field mapping of the Freshdesk client.
+    pub client: ClientVars,
     /// The scenarios: built in, plus `TICKETSIM_SCENARIOS_DIR`'s files.
     pub library: Arc<Library>,
     /// `TICKETSIM_PLAYBOOKS`: the playbooks in use (`classic` only by default).
@@ -98,6 +104,7 @@ impl Config {
             seed_is_random: seed_var.is_none(),
             tag: parse_tag(env.get("TICKETSIM_TAG"))?,
             catchup_window_ms: parse_catchup(env.get("TICKETSIM_CATCHUP_WINDOW"))?,
+            client: ClientVars::from_env(env)?,
             library: content.0,
             playbooks: content.1,
         })

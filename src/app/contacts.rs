@@ -9,8 +9,9 @@ use std::io::Write;
 use rand::SeedableRng;
 use rand::rngs::StdRng;
 
-use super::{AppError, client_for};
+use super::AppError;
 use crate::config::Config;
+use crate::freshdesk::Client;
 use crate::freshdesk::types::{CreatedContact, NewContact};
 
 /// The seed when neither `--seed` nor `TICKETSIM_SEED` is given, so that running
@@ -32,7 +33,7 @@ pub async fn seed_contacts(
     seed: u64,
     mut out: impl Write,
 ) -> Result<SeedSummary, AppError> {
-    let client = client_for(&cfg.freshdesk_url, cfg.api_key.clone(), cfg.rate_per_min)?;
+    let client = Client::new(cfg.client_config())?;
     let mut rng = StdRng::seed_from_u64(crate::domain::lifecycle_seed(seed, -2));
     let people = cfg.library.made_up_people(&mut rng, count);
     let mut summary = SeedSummary::default();

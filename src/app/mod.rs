@@ -1,10 +1,12 @@
 //! Wiring only: builds the parts from configuration and runs them until told
 //! to stop. No business logic lives here.
 
+pub mod check;
 mod contacts;
 mod demo;
 mod preview;
 
+pub use check::{CheckOptions, CheckReport, check};
 pub use contacts::{DEFAULT_CONTACT_SEED, SeedSummary, seed_contacts};
 pub use demo::{DemoOptions, DemoSummary, demo};
 pub use preview::{
@@ -38,6 +40,9 @@ pub enum AppError {
     Trigger(#[from] TriggerError),
     #[error("{0}")]
     Io(String),
+    /// `ticketsim check` found something that would stop the daemon.
+    #[error("{0}")]
+    Check(String),
 }
 
 impl AppError {
@@ -132,7 +137,7 @@ pub async fn run(
     } else {
         tracing::info!(seed = cfg.seed, "seed");
     }
-    let client = client_for(&cfg.freshdesk_url, cfg.api_key.clone(), cfg.rate_per_min)?;
+    let client = Client::new(cfg.client_config())?;
     let dcfg = DispatcherConfig {
         content: Content {
             library: cfg.library.clone(),

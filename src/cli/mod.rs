@@ -45,6 +45,24 @@ pub enum Command {
         #[arg(long)]
         drain: bool,
     },
+    /// Test the connection and everything else the daemon needs, before running it.
+    ///
+    /// Checks the URL and key, the plan's rate limit, agents/contacts/groups, ticket
+    /// fields required for closure, the custom-field mapping, whether the key may
+    /// act as the customer, and whether the schedule fits the budget. Reads the
+    /// same configuration as `run`. To learn whether the key may post
+    /// as the customer it makes a throwaway contact (ticketsim-check-probe@example.com)
+    /// and ticket, posts one note, and removes them (the ticket goes to Freshdesk's
+    /// trash, emptied after 30 days); --no-probe skips that. Exits 0 only when the
+    /// daemon would work, 1 with the reason otherwise, 2 on bad configuration.
+    Check {
+        /// Print {"success", "message", "platform", "domain", ...} as JSON.
+        #[arg(long)]
+        json: bool,
+        /// Do not probe whether the key may act as the customer (nothing is written).
+        #[arg(long)]
+        no_probe: bool,
+    },
     /// Show ticketsim working, against a built-in Freshdesk emulator.
     ///
     /// Starts a ticket every 10 s with steps at +5/+10/+15/+20 s and prints one
@@ -211,6 +229,7 @@ pub async fn dispatch(cli: Cli) -> Result<(), AppError> {
     let db = cli.db;
     match cli.command {
         Command::Run { drain } => run(db, drain).await,
+        Command::Check { json, no_probe } => check(db, json, no_probe).await,
         Command::Demo {
             duration,
             seed,
@@ -246,6 +265,31 @@ async fn seed_contacts(db: Option<PathBuf>, count: u64, seed: Option<u64>) -> Re
 async fn run(db: Option<PathBuf>, drain: bool) -> Result<(), AppError> {
     let cfg = Config::from_env(&ProcessEnv, db.as_deref())?;
     app::run(cfg, RunOptions { drain }, app::stop_on_signals()).await
+}
+
+async fn check(db: Option<PathBuf>, json: bool, no_probe: bool) -> Result<(), AppError> {
+    let cfg = match Config::from_env(&ProcessEnv, db.as_deref()) {
+        Ok(cfg) => cfg,
+        Err(e) => {
+            if json {
+                let report = serde_json::json!({"success": false, "message": e.to_string(),
+                    "platform": "freshdesk", "domain": null});
+                println!("{report}");
+            }
+            return Err(e.into());
+        }
+    };
+    let report = app::check(&cfg, app::CheckOptions { probe: !no_probe }).await;
+    if json {
+        println!("{}", report.to_json());
+    } else {
+        print!("{}", report.to_text());
+    }
+    if report.success {
+        Ok(())
+    } else {
+        Err(AppError::Check(report.message))
+    }
 }
 
 async fn demo(

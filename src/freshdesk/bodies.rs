@@ -275,22 +275,7 @@ pub enum BulkAccepted {
     },
 }
 
-/// `GET /jobs/{id}`: `QUEUED`/`IN_PROGRESS`, then `SUCCESS`, `PARTIAL` or `FAILED`
-/// with one `data` item per ticket.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
-pub struct Job {
-    #[serde(default)]
-    pub id: Option<String>,
-    pub status: String,
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub data: Option<Vec<JobItem>>,
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub created_at: Option<String>,
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub updated_at: Option<String>,
-}
-
-impl Job {
+impl super::types::Job {
     /// Whether the job has stopped running (successfully or not).
     pub fn is_finished(&self) -> bool {
         !matches!(
@@ -312,15 +297,6 @@ pub struct JobItem {
     pub errors: Option<Value>,
     #[serde(flatten)]
     pub rest: Map<String, Value>,
-}
-
-/// One page of `GET /search/...`.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
-pub struct SearchPage<T> {
-    #[serde(default = "Vec::new")]
-    pub results: Vec<T>,
-    #[serde(default)]
-    pub total: i64,
 }
 
 /// The result of a bulk update after its job finished.

@@ -14,8 +14,10 @@
 //!    lowers the limit to the plan's. Freshdesk's window is fixed and opens with the
 //!    first request after the previous one ended (api §4); a response whose
 //!    `X-RateLimit-Remaining` shows it was the first of a window tells us the window
-//!    ends at most 60 s after that response arrived. When a response reports
-//!    `Remaining: 0`, everyone is held until then (a full minute when unknown).
+//!    ends at most 60 s after that response arrived. Every response's `Remaining`,
+//!    less what we sent after that request, caps what may still go in this window
+//!    (other integrations share the account); at 0 everyone waits for the window
+//!    to end (a full minute when its start is unknown).
 //! 4. **Pauses and lanes.** A 429 pauses every request of the process until
 //!    `Retry-After` plus a 1 s margin. While a [`Lane::InFlight`] request waits, no
 //!    [`Lane::New`] request is admitted: steps of tickets already started go first.
@@ -50,6 +52,13 @@ pub enum Lane {
     New,
 }
 
+/// A granted request: when it went, and its place in the order of grants.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub(crate) struct Grant {
+    pub at: Instant,
+    seq: u64,
+}
+
 /// The rate-limit headers of one response.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub(crate) struct RateHeaders {
@@ -78,14 +87,19 @@ struct State {
     tolerance: Duration,
     /// GCRA theoretical arrival time of the next request; `None` before the first.
     tat: Option<Instant>,
-    /// Credits sent within the last `WINDOW + guard`, oldest first, and their sum.
-    sent: VecDeque<(Instant, u32)>,
+    /// Credits sent within the last `WINDOW + guard` (time, credits, grant number),
+    /// oldest first, and their sum.
+    sent: VecDeque<(Instant, u32, u64)>,
     sent_sum: u32,
+    next_seq: u64,
+    /// What the server said is left in its current window, less what we sent
+    /// since: `(until when, credits)`.
+    cap: Option<(Instant, u32)>,
     guard: Duration,
     paused_until: Option<Instant>,
-    /// The server window as learned from the headers: when the request that opened
-    /// it was sent, and the latest it can end.
-    window: Option<(Instant, Instant)>,
+    /// The server window as learned from the headers: the grant number of the
+    /// request that opened it, and the latest it can end.
+    window: Option<(u64, Instant)>,
     in_flight_waiting: usize,
     last_headers: Option<(u32, u32)>,
 }
@@ -99,6 +113,8 @@ impl State {
             tat: None,
             sent: VecDeque::new(),
             sent_sum: 0,
+            next_seq: 0,
+            cap: None,
             guard: GUARD_MIN,
             paused_until: None,
             window: None,
@@ -120,7 +136,7 @@ impl State {
     /// When `cost` more credits fit into the rolling window, given what was sent.
     fn rolling_room_at(&mut self, cost: u32, now: Instant) -> Option<Instant> {
         let span = WINDOW + self.guard;
-        while let Some(&(at, c)) = self.sent.front() {
+        while let Some(&(at, c, _)) = self.sent.front() {
             if at + span > now {
                 break;
             }
@@ -134,7 +150,7 @@ impl State {
         if excess == 0 {
             return None;
         }
-        for &(at, c) in &self.sent {
+        for &(at, c, _) in &self.sent {
             excess = excess.saturating_sub(c);
             if excess == 0 {
                 return Some(at + span);
@@ -184,7 +200,7 @@ impl Budget {
 
     /// Waits until a request of `lane` costing `cost` credits may be sent, books it,
     /// and returns the moment it was granted (the request's send time).
-    pub(crate) async fn acquire(&self, lane: Lane, cost: u32) -> Instant {
+    pub(crate) async fn acquire(&self, lane: Lane, cost: u32) -> Grant {
         let _turn = (lane == Lane::InFlight).then(|| InFlightTurn::new(self));
         loop {
             let notified = self.notify.notified();
@@ -192,7 +208,7 @@ impl Budget {
             notified.as_mut().enable();
             let now = Instant::now();
             match self.try_acquire(lane, cost.max(1), now) {
-                Ok(()) => return now,
+                Ok(seq) => return Grant { at: now, seq },
                 Err(Wait::Until(at)) => {
                     tokio::select! {
                         () = sleep_until(at) => {}
@@ -204,13 +220,13 @@ impl Budget {
         }
     }
 
-    fn try_acquire(&self, lane: Lane, cost: u32, now: Instant) -> Result<(), Wait> {
+    fn try_acquire(&self, lane: Lane, cost: u32, now: Instant) -> Result<u64, Wait> {
         let mut st = self.lock();
         if let Some(until) = st.paused_until.filter(|&p| now < p) {
             return Err(Wait::Until(until));
         }
         if !self.enabled {
-            return Ok(());
+            return Ok(0);
         }
         if lane == Lane::New && st.in_flight_waiting > 0 {
             return Err(Wait::Turn);
@@ -223,10 +239,18 @@ impl Budget {
         if let Some(at) = st.rolling_room_at(cost, now) {
             return Err(Wait::Until(at));
         }
+        match st.cap {
+            Some((until, _)) if now >= until => st.cap = None,
+            Some((until, left)) if left < cost => return Err(Wait::Until(until)),
+            Some((until, left)) => st.cap = Some((until, left - cost)),
+            None => {}
+        }
         st.tat = Some(tat.max(now) + st.interval * cost);
-        st.sent.push_back((now, cost));
+        let seq = st.next_seq;
+        st.next_seq += 1;
+        st.sent.push_back((now, cost, seq));
         st.sent_sum = st.sent_sum.saturating_add(cost);
-        Ok(())
+        Ok(seq)
     }
 
     /// A 429 arrived: hold every request until `retry_after` plus a margin has passed.
@@ -234,36 +258,45 @@ impl Budget {
         self.pause_until(Instant::now() + retry_after + RETRY_AFTER_MARGIN);
     }
 
-    /// Learns from the headers of a response to a request sent at `sent_at`.
-    pub(crate) fn observe(&self, h: RateHeaders, sent_at: Instant) {
+    /// Learns from the headers of the response to `grant`.
+    pub(crate) fn observe(&self, h: RateHeaders, grant: Grant) {
         let now = Instant::now();
-        let hold = {
+        {
             let mut st = self.lock();
             st.last_headers = Some((h.total, h.remaining));
             if !self.enabled {
                 return;
             }
             self.learn_limit(&mut st, h.total);
-            let rtt = now.saturating_duration_since(sent_at);
+            let rtt = now.saturating_duration_since(grant.at);
             let decayed = st
                 .guard
-                .saturating_sub((st.guard.saturating_sub(GUARD_MIN)) / 8);
+                .saturating_sub(st.guard.saturating_sub(GUARD_MIN) / 8);
             st.guard = rtt.max(decayed).clamp(GUARD_MIN, GUARD_MAX);
-            let used = h.used.unwrap_or(1).max(1);
-            if h.total.saturating_sub(h.remaining) <= used {
-                st.window = Some((sent_at, now + WINDOW));
+            if h.total.saturating_sub(h.remaining) <= h.used.unwrap_or(1).max(1) {
+                st.window = Some((grant.seq, now + WINDOW));
             }
-            let current = st.window.is_none_or(|(opened, _)| sent_at >= opened);
-            let window_end = st.window.map(|(_, end)| end).filter(|&end| end > now);
-            (h.remaining == 0 && current).then(|| window_end.unwrap_or(now + WINDOW))
-        };
-        if let Some(until) = hold {
-            tracing::info!(
-                wait_ms = until.duration_since(now).as_millis() as u64,
-                "Freshdesk reports no requests left in this window; holding all requests until it ends"
-            );
-            self.pause_until(until);
+            if st.window.is_some_and(|(opener, _)| grant.seq < opener) {
+                return; // an answer from an earlier window
+            }
+            let end = st.window.map(|(_, end)| end).filter(|&end| end > now);
+            let end = end.unwrap_or(now + WINDOW);
+            let since: u32 = st
+                .sent
+                .iter()
+                .filter(|e| e.2 > grant.seq)
+                .map(|e| e.1)
+                .sum();
+            let left = h.remaining.saturating_sub(since);
+            st.cap = Some((end, left));
+            if left == 0 {
+                tracing::info!(
+                    wait_ms = end.duration_since(now).as_millis() as u64,
+                    "Freshdesk reports no requests left in this window; holding all requests until it ends"
+                );
+            }
         }
+        self.notify.notify_waiters();
     }
 
     fn learn_limit(&self, st: &mut State, total: u32) {

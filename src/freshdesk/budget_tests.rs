@@ -11,7 +11,7 @@ use super::{Budget, Lane, RateHeaders};
 async fn grant_times(budget: &Budget, lane: Lane, n: usize) -> Vec<Instant> {
     let mut times = Vec::with_capacity(n);
     for _ in 0..n {
-        times.push(budget.acquire(lane, 1).await);
+        times.push(budget.acquire(lane, 1).await.at);
     }
     times
 }
@@ -57,7 +57,7 @@ async fn no_rolling_minute_ever_holds_more_than_the_rate() {
                     Lane::InFlight
                 };
                 let cost = if i % 5 == 0 { 3 } else { 1 };
-                let at = budget.acquire(lane, cost).await;
+                let at = budget.acquire(lane, cost).await.at;
                 times.lock().unwrap().extend((0..cost).map(|_| at));
             }
         }));
@@ -130,7 +130,9 @@ async fn a_429_pause_holds_every_request_of_both_lanes() {
     let mut tasks = Vec::new();
     for lane in [Lane::New, Lane::InFlight] {
         let budget = budget.clone();
-        tasks.push(tokio::spawn(async move { budget.acquire(lane, 1).await }));
+        tasks.push(tokio::spawn(
+            async move { budget.acquire(lane, 1).await.at },
+        ));
     }
     for task in tasks {
         // Retry-After 5 s plus the 1 s margin.
@@ -185,6 +187,30 @@ async fn a_late_answer_from_an_earlier_window_does_not_hold_anyone() {
     let start = Instant::now();
     budget.acquire(Lane::New, 1).await;
     assert!(Instant::now() - start < Duration::from_millis(20));
+}
+
+#[tokio::test(start_paused = true)]
+async fn a_lower_remaining_than_ours_caps_the_rest_of_the_window() {
+    let budget = Budget::new(6000);
+    let opener = budget.acquire(Lane::New, 1).await;
+    budget.observe(headers(6000, 5999), opener);
+    let window_end = Instant::now() + Duration::from_secs(60);
+    // Another integration of the account used most of the window.
+    let sent = budget.acquire(Lane::New, 1).await;
+    let in_flight = budget.acquire(Lane::New, 1).await;
+    budget.observe(headers(6000, 3), sent);
+    let start = Instant::now();
+    let times = grant_times(&budget, Lane::New, 3).await;
+    assert!(
+        times[0] - start < Duration::from_millis(50),
+        "two more fit: 3 left, 1 in flight"
+    );
+    assert!(times[1] - start < Duration::from_millis(50));
+    assert_eq!(
+        times[2], window_end,
+        "the third waits for the window to end"
+    );
+    budget.observe(headers(6000, 2), in_flight);
 }
 
 #[tokio::test(start_paused = true)]
@@ -273,7 +299,7 @@ async fn flat_out_against_a_fixed_window_nothing_is_refused_and_the_window_is_us
                 sleep(Duration::from_millis(3)).await;
                 match answer {
                     Ok(remaining) => {
-                        served.lock().unwrap().push(sent);
+                        served.lock().unwrap().push(sent.at);
                         budget.observe(headers(rate, remaining), sent);
                     }
                     Err(retry) => {

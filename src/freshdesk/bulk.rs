@@ -6,7 +6,7 @@ use super::budget::Lane;
 use super::client::{Call, Client};
 use super::error::Error;
 use super::retry::Policy;
-use super::types::{BulkAccepted, BulkOutcome, BulkUpdate, Job};
+use super::types::{BulkAccepted, BulkOutcome, BulkUpdate, Job, JobItem};
 
 /// Freshdesk's limit of ids per bulk call.
 pub const MAX_BULK_IDS: usize = 100;
@@ -65,7 +65,7 @@ impl Client {
                 return Ok(BulkOutcome {
                     job_id: Some(job_id.to_string()),
                     status: job.status,
-                    items: job.data.unwrap_or_default(),
+                    items: job_items(job.data.unwrap_or_default()),
                 });
             }
             if started.elapsed() + pause > POLL_DEADLINE {
@@ -82,6 +82,21 @@ impl Client {
     }
 }
 
+/// The per-ticket results of a finished job; entries that are not objects are
+/// kept as an item without an id.
+fn job_items(data: Vec<serde_json::Value>) -> Vec<JobItem> {
+    data.into_iter()
+        .map(|v| {
+            serde_json::from_value(v.clone()).unwrap_or_else(|_| JobItem {
+                id: None,
+                success: None,
+                errors: None,
+                rest: serde_json::Map::from_iter([("value".to_string(), v)]),
+            })
+        })
+        .collect()
+}
+
 /// The older 202 form, `{"succeeded":[ids],"failed":[{"id":..,"errors":[..]}]}`.
 fn immediate_outcome(succeeded: Vec<i64>, failed: Vec<serde_json::Value>) -> BulkOutcome {
     let ok = succeeded
@@ -96,7 +111,7 @@ fn immediate_outcome(succeeded: Vec<i64>, failed: Vec<serde_json::Value>) -> Bul
     let items = ok
         .chain(bad)
         .filter_map(|v| serde_json::from_value(v).ok())
-        .collect::<Vec<super::types::JobItem>>();
+        .collect::<Vec<JobItem>>();
     let succeeded = items.iter().filter(|i| i.success == Some(true)).count();
     let status = match succeeded {
         n if n == items.len() => "SUCCESS",

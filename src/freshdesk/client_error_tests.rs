@@ -221,3 +221,101 @@ fn client_with_one_attempt(stub: &Stub) -> Client {
     cfg.max_attempts = 1;
     Client::new(cfg).unwrap()
 }
+
+#[tokio::test(start_paused = true)]
+async fn a_timed_out_get_is_retried_and_then_succeeds() {
+    let stub = Stub::start().await;
+    stub.push([Reply::hang(), Reply::json(200, ticket(7))]);
+    let mut cfg = stub.config();
+    cfg.request_timeout = Duration::from_secs(3);
+    let client = Client::new(cfg).unwrap();
+    assert_eq!(client.get_ticket(7).await.unwrap().id, 7);
+    let seen = stub.seen();
+    assert_eq!(seen.len(), 2);
+    assert!(
+        seen[1].at - seen[0].at >= Duration::from_secs(3),
+        "after the timeout"
+    );
+}
+
+#[tokio::test(start_paused = true)]
+async fn retries_wait_jittered_delays_under_a_doubling_capped_ceiling() {
+    let stub = Stub::start().await;
+    stub.push((0..4).map(|_| Reply::new(503, "")));
+    stub.push([Reply::json(200, ticket(7))]);
+    let mut cfg = stub.config();
+    cfg.backoff_base = Duration::from_secs(1);
+    cfg.backoff_cap = Duration::from_secs(3);
+    let client = Client::new(cfg).unwrap();
+    client.get_ticket(7).await.unwrap();
+    let seen = stub.seen();
+    let ceilings = [1, 2, 3, 3].map(Duration::from_secs);
+    for (pair, ceiling) in seen.windows(2).zip(ceilings) {
+        let gap = pair[1].at - pair[0].at;
+        assert!(
+            gap <= ceiling + Duration::from_millis(100),
+            "{gap:?} > {ceiling:?}"
+        );
+    }
+}
+
+/// Everything logged while `f` runs, as plain text.
+async fn logged<F: std::future::Future<Output = ()>>(f: F) -> String {
+    #[derive(Clone, Default)]
+    struct Buf(std::sync::Arc<std::sync::Mutex<Vec<u8>>>);
+    impl std::io::Write for Buf {
+        fn write(&mut self, b: &[u8]) -> std::io::Result<usize> {
+            self.0.lock().unwrap().extend_from_slice(b);
+            Ok(b.len())
+        }
+        fn flush(&mut self) -> std::io::Result<()> {
+            Ok(())
+        }
+    }
+    let buf = Buf::default();
+    let writer = buf.clone();
+    let subscriber = tracing_subscriber::fmt()
+        .with_writer(move || writer.clone())
+        .with_ansi(false)
+        .finish();
+    let _guard = tracing::subscriber::set_default(subscriber);
+    f.await;
+    String::from_utf8(buf.0.lock().unwrap().clone()).unwrap()
+}
+
+#[tokio::test(start_paused = true)]
+async fn a_429_wait_is_logged_with_its_retry_after_and_never_the_key() {
+    let stub = Stub::start().await;
+    stub.push([
+        Reply::json(
+            429,
+            json!({"message": "You have exceeded the limit of requests per hour"}),
+        )
+        .header("retry-after", "37"),
+        Reply::json(200, ticket(7)),
+    ]);
+    let client = stub.client();
+    let text = logged(async {
+        client.get_ticket(7).await.unwrap();
+    })
+    .await;
+    assert!(
+        text.contains("Rate limit exceeded: waiting 37 s (Retry-After)"),
+        "{text}"
+    );
+    assert_no_secret(&text);
+}
+
+#[tokio::test(start_paused = true)]
+async fn a_retry_after_longer_than_an_hour_is_returned_readably() {
+    let stub = Stub::start().await;
+    stub.push([Reply::new(429, "{}").header("retry-after", "7200")]);
+    let err = stub.client().get_ticket(7).await.unwrap_err();
+    assert!(matches!(err, Error::RateLimited { .. }));
+    assert!(
+        err.to_string()
+            .starts_with("Rate limit exceeded: waiting 7200 s (Retry-After)"),
+        "{err}"
+    );
+    assert!(err.is_transient() && !err.outcome_uncertain());
+}

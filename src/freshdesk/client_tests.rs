@@ -355,4 +355,10 @@ fn client_calls_can_be_spawned_on_any_runtime_thread() {
     is_send(&client.update_ticket(1, &update));
     is_send(&client.list_contacts());
     is_send(&client.list_requester_tickets(1));
+    is_send(&client.add_note(1, &super::Note::private("n")));
+    is_send(&client.add_reply(1, &super::Reply::default()));
+    is_send(&client.list_tickets(&super::TicketQuery::default()));
+    is_send(&client.search_tickets(&super::SearchQuery::is("status", 2)));
+    is_send(&client.bulk_update_tickets(&super::BulkUpdate::default()));
+    is_send(&client.create_contact(&super::NewContact::default()));
 }

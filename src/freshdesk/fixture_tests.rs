@@ -118,3 +118,35 @@ fn time_entries_keep_hours_and_seconds() {
     assert_eq!(entries[0].time_spent_in_seconds, Some(5400));
     assert_eq!(entries[0].company_id, None);
 }
+
+/// Parses every record of `text` as `T`; the count of records parsed.
+fn count<T: DeserializeOwned>(name: &str, text: &str) -> usize {
+    parse::<T>(name, text).len()
+}
+
+#[test]
+fn every_fixture_file_in_the_directory_deserializes_into_its_wire_type() {
+    let dir = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures/freshdesk");
+    let mut seen = 0;
+    for entry in std::fs::read_dir(&dir).unwrap() {
+        let path = entry.unwrap().path();
+        if path.extension().and_then(|e| e.to_str()) != Some("json") {
+            continue;
+        }
+        let name = path.file_stem().unwrap().to_str().unwrap().to_string();
+        let text = std::fs::read_to_string(&path).unwrap();
+        let parsed = match name.as_str() {
+            "agents" => count::<Agent>(&name, &text),
+            "contacts" => count::<Contact>(&name, &text),
+            "conversations" => count::<Conversation>(&name, &text),
+            "groups" => count::<Group>(&name, &text),
+            "ticket_fields" => count::<TicketField>(&name, &text),
+            "tickets" | "ticket_newer_shape" => count::<Ticket>(&name, &text),
+            "time_entries" => count::<TimeEntry>(&name, &text),
+            other => panic!("{other}.json has no wire type here; add it to this test"),
+        };
+        assert!(parsed > 0, "{name}.json holds no records");
+        seen += 1;
+    }
+    assert_eq!(seen, 8, "the eight fixture files");
+}

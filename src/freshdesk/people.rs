@@ -110,6 +110,27 @@ impl Client {
         self.fetch(call.what(format!("Contact {id}"))).await
     }
 
+    /// `DELETE /contacts/{id}`: a soft delete (204). A repeat answered 405
+    /// ("already deleted") means the first attempt did it.
+    #[tracing::instrument(skip(self))]
+    pub async fn delete_contact(&self, id: i64) -> Result<(), Error> {
+        let call = Call::delete(format!("contacts/{id}"), Lane::New)
+            .what(format!("Contact {id}"))
+            .ok_on_repeat(405);
+        self.fetch(call).await
+    }
+
+    /// `DELETE /contacts/{id}/hard_delete?force=true`: gone for good (204). A
+    /// repeat answered 404 means the first attempt did it.
+    #[tracing::instrument(skip(self))]
+    pub async fn hard_delete_contact(&self, id: i64) -> Result<(), Error> {
+        let call = Call::delete(format!("contacts/{id}/hard_delete"), Lane::New)
+            .query("force", "true")
+            .what(format!("Contact {id}"))
+            .ok_on_repeat(404);
+        self.fetch(call).await
+    }
+
     /// Every agent.
     #[tracing::instrument(skip(self))]
     pub async fn list_agents(&self) -> Result<Vec<Agent>, Error> {

@@ -19,7 +19,7 @@ use serde::de::DeserializeOwned;
 use super::budget::Lane;
 use super::client::{Call, Client};
 use super::error::Error;
-use super::types::{Contact, SearchPage, SearchResults, Ticket};
+use super::types::{Contact, SearchResults, Ticket};
 
 /// Freshdesk's limit on the expression, quotes excluded.
 pub const MAX_QUERY_CHARS: usize = 512;
@@ -220,6 +220,10 @@ fn write_term(
         )));
     }
     let _ = write!(out, "{field}:{sign}");
+    write_value(out, field, value)
+}
+
+fn write_value(out: &mut String, field: &str, value: &SearchValue) -> Result<(), Error> {
     match value {
         SearchValue::Int(n) => {
             let _ = write!(out, "{n}");
@@ -229,13 +233,13 @@ fn write_term(
         }
         SearchValue::Null => out.push_str("null"),
         SearchValue::Text(s) => write_quoted(out, field, s)?,
-        SearchValue::Date(d) => {
-            if !is_day(d) {
-                return Err(Error::Invalid(format!(
-                    "{field}: \"{d}\" is not a date in the yyyy-mm-dd format"
-                )));
-            }
+        SearchValue::Date(d) if is_day(d) => {
             let _ = write!(out, "'{d}'");
+        }
+        SearchValue::Date(d) => {
+            return Err(Error::Invalid(format!(
+                "{field}: \"{d}\" is not a date in the yyyy-mm-dd format"
+            )));
         }
     }
     Ok(())
@@ -299,7 +303,7 @@ impl Client {
             let call = Call::get(path, Lane::New)
                 .query("query", &quoted)
                 .query("page", page);
-            let got: SearchPage<T> = self.fetch(call).await?;
+            let got: SearchResults<T> = self.fetch(call).await?;
             let count = got.results.len();
             found.total = got.total;
             found.results.extend(got.results);

@@ -7,15 +7,13 @@
 
 use std::time::Duration;
 
-use tokio::time::Instant;
-
 use base64::Engine as _;
 use base64::engine::general_purpose::STANDARD;
 use reqwest::header::{ACCEPT, AUTHORIZATION, CONTENT_TYPE, HeaderMap, HeaderValue, LINK};
 use reqwest::{Method, Url};
 use serde::de::DeserializeOwned;
 
-use super::budget::{Budget, Lane, RateHeaders};
+use super::budget::{Budget, Grant, Lane, RateHeaders};
 use super::config::{ApiKey, ClientConfig};
 use super::error::Error;
 use super::retry::{Policy, backoff};
@@ -123,8 +121,8 @@ impl Transport {
         let mut failures = 0u32;
         let mut waits = 0u32;
         loop {
-            let sent_at = self.budget.acquire(req.lane, req.cost).await;
-            let error = match self.attempt(req, sent_at).await {
+            let grant = self.budget.acquire(req.lane, req.cost).await;
+            let error = match self.attempt(req, grant).await {
                 Ok(page) => return Ok(page),
                 Err(Failure::RateLimited(retry_after)) => {
                     waits += 1;
@@ -186,7 +184,7 @@ impl Transport {
     async fn attempt<T: DeserializeOwned>(
         &self,
         req: &Request,
-        sent_at: Instant,
+        grant: Grant,
     ) -> Result<Page<T>, Failure> {
         tracing::debug!(method = %req.method, path = req.url.path(), "Freshdesk request");
         let mut builder = self
@@ -202,7 +200,7 @@ impl Transport {
         let response = builder.send().await.map_err(transport_error)?;
         let status = response.status();
         let headers = response.headers().clone();
-        self.observe_rate_headers(&headers, sent_at);
+        self.observe_rate_headers(&headers, grant);
         if status.as_u16() == 429 {
             return Err(Failure::RateLimited(retry_after(&headers)));
         }
@@ -221,7 +219,7 @@ impl Transport {
         })
     }
 
-    fn observe_rate_headers(&self, headers: &HeaderMap, sent_at: Instant) {
+    fn observe_rate_headers(&self, headers: &HeaderMap, grant: Grant) {
         let number = |name: &str| {
             let text = headers.get(name)?.to_str().ok()?;
             let n: i64 = text.trim().parse().ok()?;
@@ -236,7 +234,7 @@ impl Transport {
                 remaining,
                 used,
             };
-            self.budget.observe(headers, sent_at);
+            self.budget.observe(headers, grant);
         }
     }
 
@@ -291,13 +289,23 @@ fn retry_after(headers: &HeaderMap) -> Duration {
 fn transport_error(e: reqwest::Error) -> Failure {
     let e = e.without_url();
     let error = if e.is_connect() {
-        Error::Connect(error_chain(&e))
+        Error::Connect(root_cause(&e))
     } else if e.is_timeout() {
         Error::Timeout
     } else {
         Error::Transport(error_chain(&e))
     };
     Failure::Failed(error)
+}
+
+/// The innermost cause ("Connection refused (os error 111)", "failed to lookup
+/// address information: ..."): what the operator can act on.
+fn root_cause(e: &(dyn std::error::Error + 'static)) -> String {
+    let mut current = e;
+    while let Some(inner) = current.source() {
+        current = inner;
+    }
+    current.to_string()
 }
 
 /// "outer: inner: innermost", skipping repeats.

@@ -386,6 +386,17 @@ pub struct JobRef {
     pub href: Option<String>,
 }
 
+/// `GET /jobs/{id}`: `QUEUED`, `IN_PROGRESS`, then `SUCCESS`, `PARTIAL` or
+/// `FAILED` with one entry a record in `data`. The per-item shape is not
+/// documented, so it stays raw JSON.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Job {
+    pub id: String,
+    pub status: String,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub data: Option<Vec<Value>>,
+}
+
 /// Body of `POST /tickets`.
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
 pub struct CreateTicket {

@@ -3,13 +3,18 @@
 //! log), the answer it decodes, and a 4xx turned into its readable error. Time is
 //! tokio's paused clock, which the emulator reads too, so waits cost nothing.
 //!
-//! 5xx, hangs and 429 bursts come from the stub server in
-//! `src/freshdesk/client_*tests.rs` until the emulator's fault injection lands.
+//! `faults.rs` runs every action under the emulator's injected 429 bursts, 5xx
+//! and hangs; `resilience.rs` meets its real fixed window; `check.rs` runs
+//! `ticketsim check` as a process.
 
+mod check;
 mod conversations;
+mod faults;
 mod listing;
 mod people;
+mod records;
 mod resilience;
+mod search_bulk;
 mod tickets;
 
 use std::sync::Arc;
