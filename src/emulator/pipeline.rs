@@ -82,7 +82,7 @@ pub(crate) async fn api_pipeline(
         resp = misbehave::truncate(resp).await;
     }
     let entry = RequestLogEntry {
-        at: format_iso(now),
+        at: log_time(now),
         method: method.to_string(),
         path,
         query,
@@ -324,6 +324,22 @@ fn decorate(resp: &mut Response, admission: Option<Admission>) {
         let used = HeaderName::from_static("x-ratelimit-used-currentrequest");
         h.insert(used, cost.into());
     }
+}
+
+/// `format_iso(now)`, reused within a second: under load most requests of a
+/// thread fall in the same second, and formatting dates is not free.
+fn log_time(now: UnixMs) -> String {
+    thread_local! {
+        static LAST: std::cell::RefCell<(i64, String)> = const { std::cell::RefCell::new((i64::MIN, String::new())) };
+    }
+    let second = now.div_euclid(1000);
+    LAST.with_borrow_mut(|(at, text)| {
+        if *at != second {
+            *at = second;
+            *text = format_iso(now);
+        }
+        text.clone()
+    })
 }
 
 /// A random UUID (v4 layout).

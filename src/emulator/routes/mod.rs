@@ -24,7 +24,7 @@ use axum::http::{HeaderValue, StatusCode, header};
 use axum::middleware::from_fn_with_state;
 use axum::response::Response;
 use axum::routing::{delete, get, post, put};
-use serde_json::Value;
+use serde::Serialize;
 
 use super::Emulator;
 use super::error::{ApiError, empty_response, json_response};
@@ -144,7 +144,12 @@ pub(crate) fn parse_id(raw: &str) -> Result<i64, ApiError> {
 }
 
 /// 201 with the record and `Location: <base>/api/v2/<resource>/<id>`.
-pub(crate) fn created(ctx: &Ctx, resource: &str, id: i64, body: &Value) -> Response {
+pub(crate) fn created<T: Serialize + ?Sized>(
+    ctx: &Ctx,
+    resource: &str,
+    id: i64,
+    body: &T,
+) -> Response {
     let mut resp = json_response(StatusCode::CREATED, body);
     let location = format!("{}/api/v2/{resource}/{id}", ctx.base_url);
     if let Ok(v) = HeaderValue::from_str(&location) {
@@ -154,7 +159,7 @@ pub(crate) fn created(ctx: &Ctx, resource: &str, id: i64, body: &Value) -> Respo
 }
 
 /// 200 with a JSON body.
-pub(crate) fn ok(body: &Value) -> Response {
+pub(crate) fn ok<T: Serialize + ?Sized>(body: &T) -> Response {
     json_response(StatusCode::OK, body)
 }
 
