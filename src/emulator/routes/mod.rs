@@ -71,6 +71,13 @@ pub(crate) fn router(emu: Emulator) -> Router {
 }
 
 fn api_routes() -> Router<Emulator> {
+    people_routes()
+        .merge(ticket_routes())
+        .merge(work_routes())
+        .fallback(not_found)
+}
+
+fn people_routes() -> Router<Emulator> {
     Router::new()
         .route(
             "/api/v2/contacts",
@@ -87,32 +94,19 @@ fn api_routes() -> Router<Emulator> {
             "/api/v2/contacts/{id}/hard_delete",
             delete(contacts::hard_delete),
         )
+        .route("/api/v2/search/contacts", get(search::contacts))
         .route("/api/v2/agents", get(people::list_agents))
         .route("/api/v2/agents/me", get(people::me))
         .route("/api/v2/agents/{id}", get(people::show_agent))
         .route("/api/v2/groups", get(people::list_groups))
         .route("/api/v2/groups/{id}", get(people::show_group))
+}
+
+fn ticket_routes() -> Router<Emulator> {
+    Router::new()
         .route(
             "/api/v2/tickets",
             get(ticket_list::list).post(tickets::create),
-        )
-        .route("/api/v2/tickets/bulk_update", post(bulk::bulk_update))
-        .route("/api/v2/jobs/{id}", get(bulk::show_job))
-        .route("/api/v2/ticket_fields", get(ticket_fields::list))
-        .route("/api/v2/search/tickets", get(search::tickets))
-        .route("/api/v2/search/contacts", get(search::contacts))
-        .route(
-            "/api/v2/tickets/{id}/time_entries",
-            get(time_entries::list_for_ticket).post(time_entries::create),
-        )
-        .route("/api/v2/time_entries", get(time_entries::list_all))
-        .route(
-            "/api/v2/time_entries/{id}",
-            put(time_entries::update).delete(time_entries::delete),
-        )
-        .route(
-            "/api/v2/time_entries/{id}/toggle_timer",
-            put(time_entries::toggle),
         )
         .route(
             "/api/v2/tickets/{id}",
@@ -127,7 +121,28 @@ fn api_routes() -> Router<Emulator> {
             "/api/v2/tickets/{id}/conversations",
             get(conversations::list),
         )
-        .fallback(not_found)
+        .route("/api/v2/search/tickets", get(search::tickets))
+        .route("/api/v2/ticket_fields", get(ticket_fields::list))
+}
+
+/// Time entries and bulk jobs.
+fn work_routes() -> Router<Emulator> {
+    Router::new()
+        .route("/api/v2/tickets/bulk_update", post(bulk::bulk_update))
+        .route("/api/v2/jobs/{id}", get(bulk::show_job))
+        .route(
+            "/api/v2/tickets/{id}/time_entries",
+            get(time_entries::list_for_ticket).post(time_entries::create),
+        )
+        .route("/api/v2/time_entries", get(time_entries::list_all))
+        .route(
+            "/api/v2/time_entries/{id}",
+            put(time_entries::update).delete(time_entries::delete),
+        )
+        .route(
+            "/api/v2/time_entries/{id}/toggle_timer",
+            put(time_entries::toggle),
+        )
 }
 
 /// Unknown routes: 404 with an empty body.
