@@ -58,6 +58,7 @@ pub(crate) fn router(emu: Emulator) -> Router {
         .route("/_emulator/state", get(admin::state))
         .route("/_emulator/requests", get(admin::requests))
         .route("/_emulator/tickets/{id}/delete", post(admin::delete_ticket))
+        .route("/_emulator/tickets/{id}/spam", post(admin::spam_ticket))
         .route("/_emulator/contacts/{id}/block", post(admin::block_contact))
         .route(
             "/_emulator/faults",
