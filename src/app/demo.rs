@@ -99,6 +99,7 @@ pub async fn demo(
     let now = clock.now_ms();
     d.triggers.start_slot(now, now).await?;
     let mut sched = d.triggers.spawn(clock.clone()).await?;
+    d.dispatcher.recover().await?;
     let result = d.dispatcher.run(run_rx, false).await;
     let _ = sched.shutdown().await;
     result?;

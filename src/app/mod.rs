@@ -141,6 +141,7 @@ pub async fn run(
     };
     let d = Daemon::build(&cfg.db_path, client, clock.clone(), &schedule, dcfg, None).await?;
     tracing::info!(db = %cfg.db_path.display(), url = %cfg.freshdesk_url, cron = %cfg.create_cron, drain = opts.drain, "ticketsim starting");
+    d.dispatcher.recover().await?;
     let mut sched = None;
     if !opts.drain {
         d.triggers
@@ -148,7 +149,13 @@ pub async fn run(
             .await?;
         sched = Some(d.triggers.spawn(clock.clone()).await?);
     }
+    // Migrations, recovery and catch-up are done: tell systemd (Type=notify).
+    notify_systemd(&[
+        sd_notify::NotifyState::Ready,
+        sd_notify::NotifyState::Status("running"),
+    ]);
     let result = d.dispatcher.run(stop, opts.drain).await;
+    notify_systemd(&[sd_notify::NotifyState::Stopping]);
     if let Some(mut s) = sched {
         let _ = s.shutdown().await;
     }
@@ -156,6 +163,13 @@ pub async fn run(
     result?;
     tracing::info!("ticketsim stopped cleanly");
     Ok(())
+}
+
+/// Sends a state to systemd when run as a `Type=notify` service; a no-op otherwise.
+fn notify_systemd(states: &[sd_notify::NotifyState]) {
+    if let Err(e) = sd_notify::notify(states) {
+        tracing::warn!(error = %e, "could not notify systemd");
+    }
 }
 
 /// A watch channel that turns true on SIGINT or SIGTERM.

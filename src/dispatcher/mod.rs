@@ -205,7 +205,11 @@ impl Dispatcher {
         let now = inner.clock.now_ms();
         let outcome = match result {
             Ok(done) => {
-                inner.store.complete_step(&step, now).await?;
+                if !inner.store.complete_step(&step, now).await? {
+                    // Only possible if another process took the step over.
+                    tracing::warn!(lifecycle = step.lifecycle_id, stage = %step.stage, "step was no longer ours to commit");
+                    return Ok(());
+                }
                 Outcome::Done(done)
             }
             Err(e) => self.settle_failure(&step, now, e).await?,

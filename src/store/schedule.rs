@@ -31,12 +31,15 @@ WHERE id IN (
     LIMIT ?2)
 RETURNING id, lifecycle_id, stage, offset_ms, due_at, attempts";
 
+/// Walks open steps in due order (partial index `steps_open_due`) and stops at
+/// the first whose predecessors are all done.
 const NEXT_DUE_SQL: &str = "
-SELECT MIN(s.due_at) FROM steps s
+SELECT s.due_at FROM steps s INDEXED BY steps_open_due
 WHERE s.state IN ('pending', 'retry')
   AND NOT EXISTS (SELECT 1 FROM steps p
                   WHERE p.lifecycle_id = s.lifecycle_id AND p.seq < s.seq
-                    AND p.state <> 'done')";
+                    AND p.state <> 'done')
+ORDER BY s.due_at LIMIT 1";
 
 impl Store {
     /// Inserts the slot for cron time `at` with its lifecycle and planned steps,
@@ -150,7 +153,7 @@ impl Store {
     /// The earliest time a step becomes claimable, if any step is waiting.
     pub async fn next_due_at(&self) -> Result<Option<UnixMs>> {
         Ok(sqlx::query_scalar(NEXT_DUE_SQL)
-            .fetch_one(&self.pool)
+            .fetch_optional(&self.pool)
             .await?)
     }
 

@@ -85,22 +85,31 @@ async fn each_invalid_configuration_exits_2_naming_the_variable_before_any_reque
 }
 
 #[tokio::test]
-async fn sigterm_stops_the_daemon_cleanly_with_exit_0() {
+async fn the_daemon_tells_systemd_it_is_ready_and_sigterm_stops_it_cleanly_with_exit_0() {
     let (_emulator, url, _stop) = spawn_emulator(emulator_config(), Arc::new(SystemClock)).await;
     let dir = tempfile::tempdir().unwrap();
     let log = dir.path().join("log");
+    let socket_path = dir.path().join("notify.sock");
+    let socket = tokio::net::UnixDatagram::bind(&socket_path).unwrap();
     let mut child = ticketsim(
         dir.path(),
-        &[("FRESHDESK_URL", &url), ("FRESHDESK_API_KEY", API_KEY)],
+        &[
+            ("FRESHDESK_URL", &url),
+            ("FRESHDESK_API_KEY", API_KEY),
+            ("NOTIFY_SOCKET", socket_path.to_str().unwrap()),
+        ],
     )
     .args(["--db", "t.db", "run"])
     .stderr(std::fs::File::create(&log).unwrap())
     .spawn()
     .unwrap();
-    wait_for_text(&log, "ticketsim starting").await;
+    let ready = receive(&socket).await;
+    assert!(ready.contains("READY=1"), "{ready}");
     let pid = child.id().unwrap() as i32;
     // SAFETY: sending a signal to our own child process.
     unsafe { libc::kill(pid, libc::SIGTERM) };
+    let stopping = receive(&socket).await;
+    assert!(stopping.contains("STOPPING=1"), "{stopping}");
     let status = tokio::time::timeout(Duration::from_secs(20), child.wait())
         .await
         .unwrap()
@@ -111,14 +120,14 @@ async fn sigterm_stops_the_daemon_cleanly_with_exit_0() {
     assert!(!text.contains(API_KEY));
 }
 
-async fn wait_for_text(file: &Path, needle: &str) {
-    for _ in 0..200 {
-        if std::fs::read_to_string(file).is_ok_and(|t| t.contains(needle)) {
-            return;
-        }
-        tokio::time::sleep(Duration::from_millis(50)).await;
-    }
-    panic!("{needle:?} never appeared in {}", file.display());
+/// One sd_notify datagram, waiting at most 20 s.
+async fn receive(socket: &tokio::net::UnixDatagram) -> String {
+    let mut buf = vec![0u8; 4096];
+    let n = tokio::time::timeout(Duration::from_secs(20), socket.recv(&mut buf))
+        .await
+        .expect("no sd_notify message within 20 s")
+        .unwrap();
+    String::from_utf8_lossy(&buf[..n]).into_owned()
 }
 
 /// Starts `ticketsim emulator` as its own process and returns it with its URL.
