@@ -81,6 +81,12 @@ pub enum Command {
         playbooks: String,
     },
     /// Serve a Freshdesk-compatible API emulator (for demos, tests and load tests).
+    ///
+    /// Speaks the Freshdesk v2 API on 127.0.0.1 with the key from --api-key.
+    /// Unauthenticated admin routes: GET /_emulator/state and /_emulator/requests
+    /// to inspect; GET/PUT/POST/DELETE /_emulator/faults to change faults while
+    /// it runs; POST /_emulator/tickets/{id}/delete (or /spam) and
+    /// /_emulator/contacts/{id}/block to act as a human in the UI.
     Emulator(EmulatorArgs),
     /// Lifecycles by state, failed ones with their reasons, and the next due step.
     Status {

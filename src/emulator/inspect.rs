@@ -44,6 +44,26 @@ impl Emulator {
         self.shared.log.entries()
     }
 
+    /// Marks a ticket as spam as a human would in the UI: it leaves the
+    /// lists (but `filter=spam`), stays viewable, and refuses updates and
+    /// deletes with 405. False when the ticket is unknown, deleted or spam.
+    pub fn mark_ticket_spam_as_someone(&self, ticket_id: i64) -> bool {
+        let now = self.now_ms();
+        let marked = match self.lock().world.ticket_mut(ticket_id) {
+            Some(t) if !t.is_locked() => {
+                t.wire.spam = true;
+                t.updated_ms = now;
+                t.wire.updated_at = Some(format_iso(now));
+                true
+            }
+            _ => false,
+        };
+        if marked {
+            self.mark_changed();
+        }
+        marked
+    }
+
     /// Soft-deletes a ticket as a human would in the UI. False when the
     /// ticket is unknown or already deleted.
     pub fn delete_ticket_as_someone(&self, ticket_id: i64) -> bool {

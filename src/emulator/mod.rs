@@ -24,6 +24,7 @@ mod jobs;
 mod misbehave;
 mod persist;
 mod pipeline;
+mod plan;
 mod query;
 mod ratelimit;
 mod reqlog;

@@ -21,12 +21,12 @@ use super::error::{ApiError, Built, json_response, method_not_allowed};
 use super::faults::Fault;
 use super::misbehave;
 use super::ratelimit::{self, Admission, Endpoint};
-use super::reqlog::redact;
+use super::reqlog::{log_time, redact};
 use super::routes::Ctx;
 use super::server::ConnKill;
 use super::validate::Body;
 use super::{Emulator, RequestLogEntry, auth};
-use crate::clock::{UnixMs, format_iso};
+use crate::clock::UnixMs;
 
 /// Larger bodies are refused (Freshdesk caps attachments at 20-25 MB).
 const MAX_BODY_BYTES: usize = 25 * 1024 * 1024;
@@ -48,56 +48,92 @@ pub(crate) async fn api_pipeline(
 ) -> Response {
     let now = emu.now_ms();
     let (parts, body) = req.into_parts();
-    let sent = match to_bytes(body, MAX_BODY_BYTES).await {
-        Err(_) => Sent::TooLarge,
-        Ok(b) if b.iter().all(u8::is_ascii_whitespace) => Sent::Nothing,
-        Ok(b) => serde_json::from_slice(&b).map_or(Sent::Broken, Sent::Json),
+    let sent = read_body(body).await;
+    let seen = Seen::of(&parts, &sent, now);
+    let cost = ratelimit::cost(&parts.method, &seen.path, seen.query.as_deref());
+    let admission = emu.admit(now, cost, Endpoint::of(&parts.method, &seen.path));
+    let (fault, delay_ms) = match admission {
+        Admission::Allowed { .. } => emu.draw_fault(),
+        Admission::Limited { .. } => (None, 0),
     };
-    let logged_body = match &sent {
-        Sent::Json(v) => Some(v.clone()),
-        _ => None,
-    };
-    let method = parts.method.clone();
-    let path = parts.uri.path().to_owned();
-    let query = parts.uri.query().map(str::to_owned);
-    let cost = ratelimit::cost(&method, &path, query.as_deref());
-    let admission = emu.admit(now, cost, Endpoint::of(&method, &path));
-    let (fault, delay_ms) = emu.draw_fault();
     let kill = parts.extensions.get::<ConnKill>().cloned();
-    let mut resp = match (admission, fault) {
-        (Admission::Limited { retry_after_secs }, _) => too_many_requests(retry_after_secs),
-        (_, Some(f)) if f.replaces_request() => misbehave::answer_instead(f),
-        _ => route(&emu, parts, sent, now, next).await,
-    };
-    let admission = if fault.is_some_and(|f| f.replaces_request()) {
-        None
-    } else {
-        Some(admission)
-    };
-    decorate(&mut resp, admission);
-    if method != Method::GET && resp.status().is_success() {
-        emu.mark_changed();
-    }
+    let mut resp = answer(&emu, parts, sent, now, next, admission, fault).await;
     if fault == Some(Fault::Malformed) {
         resp = misbehave::truncate(resp).await;
     }
-    let entry = RequestLogEntry {
-        at: format_iso(now),
-        method: method.to_string(),
-        path,
-        query,
-        status: resp.status().as_u16(),
-        user_id: logged_body
-            .as_ref()
-            .and_then(|b| b.get("user_id")?.as_i64()),
-        body: logged_body,
-        fault: fault.map(|f| f.label()),
-    };
-    emu.record(redact(entry, emu.api_key()));
+    if seen.method != Method::GET && resp.status().is_success() {
+        emu.mark_changed();
+    }
+    emu.record(redact(seen.entry(resp.status(), fault), emu.api_key()));
     if delay_ms > 0 {
         tokio::time::sleep(Duration::from_millis(delay_ms)).await;
     }
     misbehave::deliver(resp, fault, kill).await
+}
+
+async fn read_body(body: HttpBody) -> Sent {
+    match to_bytes(body, MAX_BODY_BYTES).await {
+        Err(_) => Sent::TooLarge,
+        Ok(b) if b.iter().all(u8::is_ascii_whitespace) => Sent::Nothing,
+        Ok(b) => serde_json::from_slice(&b).map_or(Sent::Broken, Sent::Json),
+    }
+}
+
+/// The answer with its common headers: a 429 from the limiter, a fault's
+/// answer instead of the request, or the route's.
+async fn answer(
+    emu: &Emulator,
+    parts: Parts,
+    sent: Sent,
+    now: UnixMs,
+    next: Next,
+    admission: Admission,
+    fault: Option<Fault>,
+) -> Response {
+    let (mut resp, served) = match (admission, fault) {
+        (Admission::Limited { retry_after_secs }, _) => (too_many_requests(retry_after_secs), None),
+        (_, Some(f)) if f.replaces_request() => (misbehave::answer_instead(f), None),
+        _ => (route(emu, parts, sent, now, next).await, Some(admission)),
+    };
+    decorate(&mut resp, served);
+    resp
+}
+
+/// What the request log keeps of a request, taken before it is routed.
+struct Seen {
+    at: UnixMs,
+    method: Method,
+    path: String,
+    query: Option<String>,
+    body: Option<Value>,
+}
+
+impl Seen {
+    fn of(parts: &Parts, sent: &Sent, at: UnixMs) -> Seen {
+        Seen {
+            at,
+            method: parts.method.clone(),
+            path: parts.uri.path().to_owned(),
+            query: parts.uri.query().map(str::to_owned),
+            body: match sent {
+                Sent::Json(v) => Some(v.clone()),
+                _ => None,
+            },
+        }
+    }
+
+    fn entry(self, status: StatusCode, fault: Option<Fault>) -> RequestLogEntry {
+        RequestLogEntry {
+            at: log_time(self.at),
+            method: self.method.to_string(),
+            path: self.path,
+            query: self.query,
+            status: status.as_u16(),
+            user_id: self.body.as_ref().and_then(|b| b.get("user_id")?.as_i64()),
+            body: self.body,
+            fault: fault.map(|f| f.label()),
+        }
+    }
 }
 
 /// Runs the checks, then the route.
@@ -299,7 +335,7 @@ pub(crate) fn too_many_requests(retry_after_secs: i64) -> Response {
 }
 
 /// The headers every response carries (§1, §4); the rate-limit headers only
-/// when the limiter served the request (`None`: a fault answered instead).
+/// when the request was served (`None`: a 429, or a fault answered instead).
 fn decorate(resp: &mut Response, admission: Option<Admission>) {
     let status = resp.status();
     let h = resp.headers_mut();

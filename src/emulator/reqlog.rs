@@ -17,6 +17,7 @@ use std::thread::JoinHandle;
 use serde_json::Value;
 
 use super::RequestLogEntry;
+use crate::clock::{UnixMs, format_iso};
 
 /// Entries waiting for the file writer before new ones are dropped.
 const WRITE_QUEUE: usize = 65_536;
@@ -121,6 +122,22 @@ fn write_lines(file: File, rx: Receiver<RequestLogEntry>, name: &str) {
             return;
         }
     }
+}
+
+/// `format_iso(now)`, reused within a second: under load most requests of a
+/// thread fall in the same second, and formatting dates is not free.
+pub(crate) fn log_time(now: UnixMs) -> String {
+    thread_local! {
+        static LAST: std::cell::RefCell<(i64, String)> = const { std::cell::RefCell::new((i64::MIN, String::new())) };
+    }
+    let second = now.div_euclid(1000);
+    LAST.with_borrow_mut(|(at, text)| {
+        if *at != second {
+            *at = second;
+            *text = format_iso(now);
+        }
+        text.clone()
+    })
 }
 
 /// The log never holds the API key, wherever a client put it.

@@ -8,7 +8,7 @@ use serde_json::{Map, Value, json};
 
 use super::state::World;
 use super::ticket_store::TicketRec;
-use crate::freshdesk::types::{Agent, Contact, Conversation, Group, TicketRequester};
+use crate::freshdesk::types::{Agent, Contact, Conversation, Group, Ticket, TicketRequester};
 
 /// Which embeds a ticket response carries (`include=...`).
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
@@ -32,12 +32,13 @@ fn object<T: Serialize>(value: &T) -> Map<String, Value> {
     }
 }
 
-/// A ticket as create, update and view return it (no embeds).
-pub(crate) fn ticket(rec: &TicketRec) -> Value {
-    Value::Object(object(&rec.wire))
+/// A ticket as create, update and view return it (no embeds): the wire
+/// record itself, serialized straight to the body (the hot path of a GET).
+pub(crate) fn ticket(rec: &TicketRec) -> &Ticket {
+    &rec.wire
 }
 
-/// `GET /tickets/{id}` with its embeds.
+/// `GET /tickets/{id}` with its embeds (without any, use [`ticket`]).
 pub(crate) fn ticket_view(rec: &TicketRec, world: &World, e: Embeds) -> Value {
     let mut map = object(&rec.wire);
     add_embeds(&mut map, rec, world, e);

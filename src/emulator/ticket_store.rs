@@ -149,7 +149,7 @@ impl World {
         self.tickets.get(index)
     }
 
-    fn ticket_mut(&mut self, id: i64) -> Option<&mut TicketRec> {
+    pub(crate) fn ticket_mut(&mut self, id: i64) -> Option<&mut TicketRec> {
         let index = usize::try_from(id.checked_sub(1)?).ok()?;
         self.tickets.get_mut(index)
     }

@@ -50,6 +50,20 @@ pub(super) async fn delete_ticket(
     }
 }
 
+/// `POST /_emulator/tickets/{id}/spam`: a human marks the ticket as spam
+/// (204), 404 when it is unknown, deleted or spam already.
+pub(super) async fn spam_ticket(
+    State(emu): State<Emulator>,
+    Path(id): Path<String>,
+) -> Result<Response, ApiError> {
+    let id = parse_id(&id)?;
+    if emu.mark_ticket_spam_as_someone(id) {
+        Ok(empty_response(StatusCode::NO_CONTENT))
+    } else {
+        Err(ApiError::NotFound)
+    }
+}
+
 /// `POST /_emulator/contacts/{id}/block`: a human blocks the contact (204),
 /// 404 when it is unknown.
 pub(super) async fn block_contact(

@@ -24,7 +24,7 @@ use axum::http::{HeaderValue, StatusCode, header};
 use axum::middleware::from_fn_with_state;
 use axum::response::Response;
 use axum::routing::{delete, get, post, put};
-use serde_json::Value;
+use serde::Serialize;
 
 use super::Emulator;
 use super::error::{ApiError, empty_response, json_response};
@@ -58,6 +58,7 @@ pub(crate) fn router(emu: Emulator) -> Router {
         .route("/_emulator/state", get(admin::state))
         .route("/_emulator/requests", get(admin::requests))
         .route("/_emulator/tickets/{id}/delete", post(admin::delete_ticket))
+        .route("/_emulator/tickets/{id}/spam", post(admin::spam_ticket))
         .route("/_emulator/contacts/{id}/block", post(admin::block_contact))
         .route(
             "/_emulator/faults",
@@ -71,6 +72,13 @@ pub(crate) fn router(emu: Emulator) -> Router {
 }
 
 fn api_routes() -> Router<Emulator> {
+    people_routes()
+        .merge(ticket_routes())
+        .merge(work_routes())
+        .fallback(not_found)
+}
+
+fn people_routes() -> Router<Emulator> {
     Router::new()
         .route(
             "/api/v2/contacts",
@@ -87,32 +95,19 @@ fn api_routes() -> Router<Emulator> {
             "/api/v2/contacts/{id}/hard_delete",
             delete(contacts::hard_delete),
         )
+        .route("/api/v2/search/contacts", get(search::contacts))
         .route("/api/v2/agents", get(people::list_agents))
         .route("/api/v2/agents/me", get(people::me))
         .route("/api/v2/agents/{id}", get(people::show_agent))
         .route("/api/v2/groups", get(people::list_groups))
         .route("/api/v2/groups/{id}", get(people::show_group))
+}
+
+fn ticket_routes() -> Router<Emulator> {
+    Router::new()
         .route(
             "/api/v2/tickets",
             get(ticket_list::list).post(tickets::create),
-        )
-        .route("/api/v2/tickets/bulk_update", post(bulk::bulk_update))
-        .route("/api/v2/jobs/{id}", get(bulk::show_job))
-        .route("/api/v2/ticket_fields", get(ticket_fields::list))
-        .route("/api/v2/search/tickets", get(search::tickets))
-        .route("/api/v2/search/contacts", get(search::contacts))
-        .route(
-            "/api/v2/tickets/{id}/time_entries",
-            get(time_entries::list_for_ticket).post(time_entries::create),
-        )
-        .route("/api/v2/time_entries", get(time_entries::list_all))
-        .route(
-            "/api/v2/time_entries/{id}",
-            put(time_entries::update).delete(time_entries::delete),
-        )
-        .route(
-            "/api/v2/time_entries/{id}/toggle_timer",
-            put(time_entries::toggle),
         )
         .route(
             "/api/v2/tickets/{id}",
@@ -127,7 +122,28 @@ fn api_routes() -> Router<Emulator> {
             "/api/v2/tickets/{id}/conversations",
             get(conversations::list),
         )
-        .fallback(not_found)
+        .route("/api/v2/search/tickets", get(search::tickets))
+        .route("/api/v2/ticket_fields", get(ticket_fields::list))
+}
+
+/// Time entries and bulk jobs.
+fn work_routes() -> Router<Emulator> {
+    Router::new()
+        .route("/api/v2/tickets/bulk_update", post(bulk::bulk_update))
+        .route("/api/v2/jobs/{id}", get(bulk::show_job))
+        .route(
+            "/api/v2/tickets/{id}/time_entries",
+            get(time_entries::list_for_ticket).post(time_entries::create),
+        )
+        .route("/api/v2/time_entries", get(time_entries::list_all))
+        .route(
+            "/api/v2/time_entries/{id}",
+            put(time_entries::update).delete(time_entries::delete),
+        )
+        .route(
+            "/api/v2/time_entries/{id}/toggle_timer",
+            put(time_entries::toggle),
+        )
 }
 
 /// Unknown routes: 404 with an empty body.
@@ -144,7 +160,12 @@ pub(crate) fn parse_id(raw: &str) -> Result<i64, ApiError> {
 }
 
 /// 201 with the record and `Location: <base>/api/v2/<resource>/<id>`.
-pub(crate) fn created(ctx: &Ctx, resource: &str, id: i64, body: &Value) -> Response {
+pub(crate) fn created<T: Serialize + ?Sized>(
+    ctx: &Ctx,
+    resource: &str,
+    id: i64,
+    body: &T,
+) -> Response {
     let mut resp = json_response(StatusCode::CREATED, body);
     let location = format!("{}/api/v2/{resource}/{id}", ctx.base_url);
     if let Ok(v) = HeaderValue::from_str(&location) {
@@ -154,7 +175,7 @@ pub(crate) fn created(ctx: &Ctx, resource: &str, id: i64, body: &Value) -> Respo
 }
 
 /// 200 with a JSON body.
-pub(crate) fn ok(body: &Value) -> Response {
+pub(crate) fn ok<T: Serialize + ?Sized>(body: &T) -> Response {
     json_response(StatusCode::OK, body)
 }
 

@@ -87,37 +87,35 @@ fn parse_request(
             1
         }
     };
-    let Some(raw) = q.get("query").map(str::to_owned) else {
-        q.push("query", "It should be a/an String", MISSING);
-        q.finish()?;
-        return Err(ApiError::NotFound);
+    let expr = match q.get("query").map(str::to_owned) {
+        None => Err(("It should be a/an String".to_owned(), MISSING)),
+        Some(raw) => parse_query(&raw, kind_of),
     };
-    let inner = raw
+    let expr = expr.map_err(|(msg, code)| q.push("query", msg, code)).ok();
+    q.finish()?;
+    // Unreachable: a missing expression always pushed an error above.
+    expr.map(|e| (e, page)).ok_or(ApiError::NotFound)
+}
+
+/// `"<expression>"` (the double quotes are part of the value), at most 512
+/// characters inside them; the error message and code otherwise.
+fn parse_query(
+    raw: &str,
+    kind_of: impl Fn(&str) -> Option<Kind>,
+) -> Result<Expr, (String, &'static str)> {
+    let invalid = || (INVALID_QUERY.to_owned(), INVALID_VALUE);
+    let text = raw
         .strip_prefix('"')
         .and_then(|r| r.strip_suffix('"'))
-        .filter(|_| raw.len() >= 2);
-    let expr = match inner {
-        None => {
-            q.push("query", INVALID_QUERY, INVALID_VALUE);
-            None
-        }
-        Some(text) if text.chars().count() > MAX_QUERY_CHARS => {
-            let n = text.chars().count();
-            let msg =
-                format!("Has {n} characters, it can have maximum of {MAX_QUERY_CHARS} characters");
-            q.push("query", msg, INVALID_VALUE);
-            None
-        }
-        Some(text) => match search::parse(text, kind_of) {
-            Ok(e) => Some(e),
-            Err(_) => {
-                q.push("query", INVALID_QUERY, INVALID_VALUE);
-                None
-            }
-        },
-    };
-    q.finish()?;
-    expr.map(|e| (e, page)).ok_or(ApiError::NotFound)
+        .filter(|_| raw.len() >= 2)
+        .ok_or_else(invalid)?;
+    let n = text.chars().count();
+    if n > MAX_QUERY_CHARS {
+        let msg =
+            format!("Has {n} characters, it can have maximum of {MAX_QUERY_CHARS} characters");
+        return Err((msg, INVALID_VALUE));
+    }
+    search::parse(text, kind_of).map_err(|_| invalid())
 }
 
 fn ticket_kind(field: &str, defs: &[CustomField]) -> Option<Kind> {

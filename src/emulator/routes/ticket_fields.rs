@@ -90,49 +90,62 @@ fn all_fields(world: &World, custom: &[CustomField]) -> Vec<Value> {
         .first()
         .and_then(|g| g.created_at.clone())
         .unwrap_or_default();
-    let mut out = Vec::new();
-    for (i, (name, label, description, required, shown)) in DEFAULTS.iter().enumerate() {
-        let field = TicketField {
-            id: FIELD_ID_BASE + i as i64 + 1,
-            name: (*name).to_owned(),
-            label: Some((*label).to_owned()),
-            description: Some((*description).to_owned()),
-            position: Some(i as i64 + 1),
-            required_for_closure: false,
-            required_for_agents: *required,
-            required_for_customers: *shown && *required,
-            field_type: Some(format!("default_{name}")),
-            default: true,
-            choices: Some(default_choices(name, world)),
-            created_at: Some(at.clone()),
-            updated_at: Some(at.clone()),
-        };
-        out.push(with_portal_keys(&field, *shown, label));
-    }
-    for (i, cf) in custom.iter().enumerate() {
-        let position = (DEFAULTS.len() + i) as i64 + 1;
-        let choices = match &cf.kind {
-            CustomKind::Dropdown(list) => json!(list),
-            _ => json!([]),
-        };
-        let field = TicketField {
-            id: FIELD_ID_BASE + position,
-            name: cf.name.clone(),
-            label: Some(cf.label.clone()),
-            description: Some(cf.label.clone()),
-            position: Some(position),
-            required_for_closure: cf.required_for_closure,
-            required_for_agents: false,
-            required_for_customers: false,
-            field_type: Some(cf.type_name().to_owned()),
-            default: false,
-            choices: Some(choices),
-            created_at: Some(at.clone()),
-            updated_at: Some(at.clone()),
-        };
-        out.push(with_portal_keys(&field, false, &cf.label));
-    }
-    out
+    let defaults = DEFAULTS
+        .iter()
+        .enumerate()
+        .map(|(i, d)| default_field(i as i64 + 1, d, world, &at));
+    let customs = custom
+        .iter()
+        .enumerate()
+        .map(|(i, cf)| custom_field((DEFAULTS.len() + i) as i64 + 1, cf, &at));
+    defaults.chain(customs).collect()
+}
+
+fn default_field(
+    position: i64,
+    (name, label, description, required, shown): &(&str, &str, &str, bool, bool),
+    world: &World,
+    at: &str,
+) -> Value {
+    let field = TicketField {
+        id: FIELD_ID_BASE + position,
+        name: (*name).to_owned(),
+        label: Some((*label).to_owned()),
+        description: Some((*description).to_owned()),
+        position: Some(position),
+        required_for_closure: false,
+        required_for_agents: *required,
+        required_for_customers: *shown && *required,
+        field_type: Some(format!("default_{name}")),
+        default: true,
+        choices: Some(default_choices(name, world)),
+        created_at: Some(at.to_owned()),
+        updated_at: Some(at.to_owned()),
+    };
+    with_portal_keys(&field, *shown, label)
+}
+
+fn custom_field(position: i64, cf: &CustomField, at: &str) -> Value {
+    let choices = match &cf.kind {
+        CustomKind::Dropdown(list) => json!(list),
+        _ => json!([]),
+    };
+    let field = TicketField {
+        id: FIELD_ID_BASE + position,
+        name: cf.name.clone(),
+        label: Some(cf.label.clone()),
+        description: Some(cf.label.clone()),
+        position: Some(position),
+        required_for_closure: cf.required_for_closure,
+        required_for_agents: false,
+        required_for_customers: false,
+        field_type: Some(cf.type_name().to_owned()),
+        default: false,
+        choices: Some(choices),
+        created_at: Some(at.to_owned()),
+        updated_at: Some(at.to_owned()),
+    };
+    with_portal_keys(&field, false, &cf.label)
 }
 
 /// The wire record plus the customer-portal keys real records carry.

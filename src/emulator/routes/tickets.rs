@@ -69,7 +69,7 @@ pub(super) async fn create(State(emu): State<Emulator>, ctx: Req) -> Result<Resp
         custom_fields: custom,
     };
     let rec = world.create_ticket(new, ctx.now);
-    Ok(created(&ctx, "tickets", rec.wire.id, &shape::ticket(rec)))
+    Ok(created(&ctx, "tickets", rec.wire.id, shape::ticket(rec)))
 }
 
 /// Statuses that need the required-for-closure fields: Resolved, Closed.
@@ -94,6 +94,9 @@ pub(super) async fn show(
     let embeds = view_embeds(&mut Query::parse(&ctx, &["include"])?)?;
     let inner = emu.lock();
     let rec = inner.world.ticket(id).ok_or(ApiError::NotFound)?;
+    if embeds == Embeds::default() {
+        return Ok(ok(shape::ticket(rec)));
+    }
     Ok(ok(&shape::ticket_view(rec, &inner.world, embeds)))
 }
 
@@ -136,7 +139,7 @@ pub(super) async fn update(
     };
     let mut inner = emu.lock();
     let rec = apply_update(&mut inner.world, defs, id, parsed, ctx.now)?;
-    Ok(ok(&shape::ticket(rec)))
+    Ok(ok(shape::ticket(rec)))
 }
 
 /// Checks references and closure rules, then applies a parsed update. Shared

@@ -195,3 +195,19 @@ async fn the_request_log_is_appended_to_a_file_as_json_lines() {
     let missing = dir.path().join("no/such/dir/log.jsonl");
     assert!(s.emu.log_to_file(&missing).is_err());
 }
+
+#[test]
+fn the_older_latency_setting_still_holds_answers_back() {
+    let cfg = EmulatorConfig {
+        latency_ms: 400,
+        ..EmulatorConfig::default()
+    };
+    let emu = crate::emulator::Emulator::new(
+        cfg,
+        std::sync::Arc::new(crate::clock::ManualClock::new(super::T0)),
+    );
+    assert_eq!(
+        emu.faults().latency_ms,
+        crate::emulator::Latency::fixed(400)
+    );
+}

@@ -109,3 +109,49 @@ async fn ticket_pages_link_to_the_next_page_with_every_original_parameter() {
     let beyond: Vec<Value> = s.get("/api/v2/tickets?page=5").await.json().await.unwrap();
     assert!(beyond.is_empty());
 }
+
+#[tokio::test]
+async fn each_list_filter_selects_its_tickets() {
+    let s = start().await;
+    let me = s.owner_id();
+    let other = s.emu.agents()[1].id;
+    s.create_ticket(json!({})).await; // 1: open, unassigned
+    s.create_ticket(json!({"responder_id": me})).await; // 2: open, mine
+    s.create_ticket(json!({"responder_id": other})).await; // 3: open, someone else's
+    s.create_ticket(json!({"status": 3})).await; // 4: pending
+    s.create_ticket(json!({})).await; // 5: spam
+    s.create_ticket(json!({})).await; // 6: deleted
+    assert!(s.emu.mark_ticket_spam_as_someone(5));
+    assert!(s.emu.delete_ticket_as_someone(6));
+    #[rustfmt::skip]
+    let cases: [(&str, &[i64]); 6] = [
+        ("", &[4, 3, 2, 1]),
+        ("?filter=new_and_my_open", &[2, 1]),
+        ("?filter=spam", &[5]),
+        ("?filter=deleted", &[6]),
+        ("?filter=watching", &[]),
+        ("?filter=new_and_my_open&order_type=asc", &[1, 2]),
+    ];
+    for (query, want) in cases {
+        assert_eq!(
+            ids(&s, &format!("/api/v2/tickets{query}")).await,
+            want,
+            "{query}"
+        );
+    }
+    // Spam is viewable and locked, and never found by search.
+    let shown: Value = s.get("/api/v2/tickets/5").await.json().await.unwrap();
+    assert_eq!(shown["spam"], true);
+    let put = s.put("/api/v2/tickets/5", json!({"priority": 2})).await;
+    assert_eq!(
+        (put.status().as_u16(), header(&put, "allow")),
+        (405, "GET".to_owned())
+    );
+    let found: Value = s
+        .get("/api/v2/search/tickets?query=%22priority:1%22")
+        .await
+        .json()
+        .await
+        .unwrap();
+    assert_eq!(found["total"], 4);
+}

@@ -143,3 +143,45 @@ async fn the_account_has_two_groups() {
         .unwrap();
     assert!(!shown.agent_ids.unwrap().is_empty());
 }
+
+#[tokio::test]
+async fn agent_and_group_calls_filter_and_refuse_like_freshdesk() {
+    let s = start().await;
+    let agents = s.emu.agents();
+    let email = agents[1].contact.email.clone().unwrap().to_uppercase();
+    let names = |v: &serde_json::Value| -> Vec<i64> {
+        v.as_array()
+            .unwrap()
+            .iter()
+            .map(|a| a["id"].as_i64().unwrap())
+            .collect()
+    };
+    let a = s
+        .call("GET", &format!("/api/v2/agents?email={email}"), None)
+        .await;
+    assert_eq!(names(&a.json), [agents[1].id]);
+    let a = s.call("GET", "/api/v2/agents?state=occasional", None).await;
+    assert_eq!(names(&a.json), Vec::<i64>::new());
+    let a = s
+        .call("GET", "/api/v2/agents?state=fulltime&per_page=1", None)
+        .await;
+    assert_eq!(names(&a.json).len(), 1);
+    let group = s.emu.lock().world.groups[0].clone();
+    let shown = s
+        .call("GET", &format!("/api/v2/groups/{}", group.id), None)
+        .await;
+    assert_eq!(shown.json["agent_ids"], json!(group.agent_ids.unwrap()));
+    #[rustfmt::skip]
+    let cases: Vec<super::Refusal> = vec![
+        ("GET", "/api/v2/agents?state=parttime".into(), None, 400, "state", "It should be one of these values: 'fulltime,occasional'"),
+        ("GET", "/api/v2/agents?name=x".into(), None, 400, "name", "Unexpected/invalid field in request"),
+        ("GET", "/api/v2/agents?per_page=101".into(), None, 400, "per_page", "It should be a Positive Integer less than or equal to 100"),
+        ("GET", "/api/v2/agents/42".into(), None, 404, "", ""),
+        ("GET", "/api/v2/groups/42".into(), None, 404, "", ""),
+        ("POST", "/api/v2/agents".into(), Some(json!({})), 405, "", "POST method is not allowed. It should be one of these method(s): GET"),
+    ];
+    super::expect_refusals(&s, cases).await;
+    for path in ["/api/v2/agents", "/api/v2/agents/me", "/api/v2/groups"] {
+        s.assert_needs_auth("GET", path).await;
+    }
+}

@@ -234,3 +234,39 @@ async fn concurrent_creates_get_distinct_consecutive_ids() {
     assert_eq!(ids, (1..=40).collect::<Vec<i64>>());
     assert_eq!(s.emu.requests().len(), 40);
 }
+
+#[tokio::test]
+async fn a_view_embeds_at_most_the_ten_oldest_conversations_and_the_company_as_an_empty_object() {
+    let s = start().await;
+    s.create_ticket(json!({})).await;
+    for i in 0..12 {
+        s.clock.advance(1_000);
+        s.post(
+            "/api/v2/tickets/1/notes",
+            json!({"body": format!("note {i}")}),
+        )
+        .await;
+    }
+    let resp = s
+        .get("/api/v2/tickets/1?include=conversations,company,sla_policy")
+        .await;
+    assert_eq!(header(&resp, "x-ratelimit-used-currentrequest"), "4");
+    let t: Value = resp.json().await.unwrap();
+    let bodies: Vec<&str> = t["conversations"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|c| c["body"].as_str().unwrap())
+        .collect();
+    let want: Vec<String> = (0..10).map(|i| format!("note {i}")).collect();
+    assert_eq!(bodies, want);
+    assert_eq!(t["company"], json!({}));
+    assert!(t["sla_policy"]["id"].is_i64());
+    let bad = s.get("/api/v2/tickets/1?include=notes").await;
+    let (status, body) = status_json(bad).await;
+    assert_eq!(status, 400);
+    assert_eq!(
+        body["errors"][0]["message"],
+        "It should be one of these values: 'conversations, requester, company, stats, sla_policy'"
+    );
+}
