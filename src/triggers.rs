@@ -122,13 +122,24 @@ impl Triggers {
         else {
             return vec![];
         };
-        self.cron
-            .iter_after(start)
-            .map(|d| d.timestamp_millis())
-            .skip_while(|&t| t <= after)
-            .take_while(|&t| t <= now)
-            .take(MAX_MISSED_SCAN)
-            .collect()
+        // find_next_occurrence step by step: croner's iterator skips every other
+        // second of a per-second cron.
+        let mut out = Vec::new();
+        let mut t = start;
+        while out.len() < MAX_MISSED_SCAN {
+            let Ok(next) = self.cron.find_next_occurrence(&t, false) else {
+                break;
+            };
+            let ms = next.timestamp_millis();
+            if ms > now {
+                break;
+            }
+            if ms > after {
+                out.push(ms);
+            }
+            t = next;
+        }
+        out
     }
 
     /// Starts tokio-cron-scheduler with one job that inserts a slot per firing.
@@ -216,6 +227,16 @@ mod tests {
         assert_eq!((st.slots_started, st.slots_skipped), (1, 1));
         // a second start-up finds nothing more to catch up
         assert_eq!(t.catch_up(now, 10_000).await.unwrap().skipped, 0);
+    }
+
+    #[tokio::test]
+    async fn a_per_second_cron_counts_every_missed_second() {
+        let (t, s, _d) = triggers("* * * * * *").await;
+        let base = 1_700_000_000_000;
+        s.start_slot(base, base, 1).await.unwrap();
+        let plan = t.catch_up(base + 10_000, 60_000).await.unwrap();
+        assert_eq!(plan.run, Some(base + 10_000));
+        assert_eq!(plan.skipped, 9, "seconds 1..9 skipped, 10 runs");
     }
 
     #[tokio::test]
