@@ -160,38 +160,33 @@ pub(crate) async fn emulator_process(dir: &Path) -> (Child, String) {
     (child, url)
 }
 
-#[tokio::test]
-async fn sigkill_at_random_moments_never_duplicates_a_ticket_or_a_message() {
-    let dir = tempfile::tempdir().unwrap();
-    let (_emu, url) = emulator_process(dir.path()).await;
-    let log = dir.path().join("daemon.log");
-    let env = [
-        ("FRESHDESK_URL", url.as_str()),
-        ("FRESHDESK_API_KEY", API_KEY),
-        ("TICKETSIM_CREATE_CRON", "* * * * * *"),
-        ("TICKETSIM_STAGE_OFFSETS", "1s,2s,3s,4s"),
-        ("TICKETSIM_SEED", "5"),
-        ("TICKETSIM_RATE_PER_MIN", "6000"),
-        ("TICKETSIM_LOG", "debug"),
-    ];
-    let mut rng = rand::rngs::StdRng::seed_from_u64(20261121);
+/// Runs `ticketsim run` `rounds` times and SIGKILLs each one: mostly while a
+/// write is in flight (the emulator has taken 1–3 new POSTs and holds the
+/// answers back), and every `anytime_every`-th round at any moment at all.
+/// Then `run --drain` must finish everything. Returns the daemon's log.
+pub(crate) async fn kill_loop_then_drain(
+    dir: &Path,
+    url: &str,
+    env: &[(&str, &str)],
+    rounds: usize,
+    anytime_every: Option<usize>,
+    seed: u64,
+) -> String {
+    let log = dir.join("daemon.log");
+    let mut rng = rand::rngs::StdRng::seed_from_u64(seed);
     let http = reqwest::Client::new();
-    for round in 0..22 {
-        let mut child = ticketsim(dir.path(), &env)
+    for round in 1..=rounds {
+        let mut child = ticketsim(dir, env)
             .args(["--db", "t.db", "run"])
             .stderr(append(&log))
             .spawn()
             .unwrap();
-        if round % 4 == 3 {
-            // now and then, a kill at any moment at all
+        if anytime_every.is_some_and(|n| round % n == 0) {
             tokio::time::sleep(Duration::from_millis(rng.random_range(100..2_000))).await;
         } else {
-            // mostly, a kill while a write is in flight: the emulator has applied
-            // it but holds the answer back (latency), so the outcome is unknown
-            let seen = posts(&http, &url).await;
-            let target = seen + rng.random_range(1..4);
+            let target = posts(&http, url).await + rng.random_range(1..4);
             for _ in 0..400 {
-                if posts(&http, &url).await >= target {
+                if posts(&http, url).await >= target {
                     break;
                 }
                 tokio::time::sleep(Duration::from_millis(10)).await;
@@ -201,7 +196,7 @@ async fn sigkill_at_random_moments_never_duplicates_a_ticket_or_a_message() {
         child.start_kill().unwrap(); // SIGKILL
         child.wait().await.unwrap();
     }
-    let drained = ticketsim(dir.path(), &env)
+    let drained = ticketsim(dir, env)
         .args(["--db", "t.db", "run", "--drain"])
         .stderr(append(&log))
         .status();
@@ -211,6 +206,23 @@ async fn sigkill_at_random_moments_never_duplicates_a_ticket_or_a_message() {
         .unwrap();
     let text = std::fs::read_to_string(&log).unwrap();
     assert!(status.success(), "final clean run failed:\n{}", tail(&text));
+    text
+}
+
+#[tokio::test]
+async fn sigkill_at_random_moments_never_duplicates_a_ticket_or_a_message() {
+    let dir = tempfile::tempdir().unwrap();
+    let (_emu, url) = emulator_process(dir.path()).await;
+    let env = [
+        ("FRESHDESK_URL", url.as_str()),
+        ("FRESHDESK_API_KEY", API_KEY),
+        ("TICKETSIM_CREATE_CRON", "* * * * * *"),
+        ("TICKETSIM_STAGE_OFFSETS", "1s,2s,3s,4s"),
+        ("TICKETSIM_SEED", "5"),
+        ("TICKETSIM_RATE_PER_MIN", "6000"),
+        ("TICKETSIM_LOG", "debug"),
+    ];
+    let text = kill_loop_then_drain(dir.path(), &url, &env, 22, Some(4), 20261121).await;
     assert!(
         !text.contains(API_KEY),
         "the API key appeared in a log line"

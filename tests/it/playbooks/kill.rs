@@ -3,12 +3,9 @@
 
 use std::collections::HashSet;
 use std::path::Path;
-use std::time::Duration;
-
-use rand::{Rng, SeedableRng};
 
 use crate::harness::API_KEY;
-use crate::process::{append, emulator_process, posts, status_json, tail, ticketsim};
+use crate::process::{emulator_process, kill_loop_then_drain, status_json, ticketsim};
 
 /// One lifecycle as `show --json` prints it: its ticket, its sent messages and
 /// how many time entries its plan holds.
@@ -30,7 +27,6 @@ async fn lifecycle(dir: &Path, id: i64) -> (i64, usize, usize) {
 async fn sigkill_with_notes_and_time_entries_never_duplicates_them() {
     let dir = tempfile::tempdir().unwrap();
     let (_emu, url) = emulator_process(dir.path()).await;
-    let log = dir.path().join("daemon.log");
     let env = [
         ("FRESHDESK_URL", url.as_str()),
         ("FRESHDESK_API_KEY", API_KEY),
@@ -41,36 +37,7 @@ async fn sigkill_with_notes_and_time_entries_never_duplicates_them() {
         ("TICKETSIM_RATE_PER_MIN", "6000"),
         ("TICKETSIM_LOG", "debug"),
     ];
-    let mut rng = rand::rngs::StdRng::seed_from_u64(20261201);
-    let http = reqwest::Client::new();
-    for _ in 0..14 {
-        let mut child = ticketsim(dir.path(), &env)
-            .args(["--db", "t.db", "run"])
-            .stderr(append(&log))
-            .spawn()
-            .unwrap();
-        // a kill while a write is in flight: applied, answer held back
-        let target = posts(&http, &url).await + rng.random_range(1..4);
-        for _ in 0..400 {
-            if posts(&http, &url).await >= target {
-                break;
-            }
-            tokio::time::sleep(Duration::from_millis(10)).await;
-        }
-        tokio::time::sleep(Duration::from_millis(rng.random_range(0..300))).await;
-        child.start_kill().unwrap();
-        child.wait().await.unwrap();
-    }
-    let drained = ticketsim(dir.path(), &env)
-        .args(["--db", "t.db", "run", "--drain"])
-        .stderr(append(&log))
-        .status();
-    let status = tokio::time::timeout(Duration::from_secs(120), drained)
-        .await
-        .unwrap()
-        .unwrap();
-    let text = std::fs::read_to_string(&log).unwrap();
-    assert!(status.success(), "final clean run failed:\n{}", tail(&text));
+    let text = kill_loop_then_drain(dir.path(), &url, &env, 14, None, 20261201).await;
     let st = status_json(dir.path()).await;
     let total = st["total"].as_i64().unwrap();
     let closed = st["by_state"]

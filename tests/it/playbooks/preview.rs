@@ -2,10 +2,7 @@
 //! configuration errors of the content variables, through the real binary.
 
 use std::collections::BTreeSet;
-use std::path::Path;
 use std::sync::Arc;
-
-use tokio::process::Command;
 
 use ticketsim::app::{PreviewLifecycle, PreviewOptions, preview};
 use ticketsim::clock::SystemClock;
@@ -16,20 +13,7 @@ use ticketsim::domain::{Stage, StageOffsets};
 use super::{daemon_with, run_to_end, slots};
 use crate::harness::{API_KEY, T0, emulator_config, spawn_app, spawn_emulator};
 
-const BIN: &str = env!("CARGO_BIN_EXE_ticketsim");
-
-fn ticketsim(dir: &Path, env: &[(&str, &str)]) -> Command {
-    let mut c = Command::new(BIN);
-    c.env_clear()
-        .current_dir(dir)
-        .env("PATH", std::env::var("PATH").unwrap_or_default())
-        .env("TICKETSIM_LOG_FORMAT", "plain")
-        .kill_on_drop(true);
-    for (k, v) in env {
-        c.env(k, v);
-    }
-    c
-}
+use crate::process::ticketsim;
 
 fn content(playbooks: &str) -> Content {
     let library = Library::embedded();
