@@ -5,7 +5,7 @@ use super::Dispatcher;
 use super::steps::{StepError, StepResult, missing, plan_of, snippet, ticket_of};
 use crate::clock::{UnixMs, parse_iso};
 use crate::content;
-use crate::freshdesk::types::{NewTimeEntry, NoteRequest, ReplyRequest, TimeSpent, UpdateTicket};
+use crate::freshdesk::types::{NewTimeEntry, Note, Reply, TimeSpent, UpdateTicket};
 use crate::store::{ClaimedStep, Lifecycle, Message};
 
 impl Dispatcher {
@@ -45,20 +45,22 @@ impl Dispatcher {
         let client = &self.inner.client;
         let customer = m.author_kind == "customer";
         let conversation = if customer || m.private {
-            let note = NoteRequest {
+            let note = Note {
                 body: m.body.clone(),
                 private: Some(!customer),
                 incoming: customer.then_some(true),
                 user_id: Some(m.author_id),
+                ..Default::default()
             };
             client.add_note(ticket_id, &note).await?
         } else {
-            let reply = ReplyRequest {
+            let reply = Reply {
                 body: m.body.clone(),
                 user_id: Some(m.author_id),
                 from_email: None,
+                ..Default::default()
             };
-            client.reply(ticket_id, &reply).await?
+            client.add_reply(ticket_id, &reply).await?
         };
         Ok(conversation.id)
     }

@@ -1,7 +1,7 @@
 //! Request bodies of the actions beyond the daemon's lifecycle, and the small
 //! response types that go with them (re-exported from [`super::types`]).
 //!
-//! Like the older bodies in `types.rs`, each serializes only the fields that are set:
+//! Like the bodies in `types.rs`, each serializes only the fields that are set:
 //! Freshdesk answers any unexpected or `null` key it does not take with 400.
 
 use serde::{Deserialize, Serialize};

@@ -9,14 +9,15 @@ use tokio::io::AsyncReadExt;
 
 use super::client_tests::ticket;
 use super::stub::{KEY, Reply, Stub};
-use super::{ApiKey, Client, ClientConfig, CreateTicket, Error, NoteRequest, UpdateTicket};
+use super::{ApiKey, Client, ClientConfig, CreateTicket, Error, Note, UpdateTicket};
 
-fn note() -> NoteRequest {
-    NoteRequest {
+fn note() -> Note {
+    Note {
         body: "<p>It still smokes</p>".into(),
         private: Some(false),
         incoming: Some(true),
         user_id: Some(67_000_000_001),
+        ..Default::default()
     }
 }
 

@@ -7,7 +7,7 @@ use base64::Engine as _;
 use serde_json::json;
 
 use super::stub::{KEY, Reply, Stub};
-use super::{Client, ClientConfig, CreateTicket, Error, NoteRequest, ReplyRequest, UpdateTicket};
+use super::{Client, ClientConfig, CreateTicket, Error, Note, Reply as ReplyBody, UpdateTicket};
 
 pub(crate) fn ticket(id: i64) -> serde_json::Value {
     json!({"id": id, "subject": "Printer on fire", "status": 2, "priority": 1,
@@ -84,17 +84,19 @@ async fn replies_and_notes_post_to_the_ticket_with_typed_bodies() {
         Reply::json(201, conversation(2)),
     ]);
     let client = stub.client();
-    let reply = ReplyRequest {
+    let reply = ReplyBody {
         body: "<p>On it</p>".into(),
         user_id: Some(67_000_000_002),
         from_email: None,
+        ..Default::default()
     };
-    assert_eq!(client.reply(7, &reply).await.unwrap().id, 1);
-    let note = NoteRequest {
+    assert_eq!(client.add_reply(7, &reply).await.unwrap().id, 1);
+    let note = Note {
         body: "<p>Still broken</p>".into(),
         private: Some(false),
         incoming: Some(true),
         user_id: Some(67_000_000_001),
+        ..Default::default()
     };
     assert_eq!(client.add_note(7, &note).await.unwrap().id, 2);
 
@@ -221,7 +223,7 @@ async fn a_429_is_waited_out_and_the_post_is_not_resent_before_retry_after() {
     stub.push([limited, Reply::json(201, conversation(5))]);
     // A 429 is not a failed attempt: even one attempt is enough.
     let client = client_with(&stub, |c| c.max_attempts = 1);
-    let note = NoteRequest {
+    let note = Note {
         body: "x".into(),
         ..Default::default()
     };
@@ -316,11 +318,11 @@ async fn an_unreadable_success_body_on_post_is_uncertain_and_not_sent_again() {
         Reply::new(201, "<html>ok</html>"),
         Reply::json(201, conversation(1)),
     ]);
-    let reply = ReplyRequest {
+    let reply = ReplyBody {
         body: "b".into(),
         ..Default::default()
     };
-    let err = stub.client().reply(7, &reply).await.unwrap_err();
+    let err = stub.client().add_reply(7, &reply).await.unwrap_err();
     assert!(matches!(err, Error::Decode(_)), "{err:?}");
     assert!(err.outcome_uncertain());
     assert_eq!(stub.seen().len(), 1);

@@ -1,56 +1,23 @@
 //! Replies, notes, the conversation list and time entries of a ticket.
 
-use serde::Serialize;
-
 use super::budget::Lane;
 use super::client::{Call, Client};
 use super::error::Error;
-use super::types::{Conversation, NewTimeEntry, Note, NoteRequest, Reply, ReplyRequest, TimeEntry};
-
-mod sealed {
-    pub trait Sealed {}
-    impl Sealed for super::Note {}
-    impl Sealed for super::NoteRequest {}
-    impl Sealed for super::Reply {}
-    impl Sealed for super::ReplyRequest {}
-}
-
-/// A body `add_note` takes: the full [`Note`], or the daemon's [`NoteRequest`].
-pub trait NoteBody: Serialize + Sync + sealed::Sealed {}
-impl NoteBody for Note {}
-impl NoteBody for NoteRequest {}
-
-/// A body `add_reply` takes: the full [`Reply`], or the daemon's [`ReplyRequest`].
-pub trait ReplyBody: Serialize + Sync + sealed::Sealed {}
-impl ReplyBody for Reply {}
-impl ReplyBody for ReplyRequest {}
+use super::types::{Conversation, NewTimeEntry, Note, Reply, TimeEntry};
 
 impl Client {
     /// `POST /tickets/{id}/reply`, sent once: an agent's reply, emailed to the
     /// requester (and to `cc_emails`/`bcc_emails`).
     #[tracing::instrument(skip(self, body))]
-    pub async fn add_reply<B: ReplyBody>(
-        &self,
-        ticket_id: i64,
-        body: &B,
-    ) -> Result<Conversation, Error> {
+    pub async fn add_reply(&self, ticket_id: i64, body: &Reply) -> Result<Conversation, Error> {
         let call = Call::post(format!("tickets/{ticket_id}/reply"), body, Lane::InFlight)?;
         self.fetch(call.what(format!("Ticket {ticket_id}"))).await
-    }
-
-    /// The daemon's reply step: [`Client::add_reply`] with a [`ReplyRequest`].
-    pub async fn reply(&self, ticket_id: i64, body: &ReplyRequest) -> Result<Conversation, Error> {
-        self.add_reply(ticket_id, body).await
     }
 
     /// `POST /tickets/{id}/notes`, sent once. A 403 `invalid_user` means the key
     /// may not act as the customer; its message says what to change.
     #[tracing::instrument(skip(self, body))]
-    pub async fn add_note<B: NoteBody>(
-        &self,
-        ticket_id: i64,
-        body: &B,
-    ) -> Result<Conversation, Error> {
+    pub async fn add_note(&self, ticket_id: i64, body: &Note) -> Result<Conversation, Error> {
         let call = Call::post(format!("tickets/{ticket_id}/notes"), body, Lane::InFlight)?;
         self.fetch(call.what(format!("Ticket {ticket_id}"))).await
     }

@@ -35,7 +35,6 @@ pub use budget::Lane;
 pub use bulk::MAX_BULK_IDS;
 pub use client::Client;
 pub use config::{ApiKey, ClientConfig};
-pub use conversations::{NoteBody, ReplyBody};
 pub use error::Error;
 pub use fields::{CustomFieldMap, TicketFields};
 pub use listing::{ListInclude, TicketFilter, TicketOrder, TicketPages, TicketQuery};

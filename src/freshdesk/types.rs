@@ -461,28 +461,6 @@ pub struct UpdateTicket {
     pub skip_close_notification: Option<bool>,
 }
 
-/// Body of `POST /tickets/{id}/reply`.
-#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
-pub struct ReplyRequest {
-    pub body: String,
-    #[serde(skip_serializing_if = "Option::is_none")]
-    pub user_id: Option<i64>,
-    #[serde(skip_serializing_if = "Option::is_none")]
-    pub from_email: Option<String>,
-}
-
-/// Body of `POST /tickets/{id}/notes`.
-#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
-pub struct NoteRequest {
-    pub body: String,
-    #[serde(skip_serializing_if = "Option::is_none")]
-    pub private: Option<bool>,
-    #[serde(skip_serializing_if = "Option::is_none")]
-    pub incoming: Option<bool>,
-    #[serde(skip_serializing_if = "Option::is_none")]
-    pub user_id: Option<i64>,
-}
-
 /// One entry of a validation error body.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct FieldError {

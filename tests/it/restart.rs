@@ -2,7 +2,7 @@
 
 use ticketsim::clock::format_iso;
 use ticketsim::domain::{LifecycleState, Stage};
-use ticketsim::freshdesk::types::ReplyRequest;
+use ticketsim::freshdesk::types::Reply;
 
 use crate::harness::{MIN, T0, spawn_app};
 
@@ -80,13 +80,14 @@ async fn a_reply_sent_just_before_a_crash_is_found_not_sent_again() {
             .await
             .unwrap();
         app.clock.set(T0 + 5 * MIN);
-        let reply = ReplyRequest {
+        let reply = Reply {
             body: m.body.clone(),
             user_id: Some(m.author_id),
             from_email: None,
+            ..Default::default()
         };
         app.client()
-            .reply(l.ticket_id.unwrap(), &reply)
+            .add_reply(l.ticket_id.unwrap(), &reply)
             .await
             .unwrap();
         (id, l.ticket_id.unwrap())

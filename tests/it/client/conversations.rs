@@ -2,7 +2,7 @@
 
 use serde_json::json;
 use ticketsim::emulator::EmulatorConfig;
-use ticketsim::freshdesk::{Error, Note, Reply, ReplyRequest, conversation_category};
+use ticketsim::freshdesk::{Error, Note, Reply, conversation_category};
 
 use super::{Fd, assert_types};
 use crate::harness::emulator_config;
@@ -67,17 +67,18 @@ async fn the_daemons_reply_request_still_goes_through_reply() {
     let fd = Fd::start().await;
     let client = fd.client();
     let t = fd.ticket(&client, "Reply").await;
-    let body = ReplyRequest {
+    let body = Reply {
         body: "Hi".into(),
         user_id: Some(fd.agent_ids()[0]),
         from_email: None,
+        ..Default::default()
     };
-    client.reply(t.id, &body).await.unwrap();
+    client.add_reply(t.id, &body).await.unwrap();
     assert_eq!(
         fd.last_body(),
         json!({"body": "Hi", "user_id": fd.agent_ids()[0]})
     );
-    let err = client.reply(4242, &body).await.unwrap_err();
+    let err = client.add_reply(4242, &body).await.unwrap_err();
     assert_eq!(
         err.to_string(),
         "Ticket not found: 4242 (it may have been deleted)"

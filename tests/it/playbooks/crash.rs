@@ -3,7 +3,7 @@
 //! intent was recorded but never sent is sent exactly once.
 
 use ticketsim::domain::Stage;
-use ticketsim::freshdesk::types::{NewTimeEntry, NoteRequest, TimeSpent};
+use ticketsim::freshdesk::types::{NewTimeEntry, Note, TimeSpent};
 use ticketsim::store::ClaimedStep;
 
 use super::{closed_ticket, daemon_with, run_to_end};
@@ -47,11 +47,12 @@ async fn a_private_note_sent_just_before_a_crash_is_found_not_sent_again() {
             .mark_message_intent(m.id, T0 + 11 * MIN)
             .await
             .unwrap();
-        let note = NoteRequest {
+        let note = Note {
             body: m.body.clone(),
             private: Some(true),
             incoming: None,
             user_id: Some(m.author_id),
+            ..Default::default()
         };
         app.client().add_note(ticket, &note).await.unwrap();
     }
