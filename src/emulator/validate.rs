@@ -64,9 +64,14 @@ pub(crate) fn mismatch_message(v: &Value, expected: &str) -> String {
 
 /// 400 `invalid_field` for every key of `body` not in `allowed`, in key order.
 pub(crate) fn reject_unknown_keys(body: &Body, allowed: &[&str]) -> Result<(), ApiError> {
+    reject_unknown_keys_of(body, &[allowed])
+}
+
+/// [`reject_unknown_keys`] with the allowed keys given as several lists.
+pub(crate) fn reject_unknown_keys_of(body: &Body, allowed: &[&[&str]]) -> Result<(), ApiError> {
     let errors: Vec<FieldError> = body
         .keys()
-        .filter(|k| !allowed.contains(&k.as_str()))
+        .filter(|k| !allowed.iter().any(|list| list.contains(&k.as_str())))
         .map(|k| field_error(k, UNEXPECTED, INVALID_FIELD))
         .collect();
     if errors.is_empty() {

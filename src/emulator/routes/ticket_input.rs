@@ -8,7 +8,7 @@ use crate::clock::UnixMs;
 use crate::emulator::error::ApiError;
 use crate::emulator::fields::{CustomField, check_custom_fields};
 use crate::emulator::validate::{
-    Body, Checker, INVALID_VALUE, MISSING, id_list, one_of, reject_unknown_keys,
+    Body, Checker, INVALID_VALUE, MISSING, id_list, one_of, reject_unknown_keys_of,
 };
 use crate::freshdesk::types::status;
 
@@ -30,39 +30,8 @@ const SLA_STOPPED: &[i64] = &[3, 4, 5, 6];
 const SUBJECT_MAX: usize = 255;
 const TEXT_MAX: usize = 1 << 20;
 
-const CREATE_KEYS: &[&str] = &[
-    "description",
-    "due_by",
-    "email_config_id",
-    "fr_due_by",
-    "group_id",
-    "internal_group_id",
-    "priority",
-    "email",
-    "phone",
-    "twitter_id",
-    "facebook_id",
-    "requester_id",
-    "name",
-    "responder_id",
-    "internal_agent_id",
-    "source",
-    "status",
-    "subject",
-    "type",
-    "product_id",
-    "company_id",
-    "parent_id",
-    "unique_external_id",
-    "tags",
-    "cc_emails",
-    "bcc_emails",
-    "attachments",
-    "related_ticket_ids",
-    "custom_fields",
-];
-/// Create's keys minus `cc_emails`, plus `skip_close_notification`.
-const UPDATE_KEYS: &[&str] = &[
+/// Body keys create and update share (freshdesk-api.md §2.2, §2.3).
+const TICKET_KEYS: &[&str] = &[
     "description",
     "due_by",
     "email_config_id",
@@ -91,8 +60,11 @@ const UPDATE_KEYS: &[&str] = &[
     "attachments",
     "related_ticket_ids",
     "custom_fields",
-    "skip_close_notification",
 ];
+/// Create also takes `cc_emails`.
+const CREATE_ONLY_KEYS: &[&str] = &["cc_emails"];
+/// Update also takes `skip_close_notification` (and no `cc_emails`).
+const UPDATE_ONLY_KEYS: &[&str] = &["skip_close_notification"];
 /// Features this account does not have (shared ownership, multiple
 /// companies, unique external ids, parent-child tickets).
 const INACCESSIBLE: &[&str] = &[
@@ -143,7 +115,7 @@ pub(crate) fn parse_create(
     defs: &[CustomField],
     now: UnixMs,
 ) -> Result<TicketInput, ApiError> {
-    reject_unknown_keys(body, CREATE_KEYS)?;
+    reject_unknown_keys_of(body, &[TICKET_KEYS, CREATE_ONLY_KEYS])?;
     let mut c = Checker::new(body);
     let mut input = common(&mut c, CREATE_SOURCES, defs);
     input.subject = c.required_string("subject", SUBJECT_MAX);
@@ -177,7 +149,7 @@ pub(crate) fn parse_update(
     defs: &[CustomField],
     now: UnixMs,
 ) -> Result<TicketInput, ApiError> {
-    reject_unknown_keys(body, UPDATE_KEYS)?;
+    reject_unknown_keys_of(body, &[TICKET_KEYS, UPDATE_ONLY_KEYS])?;
     let mut c = Checker::new(body);
     let mut input = common(&mut c, UPDATE_SOURCES, defs);
     input.subject = c.non_blank_string("subject", SUBJECT_MAX);
