@@ -13,7 +13,6 @@ use crate::emulator::Emulator;
 use crate::emulator::error::{ApiError, empty_response};
 use crate::emulator::query::{Query, list_response, paginate};
 use crate::emulator::shape;
-use crate::emulator::ticket_store::DeleteError;
 use crate::emulator::validate::{Body, INVALID_VALUE, one_of};
 use crate::freshdesk::types::Contact;
 
@@ -113,11 +112,8 @@ pub(super) async fn delete(
 ) -> Result<Response, ApiError> {
     let id = parse_id(&id)?;
     no_query(&ctx)?;
-    match emu.lock().world.soft_delete_contact(id, ctx.now) {
-        Ok(()) => Ok(empty_response(StatusCode::NO_CONTENT)),
-        Err(DeleteError::NotFound) => Err(ApiError::NotFound),
-        Err(DeleteError::Locked) => Err(ApiError::only_get("DELETE")),
-    }
+    let result = emu.lock().world.soft_delete_contact(id, ctx.now);
+    super::soft_delete_answer(result)
 }
 
 /// `PUT /contacts/{id}/restore`: 204; 404 unless the contact is deleted.
@@ -129,11 +125,8 @@ pub(super) async fn restore(
     let id = parse_id(&id)?;
     no_query(&ctx)?;
     super::no_body(&ctx)?;
-    if emu.lock().world.restore_contact(id, ctx.now) {
-        Ok(empty_response(StatusCode::NO_CONTENT))
-    } else {
-        Err(ApiError::NotFound)
-    }
+    let restored = emu.lock().world.restore_contact(id, ctx.now);
+    super::restore_answer(restored)
 }
 
 /// `DELETE /contacts/{id}/hard_delete[?force=true]`: 204. Without `force`,

@@ -202,3 +202,25 @@ pub(crate) fn no_body(ctx: &Ctx) -> Result<(), ApiError> {
 pub(crate) fn no_query(ctx: &Ctx) -> Result<(), ApiError> {
     super::query::Query::parse(ctx, &[]).map(|_| ())
 }
+
+/// The answer to a soft delete: 204, or 405 `Allow: GET` when the record is
+/// already deleted (or spam, or blocked), or an empty 404.
+pub(super) fn soft_delete_answer(
+    result: Result<(), super::ticket_store::DeleteError>,
+) -> Result<Response, ApiError> {
+    use super::ticket_store::DeleteError;
+    match result {
+        Ok(()) => Ok(empty_response(StatusCode::NO_CONTENT)),
+        Err(DeleteError::NotFound) => Err(ApiError::NotFound),
+        Err(DeleteError::Locked) => Err(ApiError::only_get("DELETE")),
+    }
+}
+
+/// The answer to a restore: 204, or an empty 404 unless the record was deleted.
+pub(super) fn restore_answer(restored: bool) -> Result<Response, ApiError> {
+    if restored {
+        Ok(empty_response(StatusCode::NO_CONTENT))
+    } else {
+        Err(ApiError::NotFound)
+    }
+}

@@ -1,7 +1,6 @@
 //! Ticket create, view, update, delete and restore (freshdesk-api.md §2.1-§2.3).
 
 use axum::extract::{Path, State};
-use axum::http::StatusCode;
 use axum::response::Response;
 
 use serde_json::Value;
@@ -10,12 +9,12 @@ use super::ticket_input::{RequesterRef, TicketInput, parse_create, parse_update}
 use super::{Req, created, missing_params, no_query, ok, parse_id};
 use crate::clock::UnixMs;
 use crate::emulator::Emulator;
-use crate::emulator::error::{ApiError, empty_response, field_error};
+use crate::emulator::error::{ApiError, field_error};
 use crate::emulator::fields::{self, CustomField};
 use crate::emulator::query::Query;
 use crate::emulator::shape::{self, Embeds};
 use crate::emulator::state::{NewContact, World};
-use crate::emulator::ticket_store::{DeleteError, NewTicket, TicketPatch, TicketRec};
+use crate::emulator::ticket_store::{NewTicket, TicketPatch, TicketRec};
 use crate::emulator::validate::{Body, INVALID_VALUE, MISSING, one_of};
 use crate::freshdesk::types::{FieldError, status};
 
@@ -194,11 +193,8 @@ pub(super) async fn delete(
 ) -> Result<Response, ApiError> {
     let id = parse_id(&id)?;
     no_query(&ctx)?;
-    match emu.lock().world.soft_delete(id, ctx.now) {
-        Ok(()) => Ok(empty_response(StatusCode::NO_CONTENT)),
-        Err(DeleteError::NotFound) => Err(ApiError::NotFound),
-        Err(DeleteError::Locked) => Err(ApiError::only_get("DELETE")),
-    }
+    let result = emu.lock().world.soft_delete(id, ctx.now);
+    super::soft_delete_answer(result)
 }
 
 /// `PUT /tickets/{id}/restore`: 204; 404 unless the ticket is deleted.
@@ -210,11 +206,8 @@ pub(super) async fn restore(
     let id = parse_id(&id)?;
     no_query(&ctx)?;
     super::no_body(&ctx)?;
-    if emu.lock().world.restore(id, ctx.now) {
-        Ok(empty_response(StatusCode::NO_CONTENT))
-    } else {
-        Err(ApiError::NotFound)
-    }
+    let restored = emu.lock().world.restore(id, ctx.now);
+    super::restore_answer(restored)
 }
 
 /// Where the requester comes from once references are checked.
