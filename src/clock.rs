@@ -7,8 +7,7 @@
 use std::sync::Arc;
 use std::sync::atomic::{AtomicI64, Ordering};
 
-/// Milliseconds since the unix epoch, UTC.
-pub type UnixMs = i64;
+pub use crate::domain::UnixMs;
 
 pub trait Clock: Send + Sync + 'static {
     fn now_ms(&self) -> UnixMs;

@@ -9,7 +9,10 @@ pub use duration::{format_duration, parse_duration};
 pub use params::StepParams;
 pub use states::{LifecycleState, Stage, StepState};
 
-use crate::clock::UnixMs;
+/// Milliseconds since the unix epoch, UTC. Defined here, at the bottom of the
+/// import graph, so that the domain imports nothing of the crate; `clock`
+/// re-exports it.
+pub type UnixMs = i64;
 
 /// Offsets of the four staged steps after ticket creation, in ms: agent reply,
 /// customer reply, resolution, close. Strictly increasing and positive.
