@@ -2,11 +2,13 @@
 //! variable and what is expected; nothing is sent anywhere before this passes.
 
 mod client;
+mod dotenv;
 
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
 
 pub use client::ClientVars;
+pub use dotenv::{load_dotenv, read_dotenv};
 
 use crate::content::{Library, Selection};
 use crate::domain::{self, StageOffsets};
@@ -121,20 +123,26 @@ fn parse_seed(s: &str) -> Result<u64, ConfigError> {
 }
 
 /// The database path: `--db`, else `TICKETSIM_DB`, else `$STATE_DIRECTORY/ticketsim.db`
-/// (set by systemd's `StateDirectory=`), else `ticketsim.db`.
+/// (set by systemd's `StateDirectory=`), else `ticketsim.db`. A relative
+/// `TICKETSIM_DB` is taken inside `$STATE_DIRECTORY` when that is set, so an
+/// EnvironmentFile saying `TICKETSIM_DB=ticketsim.db` keeps the database in the
+/// state directory; `--db` is taken as typed (relative to the working directory).
 pub fn db_path(env: &impl Env, db_flag: Option<&Path>) -> PathBuf {
     if let Some(p) = db_flag {
         return p.to_path_buf();
     }
-    if let Some(p) = env.get("TICKETSIM_DB") {
-        return PathBuf::from(p);
+    // systemd may pass several directories separated by ':'; the first is ours.
+    let state_dir = env
+        .get("STATE_DIRECTORY")
+        .and_then(|d| d.split(':').next().map(PathBuf::from));
+    let file = env
+        .get("TICKETSIM_DB")
+        .map(PathBuf::from)
+        .unwrap_or_else(|| PathBuf::from("ticketsim.db"));
+    match state_dir {
+        Some(dir) if file.is_relative() => dir.join(file),
+        _ => file,
     }
-    if let Some(dir) = env.get("STATE_DIRECTORY") {
-        // systemd may pass several directories separated by ':'; the first is ours.
-        let first = dir.split(':').next().unwrap_or(&dir).to_string();
-        return Path::new(&first).join("ticketsim.db");
-    }
-    PathBuf::from("ticketsim.db")
 }
 
 fn parse_url(v: Option<String>) -> Result<String, ConfigError> {
@@ -237,21 +245,12 @@ fn check_key(var: &'static str, key: &str) -> Result<ApiKey, ConfigError> {
     Ok(ApiKey::new(key))
 }
 
-/// Validates a six-field cron (seconds first), evaluated in UTC.
+/// Validates a six-field cron (seconds first), evaluated in UTC, that fires
+/// within the next 400 days.
 pub fn parse_cron(v: Option<String>) -> Result<String, ConfigError> {
-    const VAR: &str = "TICKETSIM_CREATE_CRON";
     let v = v.unwrap_or_else(|| DEFAULT_CRON.to_string());
-    let fields = v.split_whitespace().count();
-    if fields != 6 {
-        return Err(err(
-            VAR,
-            format!(
-                "expected six fields (sec min hour day month weekday, UTC), e.g. \"0 0 * * * *\"; got {fields} in \"{v}\""
-            ),
-        ));
-    }
-    crate::triggers::parse_schedule(&v)
-        .map_err(|e| err(VAR, format!("\"{v}\" is not a valid cron expression: {e}")))?;
+    let now = chrono::Utc::now().timestamp_millis();
+    crate::cron::validate(&v, now).map_err(|e| err("TICKETSIM_CREATE_CRON", e))?;
     Ok(v)
 }
 
@@ -417,6 +416,10 @@ mod tests {
         );
         let e = env(&[("STATE_DIRECTORY", "/x"), ("TICKETSIM_DB", "/y.db")]);
         assert_eq!(db_path(&e, None), PathBuf::from("/y.db"));
+        let rel = env(&[("STATE_DIRECTORY", "/x:/z"), ("TICKETSIM_DB", "sub/t.db")]);
+        assert_eq!(db_path(&rel, None), PathBuf::from("/x/sub/t.db"));
+        let no_state = env(&[("TICKETSIM_DB", "t.db")]);
+        assert_eq!(db_path(&no_state, None), PathBuf::from("t.db"));
         assert_eq!(
             db_path(&e, Some(Path::new("/z.db"))),
             PathBuf::from("/z.db")

@@ -9,10 +9,8 @@ use ticketsim::telemetry::{self, LogFormat};
 
 fn main() -> ExitCode {
     // A missing .env is fine; a malformed one is a configuration error.
-    match dotenvy::dotenv() {
-        Ok(_) => {}
-        Err(e) if e.not_found() => {}
-        Err(e) => return fail(2, &format!(".env: {e}; fix or remove the file")),
+    if let Err(e) = ticketsim::config::load_dotenv() {
+        return fail(2, &e);
     }
     let cli = Cli::parse();
     let default_filter = match cli.command {

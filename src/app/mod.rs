@@ -131,11 +131,11 @@ pub async fn run(
     let clock: Arc<dyn Clock> = Arc::new(SystemClock);
     if cfg.seed_is_random {
         tracing::info!(
-            seed = cfg.seed,
+            seed = %cfg.seed,
             "no TICKETSIM_SEED set; using a random seed (set it to reproduce this run)"
         );
     } else {
-        tracing::info!(seed = cfg.seed, "seed");
+        tracing::info!(seed = %cfg.seed, "seed");
     }
     let client = Client::new(cfg.client_config())?;
     let dcfg = DispatcherConfig {
