@@ -39,7 +39,8 @@ pub fn validate(expr: &str, now_ms: i64) -> Result<Cron, String> {
             "expected six fields (sec min hour day month weekday, UTC), e.g. \"0 0 * * * *\"; got {fields} in \"{expr}\""
         ));
     }
-    let cron = parse(expr).map_err(|e| format!("\"{expr}\" is not a valid cron expression: {e}"))?;
+    let cron =
+        parse(expr).map_err(|e| format!("\"{expr}\" is not a valid cron expression: {e}"))?;
     match next_after(&cron, now_ms) {
         Some(next) if next - now_ms <= HORIZON_DAYS * DAY_MS => Ok(cron),
         _ => Err(format!(
@@ -60,7 +61,11 @@ mod tests {
         assert!(validate("0 0 * * * *", T0).is_ok());
         assert!(validate("*/10 * * * * *", T0).is_ok());
         assert!(validate("0 0 25 * * *", T0).is_err());
-        assert!(validate("0 * * * *", T0).unwrap_err().contains("six fields"));
+        assert!(
+            validate("0 * * * *", T0)
+                .unwrap_err()
+                .contains("six fields")
+        );
     }
 
     #[test]

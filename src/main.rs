@@ -29,6 +29,7 @@ fn main() -> ExitCode {
     };
     match runtime.block_on(cli::dispatch(cli)) {
         Ok(()) => ExitCode::SUCCESS,
+        Err(e) if cli::already_reported(&e) => ExitCode::from(e.exit_code()),
         Err(e) => fail(e.exit_code(), &e.to_string()),
     }
 }

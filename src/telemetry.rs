@@ -63,7 +63,10 @@ fn stderr_is_journal() -> bool {
 /// The filter: `TICKETSIM_LOG` if set, else `default` for ticketsim. A bare
 /// level applies to ticketsim only; everything else stays at `warn`.
 pub fn filter_directives(var: Option<&str>, default: &str) -> String {
-    let v = var.map(str::trim).filter(|v| !v.is_empty()).unwrap_or(default);
+    let v = var
+        .map(str::trim)
+        .filter(|v| !v.is_empty())
+        .unwrap_or(default);
     if v.contains('=') || v.contains(',') {
         v.to_string()
     } else {
@@ -180,7 +183,10 @@ mod tests {
 
     #[test]
     fn a_bare_level_is_for_ticketsim_and_other_crates_stay_at_warn() {
-        assert_eq!(filter_directives(Some("info"), "info"), "warn,ticketsim=info");
+        assert_eq!(
+            filter_directives(Some("info"), "info"),
+            "warn,ticketsim=info"
+        );
         assert_eq!(filter_directives(None, "warn"), "warn,ticketsim=warn");
         assert_eq!(filter_directives(Some(" "), "info"), "warn,ticketsim=info");
         assert_eq!(

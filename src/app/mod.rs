@@ -5,6 +5,7 @@ pub mod check;
 mod contacts;
 mod demo;
 mod preview;
+mod startup;
 
 pub use check::{CheckOptions, CheckReport, check};
 pub use contacts::{DEFAULT_CONTACT_SEED, SeedSummary, seed_contacts};
@@ -138,6 +139,9 @@ pub async fn run(
         tracing::info!(seed = %cfg.seed, "seed");
     }
     let client = Client::new(cfg.client_config())?;
+    if !startup::before_ready(&cfg, &client, opts.drain, stop.clone()).await? {
+        return Ok(());
+    }
     let dcfg = DispatcherConfig {
         content: Content {
             library: cfg.library.clone(),

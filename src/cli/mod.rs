@@ -23,15 +23,30 @@ use crate::emulator::{Emulator, EmulatorConfig};
 /// Configuration comes from the environment and an optional .env file; see
 /// .env.example. Start with `ticketsim demo`, which needs none.
 #[derive(Debug, Parser)]
-#[command(name = "ticketsim", version, about, long_about)]
+#[command(name = "ticketsim", version, about, long_about, after_help = EXIT_CODES)]
 pub struct Cli {
-    /// SQLite database file [env: TICKETSIM_DB; default: $STATE_DIRECTORY/ticketsim.db under
-    /// systemd, else ./ticketsim.db; the demo defaults to ./ticketsim-demo.db]
-    #[arg(long, global = true, value_name = "PATH")]
+    /// SQLite database file, for run, demo, status, show, export and seed-contacts (which
+    /// also take it after their name) [env: TICKETSIM_DB; default:
+    /// $STATE_DIRECTORY/ticketsim.db under systemd, else ./ticketsim.db; the demo defaults
+    /// to ./ticketsim-demo.db]
+    #[arg(long, value_name = "PATH")]
     pub db: Option<PathBuf>,
 
     #[command(subcommand)]
     pub command: Command,
+}
+
+const EXIT_CODES: &str = "Exit codes:
+  0  success (run: stopped cleanly; check: the daemon would work)
+  1  runtime failure: network, database, or a check that failed (systemd restarts it)
+  2  bad configuration or usage: fix what the message names, a restart does not help";
+
+/// `--db PATH` of the commands that use a database.
+#[derive(Debug, Clone, Default, clap::Args)]
+pub struct DbArg {
+    /// SQLite database file (same as the global --db).
+    #[arg(long = "db", value_name = "PATH")]
+    pub db: Option<PathBuf>,
 }
 
 #[derive(Debug, Subcommand)]
@@ -44,6 +59,8 @@ pub enum Command {
         /// Start no new tickets: finish the lifecycles in flight, then exit.
         #[arg(long)]
         drain: bool,
+        #[command(flatten)]
+        db: DbArg,
     },
     /// Test the connection and everything else the daemon needs, before running it.
     ///
@@ -79,6 +96,8 @@ pub enum Command {
         /// time-logged, reopen, no-answer.
         #[arg(long, value_name = "LIST", default_value = "classic")]
         playbooks: String,
+        #[command(flatten)]
+        db: DbArg,
     },
     /// Serve a Freshdesk-compatible API emulator (for demos, tests and load tests).
     ///
@@ -93,6 +112,8 @@ pub enum Command {
         /// Print JSON instead of text.
         #[arg(long)]
         json: bool,
+        #[command(flatten)]
+        db: DbArg,
     },
     /// One lifecycle (by lifecycle id, or else by Freshdesk ticket id) with its messages.
     Show {
@@ -101,12 +122,16 @@ pub enum Command {
         /// Print JSON instead of text.
         #[arg(long)]
         json: bool,
+        #[command(flatten)]
+        db: DbArg,
     },
     /// Export every lifecycle with its message history, one record per lifecycle.
     Export {
         /// jsonl: one JSON object a line; csv: one row a lifecycle, messages as a JSON column.
         #[arg(long, value_enum, default_value_t = ExportFormat::Jsonl)]
         format: ExportFormat,
+        #[command(flatten)]
+        db: DbArg,
     },
     /// Print the lifecycles `run` would generate, without any request.
     ///
@@ -129,6 +154,8 @@ pub enum Command {
         /// Which made-up people [default: TICKETSIM_SEED, else 1].
         #[arg(long)]
         seed: Option<u64>,
+        #[command(flatten)]
+        db: DbArg,
     },
 }
 
@@ -232,28 +259,59 @@ fn parse_duration(s: &str) -> Result<Duration, String> {
 
 /// Runs the parsed command; the caller maps the error to an exit code.
 pub async fn dispatch(cli: Cli) -> Result<(), AppError> {
-    let db = cli.db;
+    let top = cli.db;
+    let db = |arg: DbArg| arg.db.or(top.clone());
+    let path = |arg: DbArg| config::db_path(&ProcessEnv, db(arg).as_deref());
     match cli.command {
-        Command::Run { drain } => run(db, drain).await,
-        Command::Check { json, no_probe } => check(db, json, no_probe).await,
+        Command::Run { drain, db: d } => run(db(d), drain).await,
         Command::Demo {
             duration,
             seed,
             playbooks,
-        } => demo(db, duration, seed, &playbooks).await,
-        Command::Emulator(args) => emulator(args).await,
-        Command::Status { json } => {
-            report::status(&config::db_path(&ProcessEnv, db.as_deref()), json).await
+            db: d,
+        } => demo(db(d), duration, seed, &playbooks).await,
+        Command::Status { json, db: d } => report::status(&path(d), json).await,
+        Command::Show { id, json, db: d } => report::show(&path(d), id, json).await,
+        Command::Export { format, db: d } => report::export(&path(d), format).await,
+        Command::SeedContacts { count, seed, db: d } => seed_contacts(db(d), count, seed).await,
+        other => {
+            if top.is_some() {
+                return Err(AppError::Usage(format!(
+                    "--db: `ticketsim {}` uses no database; drop --db",
+                    other.name()
+                )));
+            }
+            match other {
+                Command::Check { json, no_probe } => check(json, no_probe).await,
+                Command::Emulator(args) => emulator(args).await,
+                Command::Preview(args) => preview::run(args),
+                _ => unreachable!("commands with a database are matched above"),
+            }
         }
-        Command::Show { id, json } => {
-            report::show(&config::db_path(&ProcessEnv, db.as_deref()), id, json).await
-        }
-        Command::Export { format } => {
-            report::export(&config::db_path(&ProcessEnv, db.as_deref()), format).await
-        }
-        Command::Preview(args) => preview::run(args),
-        Command::SeedContacts { count, seed } => seed_contacts(db, count, seed).await,
     }
+}
+
+impl Command {
+    /// The subcommand's name as typed.
+    fn name(&self) -> &'static str {
+        match self {
+            Command::Run { .. } => "run",
+            Command::Check { .. } => "check",
+            Command::Demo { .. } => "demo",
+            Command::Emulator(_) => "emulator",
+            Command::Status { .. } => "status",
+            Command::Show { .. } => "show",
+            Command::Export { .. } => "export",
+            Command::Preview(_) => "preview",
+            Command::SeedContacts { .. } => "seed-contacts",
+        }
+    }
+}
+
+/// Whether the error was already shown on stdout (`check`'s verdict), so
+/// `main` should only set the exit code.
+pub fn already_reported(e: &AppError) -> bool {
+    matches!(e, AppError::Check(_))
 }
 
 async fn seed_contacts(db: Option<PathBuf>, count: u64, seed: Option<u64>) -> Result<(), AppError> {
@@ -273,8 +331,8 @@ async fn run(db: Option<PathBuf>, drain: bool) -> Result<(), AppError> {
     app::run(cfg, RunOptions { drain }, app::stop_on_signals()).await
 }
 
-async fn check(db: Option<PathBuf>, json: bool, no_probe: bool) -> Result<(), AppError> {
-    let cfg = match Config::from_env(&ProcessEnv, db.as_deref()) {
+async fn check(json: bool, no_probe: bool) -> Result<(), AppError> {
+    let cfg = match Config::from_env(&ProcessEnv, None) {
         Ok(cfg) => cfg,
         Err(e) => {
             if json {
@@ -285,17 +343,37 @@ async fn check(db: Option<PathBuf>, json: bool, no_probe: bool) -> Result<(), Ap
             return Err(e.into());
         }
     };
-    let report = app::check(&cfg, app::CheckOptions { probe: !no_probe }).await;
+    let live: Option<fn(&app::check::Item)> = (!json).then_some(print_item);
+    let opts = app::CheckOptions {
+        probe: !no_probe,
+        live,
+    };
+    if !json {
+        print!("{}", app::CheckReport::new(&cfg.freshdesk_url).header());
+        flush_stdout();
+    }
+    let report = app::check(&cfg, opts).await;
     if json {
         println!("{}", report.to_json());
     } else {
-        print!("{}", report.to_text());
+        print!("{}", report.verdict());
     }
     if report.success {
         Ok(())
     } else {
         Err(AppError::Check(report.message))
     }
+}
+
+/// One check's line, printed as soon as it is decided.
+fn print_item(item: &app::check::Item) {
+    print!("{}", item.line());
+    flush_stdout();
+}
+
+fn flush_stdout() {
+    use std::io::Write as _;
+    let _ = std::io::stdout().flush();
 }
 
 async fn demo(

@@ -39,7 +39,11 @@ pub fn read_dotenv(path: &Path) -> Result<Option<Vec<(String, String)>>, String>
     let iter = match dotenvy::from_path_iter(path) {
         Ok(it) => it,
         Err(e) if e.not_found() => return Ok(None),
-        Err(e) => return Err(format!("{name}: cannot read it ({e}); fix or remove the file")),
+        Err(e) => {
+            return Err(format!(
+                "{name}: cannot read it ({e}); fix or remove the file"
+            ));
+        }
     };
     let mut pairs = Vec::new();
     for item in iter {
@@ -70,7 +74,8 @@ fn parse_error(path: &Path, name: &str, bad: &str, column: usize) -> String {
         let t = l.trim_start();
         !t.starts_with('#') && !needle.is_empty() && t.contains(needle)
     });
-    let remedy = "quote values that contain spaces or # (KEY=\"a b\"), or comment the line out with #";
+    let remedy =
+        "quote values that contain spaces or # (KEY=\"a b\"), or comment the line out with #";
     match found {
         Some((i, line)) => format!(
             "{name}:{}: cannot parse {} (at character {}); {remedy}",
@@ -153,9 +158,16 @@ mod tests {
     fn a_parse_error_names_the_line_number_and_masks_secrets() {
         let dir = tempfile::tempdir().unwrap();
         let path = dir.path().join(".env");
-        std::fs::write(&path, "# c\nFRESHDESK_URL=https://a.freshdesk.com\n\nTICKETSIM_CREATE_CRON=0 0 * * * *\n").unwrap();
+        std::fs::write(
+            &path,
+            "# c\nFRESHDESK_URL=https://a.freshdesk.com\n\nTICKETSIM_CREATE_CRON=0 0 * * * *\n",
+        )
+        .unwrap();
         let e = read_dotenv(&path).unwrap_err();
-        assert!(e.contains(".env:4: cannot parse \"TICKETSIM_CREATE_CRON=0 0 * * * *\""), "{e}");
+        assert!(
+            e.contains(".env:4: cannot parse \"TICKETSIM_CREATE_CRON=0 0 * * * *\""),
+            "{e}"
+        );
         assert!(e.contains("quote"), "{e}");
         std::fs::write(&path, "FRESHDESK_API_KEY=se cret\n").unwrap();
         let e = read_dotenv(&path).unwrap_err();
