@@ -11,6 +11,9 @@ pub use states::{LifecycleState, Stage, StepState};
 
 use crate::clock::UnixMs;
 
+/// The tag put on every ticket ticketsim creates, unless `TICKETSIM_TAG` says otherwise.
+pub const DEFAULT_TAG: &str = "ticketsim";
+
 /// Offsets of the four staged steps after ticket creation, in ms: agent reply,
 /// customer reply, resolution, close. Strictly increasing and positive.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
