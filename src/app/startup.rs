@@ -33,6 +33,7 @@ pub async fn before_ready(
     stop: watch::Receiver<bool>,
 ) -> Result<bool, AppError> {
     if !verify_key(cfg, client, stop).await? {
+        tracing::info!("stopped during start-up, before any ticket work");
         return Ok(false);
     }
     if !drain {
@@ -42,30 +43,33 @@ pub async fn before_ready(
     Ok(true)
 }
 
-/// `GET /agents/me` until it answers: refused → exit 2, unreachable → retry.
+/// `GET /agents/me` until it answers: refused → exit 2, unreachable → retry
+/// until [`VERIFY_FOR`] is spent (each attempt included), then go on.
 async fn verify_key(
     cfg: &Config,
     client: &Client,
     mut stop: watch::Receiver<bool>,
 ) -> Result<bool, AppError> {
-    let started = Instant::now();
+    let deadline = Instant::now() + VERIFY_FOR;
     let mut delay = FIRST_DELAY;
     loop {
+        let left = deadline.saturating_duration_since(Instant::now());
         let outcome = tokio::select! {
-            r = client.me() => r,
+            r = tokio::time::timeout(left, client.me()) => r,
             _ = stop.wait_for(|s| *s) => return Ok(false),
         };
         let e = match outcome {
-            Ok(me) => {
+            Ok(Ok(me)) => {
                 tracing::info!(agent = %me.contact.name, agent_id = me.id, "API key accepted");
                 return Ok(true);
             }
-            Err(e) if !e.is_transient() => {
+            Ok(Err(e)) if !e.is_transient() => {
                 return Err(AppError::Usage(connection_problem(&cfg.freshdesk_url, e)));
             }
-            Err(e) => e,
+            Ok(Err(e)) => e.to_string(),
+            Err(_) => "no answer in time".to_string(),
         };
-        if started.elapsed() + delay > VERIFY_FOR {
+        if Instant::now() + delay >= deadline {
             tracing::warn!(error = %e, "could not verify the API key at start-up; going on, and steps retry on their own");
             return Ok(true);
         }
