@@ -7,9 +7,10 @@
 //! network error or a 5xx is retried with backoff for a bounded time, then the
 //! daemon goes on (its steps retry on their own); SIGTERM ends the wait.
 
-use std::time::{Duration, Instant};
+use std::time::Duration;
 
 use tokio::sync::watch;
+use tokio::time::Instant;
 
 use super::AppError;
 use super::check::{Status, connection_problem, schedule_fit};
@@ -32,7 +33,7 @@ pub async fn before_ready(
     drain: bool,
     stop: watch::Receiver<bool>,
 ) -> Result<bool, AppError> {
-    if !verify_key(cfg, client, stop).await? {
+    if !verify_key(&cfg.freshdesk_url, client, stop).await? {
         tracing::info!("stopped during start-up, before any ticket work");
         return Ok(false);
     }
@@ -46,7 +47,7 @@ pub async fn before_ready(
 /// `GET /agents/me` until it answers: refused → exit 2, unreachable → retry
 /// until [`VERIFY_FOR`] is spent (each attempt included), then go on.
 async fn verify_key(
-    cfg: &Config,
+    url: &str,
     client: &Client,
     mut stop: watch::Receiver<bool>,
 ) -> Result<bool, AppError> {
@@ -64,7 +65,7 @@ async fn verify_key(
                 return Ok(true);
             }
             Ok(Err(e)) if !e.is_transient() => {
-                return Err(AppError::Usage(connection_problem(&cfg.freshdesk_url, e)));
+                return Err(AppError::Usage(connection_problem(url, e)));
             }
             Ok(Err(e)) => e.to_string(),
             Err(_) => "no answer in time".to_string(),
@@ -107,5 +108,46 @@ fn log_next_slot(expr: &str, now: crate::clock::UnixMs) {
     match next {
         Some(at) => tracing::info!(cron = %expr, "next ticket due at {}", format_iso(at)),
         None => tracing::warn!(cron = %expr, "the schedule has no next occurrence"),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::freshdesk::{ApiKey, ClientConfig};
+
+    /// A client for a loopback port nobody listens on.
+    fn unreachable() -> (String, Client) {
+        let listener = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+        let url = format!("http://{}", listener.local_addr().unwrap());
+        drop(listener);
+        let client = Client::new(ClientConfig::new(&url, ApiKey::new("k3y"))).unwrap();
+        (url, client)
+    }
+
+    #[tokio::test(start_paused = true)]
+    async fn an_unreachable_freshdesk_is_retried_for_a_bounded_time_then_run_goes_on() {
+        let (url, client) = unreachable();
+        let (_tx, stop) = watch::channel(false);
+        let started = Instant::now();
+        assert!(verify_key(&url, &client, stop).await.unwrap());
+        let waited = started.elapsed();
+        assert!(
+            waited >= VERIFY_FOR / 2 && waited <= VERIFY_FOR,
+            "{waited:?}"
+        );
+    }
+
+    #[tokio::test(start_paused = true)]
+    async fn a_stop_ends_the_retries_at_once() {
+        let (url, client) = unreachable();
+        let (tx, stop) = watch::channel(false);
+        tokio::spawn(async move {
+            tokio::time::sleep(Duration::from_secs(3)).await;
+            let _ = tx.send(true);
+        });
+        let started = Instant::now();
+        assert!(!verify_key(&url, &client, stop).await.unwrap());
+        assert!(started.elapsed() < Duration::from_secs(4));
     }
 }
