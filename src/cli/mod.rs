@@ -175,6 +175,11 @@ fn parse_duration(s: &str) -> Result<Duration, String> {
 /// Runs the parsed command; the caller maps the error to an exit code.
 pub async fn dispatch(cli: Cli) -> Result<(), AppError> {
     let top = cli.db;
+    if let (Some(_), Some(name)) = (&top, cli.command.without_database()) {
+        return Err(AppError::Usage(format!(
+            "--db: `ticketsim {name}` uses no database; drop --db"
+        )));
+    }
     let db = |arg: DbArg| arg.db.or(top.clone());
     let path = |arg: DbArg| config::db_path(&ProcessEnv, db(arg).as_deref());
     match cli.command {
@@ -189,36 +194,20 @@ pub async fn dispatch(cli: Cli) -> Result<(), AppError> {
         Command::Show { id, json, db: d } => report::show(&path(d), id, json).await,
         Command::Export { format, db: d } => report::export(&path(d), format).await,
         Command::SeedContacts { count, seed, db: d } => seed_contacts(db(d), count, seed).await,
-        other => {
-            if top.is_some() {
-                return Err(AppError::Usage(format!(
-                    "--db: `ticketsim {}` uses no database; drop --db",
-                    other.name()
-                )));
-            }
-            match other {
-                Command::Check { json, no_probe } => check(json, no_probe).await,
-                Command::Emulator(args) => emulator::run(args).await,
-                Command::Preview(args) => preview::run(args),
-                _ => unreachable!("commands with a database are matched above"),
-            }
-        }
+        Command::Check { json, no_probe } => check(json, no_probe).await,
+        Command::Emulator(args) => emulator::run(args).await,
+        Command::Preview(args) => preview::run(args),
     }
 }
 
 impl Command {
-    /// The subcommand's name as typed.
-    fn name(&self) -> &'static str {
+    /// The name of a command that uses no database (and so takes no `--db`).
+    fn without_database(&self) -> Option<&'static str> {
         match self {
-            Command::Run { .. } => "run",
-            Command::Check { .. } => "check",
-            Command::Demo { .. } => "demo",
-            Command::Emulator(_) => "emulator",
-            Command::Status { .. } => "status",
-            Command::Show { .. } => "show",
-            Command::Export { .. } => "export",
-            Command::Preview(_) => "preview",
-            Command::SeedContacts { .. } => "seed-contacts",
+            Command::Check { .. } => Some("check"),
+            Command::Emulator(_) => Some("emulator"),
+            Command::Preview(_) => Some("preview"),
+            _ => None,
         }
     }
 }
