@@ -6,6 +6,7 @@
 //! - [`app`]: wiring only; builds everything from a [`config::Config`] and runs it.
 //! - [`config`]: environment → typed, validated configuration.
 //! - [`telemetry`]: tracing-subscriber setup.
+//! - [`cron`]: cron expressions (parse, validate, next occurrence); a leaf.
 //! - [`clock`]: the `Clock` trait, `SystemClock`, `ManualClock`.
 //! - [`domain`]: pure lifecycle rules (stages, states, timing); no I/O.
 //! - [`store`]: the only module that writes SQL.
@@ -20,6 +21,7 @@ pub mod cli;
 pub mod clock;
 pub mod config;
 pub mod content;
+pub mod cron;
 pub mod dispatcher;
 pub mod domain;
 pub mod emulator;

@@ -9,10 +9,8 @@ use ticketsim::telemetry::{self, LogFormat};
 
 fn main() -> ExitCode {
     // A missing .env is fine; a malformed one is a configuration error.
-    match dotenvy::dotenv() {
-        Ok(_) => {}
-        Err(e) if e.not_found() => {}
-        Err(e) => return fail(2, &format!(".env: {e}; fix or remove the file")),
+    if let Err(e) = ticketsim::config::load_dotenv() {
+        return fail(2, &e);
     }
     let cli = Cli::parse();
     let default_filter = match cli.command {
@@ -31,6 +29,7 @@ fn main() -> ExitCode {
     };
     match runtime.block_on(cli::dispatch(cli)) {
         Ok(()) => ExitCode::SUCCESS,
+        Err(e) if cli::already_reported(&e) => ExitCode::from(e.exit_code()),
         Err(e) => fail(e.exit_code(), &e.to_string()),
     }
 }

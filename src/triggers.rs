@@ -6,7 +6,6 @@ use std::sync::Arc;
 
 use chrono::{DateTime, Utc};
 use croner::Cron;
-use croner::parser::{CronParser, Seconds};
 use tokio::sync::Notify;
 use tokio_cron_scheduler::{Job, JobScheduler};
 
@@ -28,12 +27,7 @@ const MAX_MISSED_SCAN: usize = 100_000;
 
 /// Parses a six-field cron (seconds first) the way tokio-cron-scheduler does.
 pub fn parse_schedule(expr: &str) -> Result<Cron, String> {
-    CronParser::builder()
-        .seconds(Seconds::Required)
-        .dom_and_dow(true)
-        .build()
-        .parse(expr)
-        .map_err(|e| e.to_string())
+    crate::cron::parse(expr)
 }
 
 /// Inserts slots: on cron firings, and for missed slots at start-up.

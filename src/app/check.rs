@@ -27,11 +27,14 @@ pub struct CheckOptions {
     /// Post a note as a throwaway contact to learn whether the key may act as the
     /// customer (everything it makes is removed).
     pub probe: bool,
+    /// Told each item as soon as it is decided.
+    pub live: Option<fn(&Item)>,
 }
 
 /// Runs every check against the configured helpdesk.
 pub async fn check(cfg: &Config, opts: CheckOptions) -> CheckReport {
     let mut r = CheckReport::new(&cfg.freshdesk_url);
+    r.live = report::Live(opts.live);
     let mut cc = cfg.client_config();
     cc.max_attempts = 2;
     let client = match Client::new(cc) {
@@ -85,7 +88,7 @@ fn connected(r: &mut CheckReport, me: &Agent) {
 }
 
 /// The one-line reason `/agents/me` failed, naming what to fix.
-fn connection_problem(url: &str, e: Error) -> String {
+pub(crate) fn connection_problem(url: &str, e: Error) -> String {
     match e {
         Error::Auth { .. } | Error::Forbidden { .. } => e.to_string(),
         Error::Connect(_) | Error::Timeout | Error::Transport(_) => {
@@ -283,12 +286,40 @@ async fn acting_as_customer(
 
 fn schedule(r: &mut CheckReport, client: &Client, cfg: &Config, people_pages: u32) {
     const NAME: &str = "schedule";
-    let now = SystemClock.now_ms();
-    let need = match estimate(&cfg.create_cron, cfg.stage_offsets, now, people_pages) {
-        Ok(n) => n,
-        Err(e) => return r.push(NAME, Status::Fail, format!("TICKETSIM_CREATE_CRON: {e}")),
-    };
     let per_min = client.budget_per_min();
+    let fit = match schedule_fit(cfg, per_min, people_pages, SystemClock.now_ms()) {
+        Ok(fit) => fit,
+        Err(e) => return r.push(NAME, Status::Fail, e),
+    };
+    r.push(NAME, fit.status, fit.detail);
+    if let Some(burst) = fit.burst {
+        r.push("bursts", Status::Warn, burst);
+    }
+    r.schedule = Some(ScheduleInfo {
+        cron: cfg.create_cron.clone(),
+        need: fit.need,
+        budget_per_hour: per_min.saturating_mul(60),
+    });
+}
+
+/// Whether the configured schedule fits a budget of `per_min` requests/min.
+pub struct ScheduleFit {
+    pub status: Status,
+    pub detail: String,
+    /// A warning when the busiest minute needs more than the budget's minute.
+    pub burst: Option<String>,
+    pub need: ScheduleNeed,
+}
+
+/// The schedule-vs-budget verdict `check` reports and `run` logs at start-up.
+pub fn schedule_fit(
+    cfg: &Config,
+    per_min: u32,
+    people_pages: u32,
+    now: crate::clock::UnixMs,
+) -> Result<ScheduleFit, String> {
+    let need = estimate(&cfg.create_cron, cfg.stage_offsets, now, people_pages)
+        .map_err(|e| format!("TICKETSIM_CREATE_CRON: {e}"))?;
     let per_hour = per_min.saturating_mul(60);
     let share = f64::from(need.peak_hour_calls) / f64::from(per_hour.max(1));
     let detail = format!(
@@ -301,20 +332,19 @@ fn schedule(r: &mut CheckReport, client: &Client, cfg: &Config, people_pages: u3
         share * 100.0
     );
     let status = share_status(share);
-    r.push(NAME, status, detail + share_remedy(status));
-    if need.peak_minute_calls > per_min && status != Status::Fail {
-        let detail = format!(
+    let burst = (need.peak_minute_calls > per_min && status != Status::Fail).then(|| {
+        format!(
             "{} calls fall in the busiest minute, above the budget's {per_min}/min; those steps run \
              a little late, in-flight tickets first",
             need.peak_minute_calls
-        );
-        r.push("bursts", Status::Warn, detail);
-    }
-    r.schedule = Some(ScheduleInfo {
-        cron: cfg.create_cron.clone(),
-        need,
-        budget_per_hour: per_hour,
+        )
     });
+    Ok(ScheduleFit {
+        status,
+        detail: detail + share_remedy(status),
+        burst,
+        need,
+    })
 }
 
 /// Over the budget the backlog grows without end; above 80% retries and other

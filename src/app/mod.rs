@@ -5,6 +5,7 @@ pub mod check;
 mod contacts;
 mod demo;
 mod preview;
+mod startup;
 
 pub use check::{CheckOptions, CheckReport, check};
 pub use contacts::{DEFAULT_CONTACT_SEED, SeedSummary, seed_contacts};
@@ -131,13 +132,16 @@ pub async fn run(
     let clock: Arc<dyn Clock> = Arc::new(SystemClock);
     if cfg.seed_is_random {
         tracing::info!(
-            seed = cfg.seed,
+            seed = %cfg.seed,
             "no TICKETSIM_SEED set; using a random seed (set it to reproduce this run)"
         );
     } else {
-        tracing::info!(seed = cfg.seed, "seed");
+        tracing::info!(seed = %cfg.seed, "seed");
     }
     let client = Client::new(cfg.client_config())?;
+    if !startup::before_ready(&cfg, &client, opts.drain, stop.clone()).await? {
+        return Ok(());
+    }
     let dcfg = DispatcherConfig {
         content: Content {
             library: cfg.library.clone(),

@@ -1,19 +1,18 @@
 //! Command-line interface: clap definitions and one small function per
 //! subcommand. No business logic: each function calls into `app` or `store`.
 
+mod emulator;
 mod preview;
 mod report;
 
 use std::path::PathBuf;
-use std::sync::Arc;
 use std::time::Duration;
 
 use clap::{Parser, Subcommand, ValueEnum};
 
 use crate::app::{self, AppError, DemoOptions, RunOptions};
-use crate::clock::SystemClock;
 use crate::config::{self, Config, ProcessEnv};
-use crate::emulator::{Emulator, EmulatorConfig};
+pub use emulator::EmulatorArgs;
 
 /// ticketsim keeps a Freshdesk helpdesk alive with simulated support traffic:
 /// on a cron schedule it opens a ticket from a random contact, assigns it to a
@@ -23,15 +22,30 @@ use crate::emulator::{Emulator, EmulatorConfig};
 /// Configuration comes from the environment and an optional .env file; see
 /// .env.example. Start with `ticketsim demo`, which needs none.
 #[derive(Debug, Parser)]
-#[command(name = "ticketsim", version, about, long_about)]
+#[command(name = "ticketsim", version, about, long_about, after_help = EXIT_CODES)]
 pub struct Cli {
-    /// SQLite database file [env: TICKETSIM_DB; default: $STATE_DIRECTORY/ticketsim.db under
-    /// systemd, else ./ticketsim.db; the demo defaults to ./ticketsim-demo.db]
-    #[arg(long, global = true, value_name = "PATH")]
+    /// SQLite database file, for run, demo, status, show, export and seed-contacts (which
+    /// also take it after their name) [env: TICKETSIM_DB; default:
+    /// $STATE_DIRECTORY/ticketsim.db under systemd, else ./ticketsim.db; the demo defaults
+    /// to ./ticketsim-demo.db]
+    #[arg(long, value_name = "PATH")]
     pub db: Option<PathBuf>,
 
     #[command(subcommand)]
     pub command: Command,
+}
+
+const EXIT_CODES: &str = "Exit codes:
+  0  success (run: stopped cleanly; check: the daemon would work)
+  1  runtime failure: network, database, or a check that failed (systemd restarts it)
+  2  bad configuration or usage: fix what the message names, a restart does not help";
+
+/// `--db PATH` of the commands that use a database.
+#[derive(Debug, Clone, Default, clap::Args)]
+pub struct DbArg {
+    /// SQLite database file (same as the global --db).
+    #[arg(long = "db", value_name = "PATH")]
+    pub db: Option<PathBuf>,
 }
 
 #[derive(Debug, Subcommand)]
@@ -44,6 +58,8 @@ pub enum Command {
         /// Start no new tickets: finish the lifecycles in flight, then exit.
         #[arg(long)]
         drain: bool,
+        #[command(flatten)]
+        db: DbArg,
     },
     /// Test the connection and everything else the daemon needs, before running it.
     ///
@@ -79,6 +95,8 @@ pub enum Command {
         /// time-logged, reopen, no-answer.
         #[arg(long, value_name = "LIST", default_value = "classic")]
         playbooks: String,
+        #[command(flatten)]
+        db: DbArg,
     },
     /// Serve a Freshdesk-compatible API emulator (for demos, tests and load tests).
     ///
@@ -93,6 +111,8 @@ pub enum Command {
         /// Print JSON instead of text.
         #[arg(long)]
         json: bool,
+        #[command(flatten)]
+        db: DbArg,
     },
     /// One lifecycle (by lifecycle id, or else by Freshdesk ticket id) with its messages.
     Show {
@@ -101,12 +121,16 @@ pub enum Command {
         /// Print JSON instead of text.
         #[arg(long)]
         json: bool,
+        #[command(flatten)]
+        db: DbArg,
     },
     /// Export every lifecycle with its message history, one record per lifecycle.
     Export {
         /// jsonl: one JSON object a line; csv: one row a lifecycle, messages as a JSON column.
         #[arg(long, value_enum, default_value_t = ExportFormat::Jsonl)]
         format: ExportFormat,
+        #[command(flatten)]
+        db: DbArg,
     },
     /// Print the lifecycles `run` would generate, without any request.
     ///
@@ -129,6 +153,8 @@ pub enum Command {
         /// Which made-up people [default: TICKETSIM_SEED, else 1].
         #[arg(long)]
         seed: Option<u64>,
+        #[command(flatten)]
+        db: DbArg,
     },
 }
 
@@ -136,90 +162,6 @@ pub enum Command {
 pub enum ExportFormat {
     Jsonl,
     Csv,
-}
-
-#[derive(Debug, clap::Args)]
-pub struct EmulatorArgs {
-    /// Port on 127.0.0.1 (0 picks a free one; the URL is printed).
-    #[arg(long, default_value_t = 8787)]
-    pub port: u16,
-    /// API key clients must send (Basic auth username).
-    #[arg(long, default_value = "emulator-key")]
-    pub api_key: String,
-    /// Seed for the generated agents and contacts.
-    #[arg(long, default_value_t = 1)]
-    pub seed: u64,
-    /// Number of agents to create.
-    #[arg(long, default_value_t = 3)]
-    pub agents: usize,
-    /// Number of contacts to create.
-    #[arg(long, default_value_t = 10)]
-    pub contacts: usize,
-    /// Rate limits of a Freshdesk plan: trial 50/min, growth 200, pro 400,
-    /// enterprise 700 for the account, plus (except trial, where they are
-    /// unknown) the per-endpoint limits for ticket create/update and the
-    /// ticket and contact lists. Without it: 50000/min, no endpoint limits.
-    #[arg(long, value_name = "PLAN")]
-    pub plan: Option<crate::emulator::Plan>,
-    /// Account-wide limit of requests per minute (fixed window); overrides
-    /// the plan's (e.g. --plan growth --rate-per-min 100).
-    #[arg(long, value_parser = clap::value_parser!(u32).range(1..))]
-    pub rate_per_min: Option<u32>,
-    /// Refuse notes posted as a customer (403 invalid_user), like an account
-    /// whose key may not assume identities.
-    #[arg(long)]
-    pub refuse_acting_as_customer: bool,
-    /// Accept tickets without status and priority ("skip mandatory checks").
-    #[arg(long)]
-    pub relaxed: bool,
-    /// Milliseconds to wait before every API response (after it took
-    /// effect): fixed (50) or a random range (20..200, seeded).
-    #[arg(long, value_name = "MS|MIN..MAX", default_value = "0")]
-    pub latency_ms: crate::emulator::Latency,
-    /// Fraction (0-1) of API requests answered with a 5xx instead of running.
-    #[arg(long, value_name = "FRACTION", default_value_t = 0.0)]
-    pub fail_rate: f64,
-    /// The status of those failures: 500 (Freshdesk's JSON internal_error)
-    /// or 502/503 (an HTML page, as from a load balancer).
-    #[arg(long, value_name = "STATUS", default_value_t = 500)]
-    pub fail_status: u16,
-    /// Fraction (0-1) of API requests that take effect and are never
-    /// answered, to trigger client timeouts.
-    #[arg(long, value_name = "FRACTION", default_value_t = 0.0)]
-    pub hang_rate: f64,
-    /// Fraction (0-1) of API requests that take effect, after which the
-    /// connection is closed without an answer.
-    #[arg(long, value_name = "FRACTION", default_value_t = 0.0)]
-    pub drop_rate: f64,
-    /// Fraction (0-1) of API responses whose JSON body is cut in half.
-    #[arg(long, value_name = "FRACTION", default_value_t = 0.0)]
-    pub malformed_rate: f64,
-    /// Answer the first N API requests with 429 (a burst of rate limiting).
-    #[arg(long = "burst-429", value_name = "N", default_value_t = 0)]
-    pub burst_429: u32,
-    /// Retry-After (seconds) of the --burst-429 answers.
-    #[arg(long, value_name = "SECONDS", default_value_t = 1)]
-    pub retry_after: u32,
-    /// Also append the request log to FILE, one JSON object a line.
-    #[arg(long, value_name = "FILE")]
-    pub log: Option<PathBuf>,
-    /// Keep the account in FILE (JSON) so that it survives a restart: read
-    /// at start if it exists (then --seed, --agents and --contacts are not
-    /// used), written shortly after every change and at shutdown.
-    #[arg(long, value_name = "FILE")]
-    pub state: Option<PathBuf>,
-    /// A custom ticket field, as cf_name:type[:choice1|choice2|...]; type is
-    /// text, paragraph, number, decimal, checkbox, date or dropdown (which
-    /// needs its choices). Repeat for more fields.
-    #[arg(long = "custom-field", value_name = "SPEC")]
-    pub custom_fields: Vec<crate::emulator::CustomField>,
-    /// Make this custom field required for closure: updates to status 4 or 5
-    /// without a value for it fail with missing_field. Repeatable.
-    #[arg(long = "require-for-closure", value_name = "CF_NAME")]
-    pub require_for_closure: Vec<String>,
-    /// Turn the Timesheets plan feature off: time entries answer 403 require_feature.
-    #[arg(long)]
-    pub no_timesheets: bool,
 }
 
 fn parse_duration(s: &str) -> Result<Duration, String> {
@@ -232,28 +174,48 @@ fn parse_duration(s: &str) -> Result<Duration, String> {
 
 /// Runs the parsed command; the caller maps the error to an exit code.
 pub async fn dispatch(cli: Cli) -> Result<(), AppError> {
-    let db = cli.db;
+    let top = cli.db;
+    if let (Some(_), Some(name)) = (&top, cli.command.without_database()) {
+        return Err(AppError::Usage(format!(
+            "--db: `ticketsim {name}` uses no database; drop --db"
+        )));
+    }
+    let db = |arg: DbArg| arg.db.or(top.clone());
+    let path = |arg: DbArg| config::db_path(&ProcessEnv, db(arg).as_deref());
     match cli.command {
-        Command::Run { drain } => run(db, drain).await,
-        Command::Check { json, no_probe } => check(db, json, no_probe).await,
+        Command::Run { drain, db: d } => run(db(d), drain).await,
         Command::Demo {
             duration,
             seed,
             playbooks,
-        } => demo(db, duration, seed, &playbooks).await,
-        Command::Emulator(args) => emulator(args).await,
-        Command::Status { json } => {
-            report::status(&config::db_path(&ProcessEnv, db.as_deref()), json).await
-        }
-        Command::Show { id, json } => {
-            report::show(&config::db_path(&ProcessEnv, db.as_deref()), id, json).await
-        }
-        Command::Export { format } => {
-            report::export(&config::db_path(&ProcessEnv, db.as_deref()), format).await
-        }
+            db: d,
+        } => demo(db(d), duration, seed, &playbooks).await,
+        Command::Status { json, db: d } => report::status(&path(d), json).await,
+        Command::Show { id, json, db: d } => report::show(&path(d), id, json).await,
+        Command::Export { format, db: d } => report::export(&path(d), format).await,
+        Command::SeedContacts { count, seed, db: d } => seed_contacts(db(d), count, seed).await,
+        Command::Check { json, no_probe } => check(json, no_probe).await,
+        Command::Emulator(args) => emulator::run(args).await,
         Command::Preview(args) => preview::run(args),
-        Command::SeedContacts { count, seed } => seed_contacts(db, count, seed).await,
     }
+}
+
+impl Command {
+    /// The name of a command that uses no database (and so takes no `--db`).
+    fn without_database(&self) -> Option<&'static str> {
+        match self {
+            Command::Check { .. } => Some("check"),
+            Command::Emulator(_) => Some("emulator"),
+            Command::Preview(_) => Some("preview"),
+            _ => None,
+        }
+    }
+}
+
+/// Whether the error was already shown on stdout (`check`'s verdict), so
+/// `main` should only set the exit code.
+pub fn already_reported(e: &AppError) -> bool {
+    matches!(e, AppError::Check(_))
 }
 
 async fn seed_contacts(db: Option<PathBuf>, count: u64, seed: Option<u64>) -> Result<(), AppError> {
@@ -273,8 +235,8 @@ async fn run(db: Option<PathBuf>, drain: bool) -> Result<(), AppError> {
     app::run(cfg, RunOptions { drain }, app::stop_on_signals()).await
 }
 
-async fn check(db: Option<PathBuf>, json: bool, no_probe: bool) -> Result<(), AppError> {
-    let cfg = match Config::from_env(&ProcessEnv, db.as_deref()) {
+async fn check(json: bool, no_probe: bool) -> Result<(), AppError> {
+    let cfg = match Config::from_env(&ProcessEnv, None) {
         Ok(cfg) => cfg,
         Err(e) => {
             if json {
@@ -285,17 +247,37 @@ async fn check(db: Option<PathBuf>, json: bool, no_probe: bool) -> Result<(), Ap
             return Err(e.into());
         }
     };
-    let report = app::check(&cfg, app::CheckOptions { probe: !no_probe }).await;
+    let live: Option<fn(&app::check::Item)> = (!json).then_some(print_item);
+    let opts = app::CheckOptions {
+        probe: !no_probe,
+        live,
+    };
+    if !json {
+        print!("{}", app::CheckReport::new(&cfg.freshdesk_url).header());
+        flush_stdout();
+    }
+    let report = app::check(&cfg, opts).await;
     if json {
         println!("{}", report.to_json());
     } else {
-        print!("{}", report.to_text());
+        print!("{}", report.verdict());
     }
     if report.success {
         Ok(())
     } else {
         Err(AppError::Check(report.message))
     }
+}
+
+/// One check's line, printed as soon as it is decided.
+fn print_item(item: &app::check::Item) {
+    print!("{}", item.line());
+    flush_stdout();
+}
+
+fn flush_stdout() {
+    use std::io::Write as _;
+    let _ = std::io::stdout().flush();
 }
 
 async fn demo(
@@ -343,112 +325,4 @@ async fn demo(
         summary.db.display()
     );
     Ok(())
-}
-
-/// The custom fields with their required-for-closure flags set.
-fn custom_fields(args: &EmulatorArgs) -> Result<Vec<crate::emulator::CustomField>, AppError> {
-    let mut fields = args.custom_fields.clone();
-    for (i, f) in fields.iter().enumerate() {
-        if fields[..i].iter().any(|g| g.name == f.name) {
-            return Err(AppError::Usage(format!(
-                "--custom-field {}: declared twice; give each field once",
-                f.name
-            )));
-        }
-    }
-    for name in &args.require_for_closure {
-        let Some(field) = fields.iter_mut().find(|f| f.name == *name) else {
-            return Err(AppError::Usage(format!(
-                "--require-for-closure {name}: no such custom field; declare it first with --custom-field {name}:TYPE"
-            )));
-        };
-        field.required_for_closure = true;
-    }
-    Ok(fields)
-}
-
-/// The fault flags as the emulator's settings; a value out of range is a
-/// usage error naming the flag.
-fn faults(args: &EmulatorArgs) -> Result<crate::emulator::Faults, AppError> {
-    let faults = crate::emulator::Faults {
-        fail_rate: args.fail_rate,
-        fail_status: args.fail_status,
-        latency_ms: args.latency_ms,
-        hang_rate: args.hang_rate,
-        drop_rate: args.drop_rate,
-        malformed_rate: args.malformed_rate,
-        burst_429: args.burst_429,
-        retry_after_secs: args.retry_after,
-        ..Default::default()
-    };
-    match faults.problem() {
-        None => Ok(faults),
-        Some(p) => Err(AppError::Usage(format!("--{}", p.replacen('_', "-", 1)))),
-    }
-}
-
-fn emulator_config(args: &EmulatorArgs) -> Result<EmulatorConfig, AppError> {
-    Ok(EmulatorConfig {
-        custom_fields: custom_fields(args)?,
-        timesheets: !args.no_timesheets,
-        faults: faults(args)?,
-        api_key: args.api_key.clone(),
-        seed: args.seed,
-        agents: args.agents,
-        contacts: args.contacts,
-        rate_per_min: args
-            .rate_per_min
-            .or(args.plan.map(|p| p.per_min()))
-            .unwrap_or(50_000),
-        endpoint_limits: args.plan.map(|p| p.endpoint_limits()).unwrap_or_default(),
-        allow_assume_identity: !args.refuse_acting_as_customer,
-        relaxed: args.relaxed,
-        ..EmulatorConfig::default()
-    })
-}
-
-/// The emulator with its state file and log file, if asked for.
-fn build_emulator(args: &EmulatorArgs) -> Result<Emulator, AppError> {
-    let cfg = emulator_config(args)?;
-    let emu = match &args.state {
-        Some(path) => Emulator::with_state_file(cfg, Arc::new(SystemClock), path)
-            .map_err(|e| AppError::Io(e.to_string()))?,
-        None => Emulator::new(cfg, Arc::new(SystemClock)),
-    };
-    if let Some(path) = &args.log {
-        emu.log_to_file(path).map_err(|e| {
-            AppError::Usage(format!(
-                "--log {}: cannot open it for appending ({e}); check the directory and permissions",
-                path.display()
-            ))
-        })?;
-    }
-    Ok(emu)
-}
-
-async fn emulator(args: EmulatorArgs) -> Result<(), AppError> {
-    let emu = build_emulator(&args)?;
-    let listener = tokio::net::TcpListener::bind(("127.0.0.1", args.port))
-        .await
-        .map_err(|e| AppError::Usage(format!("--port {}: cannot listen on 127.0.0.1:{} ({e}); pick another port or 0 for a free one", args.port, args.port)))?;
-    let addr = listener
-        .local_addr()
-        .map_err(|e| AppError::Io(e.to_string()))?;
-    println!(
-        "Freshdesk emulator listening on http://{addr} (API key: {})",
-        emu.api_key()
-    );
-    println!(
-        "inspect: http://{addr}/_emulator/state and http://{addr}/_emulator/requests; faults: http://{addr}/_emulator/faults; stop with Ctrl-C"
-    );
-    if let Some(path) = &args.state {
-        println!("state: kept in {}", path.display());
-    }
-    let served = emu
-        .clone()
-        .serve(listener, app::wait_for_signal())
-        .await
-        .map_err(|e| AppError::Io(format!("emulator: {e}")));
-    let closed = emu.close().map_err(|e| AppError::Io(e.to_string()));
-    served.and(closed)
 }

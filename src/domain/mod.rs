@@ -14,6 +14,9 @@ pub use states::{LifecycleState, Stage, StepState};
 /// re-exports it.
 pub type UnixMs = i64;
 
+/// The tag put on every ticket ticketsim creates, unless `TICKETSIM_TAG` says otherwise.
+pub const DEFAULT_TAG: &str = "ticketsim";
+
 /// Offsets of the four staged steps after ticket creation, in ms: agent reply,
 /// customer reply, resolution, close. Strictly increasing and positive.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]

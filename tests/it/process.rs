@@ -121,7 +121,7 @@ async fn the_daemon_tells_systemd_it_is_ready_and_sigterm_stops_it_cleanly_with_
 }
 
 /// One sd_notify datagram, waiting at most 20 s.
-async fn receive(socket: &tokio::net::UnixDatagram) -> String {
+pub(crate) async fn receive(socket: &tokio::net::UnixDatagram) -> String {
     let mut buf = vec![0u8; 4096];
     let n = tokio::time::timeout(Duration::from_secs(20), socket.recv(&mut buf))
         .await
@@ -132,11 +132,9 @@ async fn receive(socket: &tokio::net::UnixDatagram) -> String {
 
 /// Starts `ticketsim emulator` as its own process and returns it with its URL.
 pub(crate) async fn emulator_process(dir: &Path) -> (Child, String) {
-    let mut child = ticketsim(dir, &[])
-        .args([
-            "emulator",
-            "--port",
-            "0",
+    emulator_process_with(
+        dir,
+        &[
             "--api-key",
             API_KEY,
             "--seed",
@@ -145,7 +143,16 @@ pub(crate) async fn emulator_process(dir: &Path) -> (Child, String) {
             "8",
             "--latency-ms",
             "400",
-        ])
+        ],
+    )
+    .await
+}
+
+/// Starts `ticketsim emulator --port 0` with `args` and returns it with its URL.
+pub(crate) async fn emulator_process_with(dir: &Path, args: &[&str]) -> (Child, String) {
+    let mut child = ticketsim(dir, &[])
+        .args(["emulator", "--port", "0"])
+        .args(args)
         .stdout(Stdio::piped())
         .spawn()
         .unwrap();

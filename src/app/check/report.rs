@@ -17,9 +17,10 @@ pub enum Status {
     Fail,
 }
 
-/// One question and its answer.
+/// One question and its answer. `key` is stable for scripts; `name` is prose.
 #[derive(Debug, Clone, PartialEq, Serialize)]
 pub struct Item {
+    pub key: &'static str,
     pub name: &'static str,
     pub status: Status,
     pub detail: String,
@@ -84,6 +85,49 @@ pub struct CheckReport {
     #[serde(skip_serializing_if = "Option::is_none")]
     pub schedule: Option<ScheduleInfo>,
     pub checks: Vec<Item>,
+    /// Told each item as it is decided (the text output streams them).
+    #[serde(skip)]
+    pub live: Live,
+}
+
+/// A function told each item as soon as it is pushed.
+#[derive(Clone, Copy, Default)]
+pub struct Live(pub Option<fn(&Item)>);
+
+impl std::fmt::Debug for Live {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(if self.0.is_some() {
+            "Live(on)"
+        } else {
+            "Live(off)"
+        })
+    }
+}
+
+impl PartialEq for Live {
+    fn eq(&self, _: &Live) -> bool {
+        true
+    }
+}
+
+/// The stable key of each check, for `check --json`.
+fn key_for(name: &str) -> &'static str {
+    match name {
+        "configuration" => "configuration",
+        "URL and API key" => "url_and_key",
+        "rate limit" => "rate_limit",
+        "budget" => "budget",
+        "trial plan" => "trial_plan",
+        "people" => "people",
+        "ticket fields" => "ticket_fields",
+        "required for closure" => "closure_fields",
+        "custom fields" => "custom_fields",
+        "acting as the customer" => "acting_as_customer",
+        "probe cleanup" => "probe_cleanup",
+        "schedule" => "schedule",
+        "bursts" => "bursts",
+        _ => "other",
+    }
 }
 
 impl CheckReport {
@@ -108,15 +152,21 @@ impl CheckReport {
             acting_as_customer: None,
             schedule: None,
             checks: Vec::new(),
+            live: Live::default(),
         }
     }
 
     pub fn push(&mut self, name: &'static str, status: Status, detail: impl Into<String>) {
-        self.checks.push(Item {
+        let item = Item {
+            key: key_for(name),
             name,
             status,
             detail: detail.into(),
-        });
+        };
+        if let Some(tell) = self.live.0 {
+            tell(&item);
+        }
+        self.checks.push(item);
     }
 
     /// Sets `success` and `message` from the items.
@@ -151,20 +201,39 @@ impl CheckReport {
     }
 
     pub fn to_text(&self) -> String {
-        let mut out = format!("ticketsim check: {}\n", self.url);
+        let mut out = self.header();
         for item in &self.checks {
-            let mark = match item.status {
-                Status::Ok => "ok  ",
-                Status::Warn => "WARN",
-                Status::Fail => "FAIL",
-            };
-            let _ = writeln!(out, "  {mark}  {:<23} {}", item.name, item.detail);
+            out.push_str(&item.line());
         }
+        out.push_str(&self.verdict());
+        out
+    }
+
+    /// The first line of the text output.
+    pub fn header(&self) -> String {
+        format!("ticketsim check: {}\n", self.url)
+    }
+
+    /// The last line of the text output.
+    pub fn verdict(&self) -> String {
         if self.success {
-            let _ = writeln!(out, "The daemon would work: {}", self.message);
+            format!("The daemon would work: {}\n", self.message)
         } else {
-            let _ = writeln!(out, "The daemon would not work: {}", self.message);
+            format!("The daemon would not work: {}\n", self.message)
         }
+    }
+}
+
+impl Item {
+    /// The item as one line of the text output.
+    pub fn line(&self) -> String {
+        let mark = match self.status {
+            Status::Ok => "ok  ",
+            Status::Warn => "WARN",
+            Status::Fail => "FAIL",
+        };
+        let mut out = String::new();
+        let _ = writeln!(out, "  {mark}  {:<23} {}", self.name, self.detail);
         out
     }
 }

@@ -72,7 +72,7 @@ pub fn estimate(
 /// yields only every other second of a per-second cron, so each next firing is
 /// looked up on its own.)
 fn firings(cron: &str, from_ms: UnixMs) -> Result<Vec<UnixMs>, String> {
-    let cron = crate::triggers::parse_schedule(cron)?;
+    let cron = crate::cron::parse(cron)?;
     let mut at = DateTime::<Utc>::from_timestamp_millis(from_ms).ok_or("bad start time")?;
     let mut out = Vec::new();
     while out.len() < MAX_FIRINGS {

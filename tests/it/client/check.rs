@@ -121,8 +121,9 @@ async fn a_wrong_key_exits_1_saying_authentication_failed() {
         report["message"].as_str().unwrap().starts_with(&expected),
         "{report}"
     );
+    // the verdict is printed once, on stdout (issue 8)
     let stderr = String::from_utf8_lossy(&out.stderr);
-    assert!(stderr.contains(&expected), "{stderr}");
+    assert!(!stderr.contains(&expected), "{stderr}");
     for stream in [&out.stdout, &out.stderr] {
         assert!(!String::from_utf8_lossy(stream).contains("not-the-key-42"));
     }
@@ -154,12 +155,12 @@ async fn a_server_that_is_not_freshdesk_is_named_as_such() {
     let dir = tempfile::tempdir().unwrap();
     let out = check(dir.path(), &url, API_KEY, &[], &[]).await;
     assert_eq!(out.status.code(), Some(1));
-    let stderr = String::from_utf8_lossy(&out.stderr);
+    let stdout = String::from_utf8_lossy(&out.stdout);
     assert!(
-        stderr.contains(&format!(
+        stdout.contains(&format!(
             "FRESHDESK_URL {url} does not look like a Freshdesk helpdesk"
         )),
-        "{stderr}"
+        "{stdout}"
     );
 }
 

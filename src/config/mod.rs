@@ -2,17 +2,21 @@
 //! variable and what is expected; nothing is sent anywhere before this passes.
 
 mod client;
+mod content;
+mod dotenv;
+mod helpdesk;
 
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
 
 pub use client::ClientVars;
+pub use dotenv::{load_dotenv, read_dotenv};
+pub use helpdesk::is_loopback;
+use helpdesk::{parse_url, read_api_key};
 
 use crate::content::{Library, Selection};
 use crate::domain::{self, StageOffsets};
 use crate::freshdesk::ApiKey;
-
-mod content;
 
 pub use content::ContentConfig;
 use content::parse_content;
@@ -54,7 +58,8 @@ impl Env for std::collections::HashMap<String, String> {
 
 pub const DEFAULT_CRON: &str = "0 0 * * * *";
 pub const DEFAULT_RATE: u32 = 40;
-pub const DEFAULT_TAG: &str = "ticketsim";
+/// The tag on every ticket (now in `domain`, where the dispatcher finds it).
+pub use crate::domain::DEFAULT_TAG;
 pub const DEFAULT_CATCHUP: &str = "1h";
 
 /// What `ticketsim run` needs.
@@ -121,137 +126,34 @@ fn parse_seed(s: &str) -> Result<u64, ConfigError> {
 }
 
 /// The database path: `--db`, else `TICKETSIM_DB`, else `$STATE_DIRECTORY/ticketsim.db`
-/// (set by systemd's `StateDirectory=`), else `ticketsim.db`.
+/// (set by systemd's `StateDirectory=`), else `ticketsim.db`. A relative
+/// `TICKETSIM_DB` is taken inside `$STATE_DIRECTORY` when that is set, so an
+/// EnvironmentFile saying `TICKETSIM_DB=ticketsim.db` keeps the database in the
+/// state directory; `--db` is taken as typed (relative to the working directory).
 pub fn db_path(env: &impl Env, db_flag: Option<&Path>) -> PathBuf {
     if let Some(p) = db_flag {
         return p.to_path_buf();
     }
-    if let Some(p) = env.get("TICKETSIM_DB") {
-        return PathBuf::from(p);
+    // systemd may pass several directories separated by ':'; the first is ours.
+    let state_dir = env
+        .get("STATE_DIRECTORY")
+        .and_then(|d| d.split(':').next().map(PathBuf::from));
+    let file = env
+        .get("TICKETSIM_DB")
+        .map(PathBuf::from)
+        .unwrap_or_else(|| PathBuf::from("ticketsim.db"));
+    match state_dir {
+        Some(dir) if file.is_relative() => dir.join(file),
+        _ => file,
     }
-    if let Some(dir) = env.get("STATE_DIRECTORY") {
-        // systemd may pass several directories separated by ':'; the first is ours.
-        let first = dir.split(':').next().unwrap_or(&dir).to_string();
-        return Path::new(&first).join("ticketsim.db");
-    }
-    PathBuf::from("ticketsim.db")
 }
 
-fn parse_url(v: Option<String>) -> Result<String, ConfigError> {
-    const VAR: &str = "FRESHDESK_URL";
-    let v = v.ok_or_else(|| {
-        err(
-            VAR,
-            "is not set; expected your helpdesk's URL, e.g. https://acme.freshdesk.com",
-        )
-    })?;
-    let url = reqwest::Url::parse(v.trim()).map_err(|e| {
-        err(
-            VAR,
-            format!("\"{v}\" is not a URL ({e}); expected e.g. https://acme.freshdesk.com"),
-        )
-    })?;
-    let host = url.host_str().unwrap_or_default().to_string();
-    match url.scheme() {
-        "https" => {}
-        "http" if is_loopback(&host) => {}
-        "http" => {
-            return Err(err(
-                VAR,
-                format!(
-                    "http:// is only allowed for loopback hosts (127.0.0.1, localhost, [::1]), got \"{host}\"; use https://"
-                ),
-            ));
-        }
-        other => {
-            return Err(err(
-                VAR,
-                format!("unsupported scheme \"{other}\"; use https://"),
-            ));
-        }
-    }
-    if host.is_empty() {
-        return Err(err(VAR, format!("\"{v}\" has no host")));
-    }
-    if !url.username().is_empty() || url.password().is_some() {
-        return Err(err(
-            VAR,
-            "must not contain credentials; set FRESHDESK_API_KEY instead",
-        ));
-    }
-    let path = url.path().trim_end_matches('/');
-    if !(path.is_empty() || path == "/api/v2") {
-        return Err(err(
-            VAR,
-            format!("expected the helpdesk's base URL without a path, got path \"{path}\""),
-        ));
-    }
-    let base = format!("{}://{}", url.scheme(), url.host_str().unwrap_or_default());
-    Ok(match url.port() {
-        Some(p) => format!("{base}:{p}"),
-        None => base,
-    })
-}
-
-/// Loopback names and addresses: the only hosts plain HTTP may be used with.
-pub fn is_loopback(host: &str) -> bool {
-    let h = host.trim_start_matches('[').trim_end_matches(']');
-    h.eq_ignore_ascii_case("localhost")
-        || h.parse::<std::net::IpAddr>()
-            .is_ok_and(|ip| ip.is_loopback())
-}
-
-/// The key from `FRESHDESK_API_KEY`, else the file in `FRESHDESK_API_KEY_FILE`,
-/// else the systemd credential `freshdesk_api_key`. Errors never echo the key.
-fn read_api_key(env: &impl Env) -> Result<ApiKey, ConfigError> {
-    if let Some(k) = env.get("FRESHDESK_API_KEY") {
-        return check_key("FRESHDESK_API_KEY", k.trim());
-    }
-    if let Some(file) = env.get("FRESHDESK_API_KEY_FILE") {
-        let text = std::fs::read_to_string(&file)
-            .map_err(|e| err("FRESHDESK_API_KEY_FILE", format!("cannot read {file}: {e}")))?;
-        return check_key("FRESHDESK_API_KEY_FILE", text.trim());
-    }
-    if let Some(dir) = env.get("CREDENTIALS_DIRECTORY") {
-        let path = Path::new(&dir).join("freshdesk_api_key");
-        if let Ok(text) = std::fs::read_to_string(&path) {
-            return check_key("FRESHDESK_API_KEY", text.trim());
-        }
-    }
-    Err(err(
-        "FRESHDESK_API_KEY",
-        "is not set; set it (or FRESHDESK_API_KEY_FILE, or the systemd credential freshdesk_api_key) to the API key from your Freshdesk profile settings",
-    ))
-}
-
-fn check_key(var: &'static str, key: &str) -> Result<ApiKey, ConfigError> {
-    if key.is_empty() {
-        return Err(err(var, "the API key is empty"));
-    }
-    if key.contains(':') || key.contains('@') || key.chars().any(char::is_whitespace) {
-        return Err(err(
-            var,
-            "does not look like a Freshdesk API key (it contains ':', '@' or spaces); use the key from your profile settings, not a password",
-        ));
-    }
-    Ok(ApiKey::new(key))
-}
-
-/// Validates a six-field cron (seconds first), evaluated in UTC.
+/// Validates a six-field cron (seconds first), evaluated in UTC, that fires
+/// within the next 400 days.
 pub fn parse_cron(v: Option<String>) -> Result<String, ConfigError> {
-    const VAR: &str = "TICKETSIM_CREATE_CRON";
     let v = v.unwrap_or_else(|| DEFAULT_CRON.to_string());
-    let fields = v.split_whitespace().count();
-    if fields != 6 {
-        return Err(err(
-            VAR,
-            format!(
-                "expected six fields (sec min hour day month weekday, UTC), e.g. \"0 0 * * * *\"; got {fields} in \"{v}\""
-            ),
-        ));
-    }
-    crate::triggers::parse_schedule(&v)
-        .map_err(|e| err(VAR, format!("\"{v}\" is not a valid cron expression: {e}")))?;
+    let now = chrono::Utc::now().timestamp_millis();
+    crate::cron::validate(&v, now).map_err(|e| err("TICKETSIM_CREATE_CRON", e))?;
     Ok(v)
 }
 
@@ -417,6 +319,10 @@ mod tests {
         );
         let e = env(&[("STATE_DIRECTORY", "/x"), ("TICKETSIM_DB", "/y.db")]);
         assert_eq!(db_path(&e, None), PathBuf::from("/y.db"));
+        let rel = env(&[("STATE_DIRECTORY", "/x:/z"), ("TICKETSIM_DB", "sub/t.db")]);
+        assert_eq!(db_path(&rel, None), PathBuf::from("/x/sub/t.db"));
+        let no_state = env(&[("TICKETSIM_DB", "t.db")]);
+        assert_eq!(db_path(&no_state, None), PathBuf::from("t.db"));
         assert_eq!(
             db_path(&e, Some(Path::new("/z.db"))),
             PathBuf::from("/z.db")
