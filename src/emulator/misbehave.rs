@@ -16,7 +16,7 @@ use super::server::ConnKill;
 
 /// A hanging request gives up after this long and closes its connection,
 /// so that a long soak test with hangs does not pile up tasks forever.
-const HANG_MAX: Duration = Duration::from_secs(600);
+pub(crate) const HANG_MAX: Duration = Duration::from_secs(600);
 
 /// The answer to a request that is not run.
 pub(crate) fn answer_instead(fault: Fault) -> Response {

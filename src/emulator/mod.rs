@@ -21,6 +21,8 @@ mod faults;
 mod fields;
 mod inspect;
 mod jobs;
+mod late_write;
+mod latency;
 mod misbehave;
 mod persist;
 mod pipeline;
@@ -49,9 +51,10 @@ use serde::{Deserialize, Serialize};
 
 use crate::clock::{Clock, UnixMs};
 
+pub use faults::{DEFAULT_LATE_WRITE_MS, Faults, Latency};
 use faults::{Fault, FaultState};
-pub use faults::{Faults, Latency};
 pub use fields::{BadFieldSpec, CustomField, CustomKind};
+pub use late_write::LateWriteMode;
 pub use persist::StateFileError;
 use ratelimit::{Admission, Endpoint, Limiter};
 pub use ratelimit::{EndpointLimits, Plan};
@@ -155,7 +158,8 @@ pub struct RequestLogEntry {
     /// The `user_id` the request asked to act as (notes, replies), if any.
     pub user_id: Option<i64>,
     /// The fault injected, if any: `429`, `500` (or another 5xx), `hang`,
-    /// `drop` or `malformed`.
+    /// `drop`, `malformed`, `late_write_hang` or `late_write_drop` (a late
+    /// write is logged when it lands, with the status it got).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub fault: Option<String>,
 }
@@ -337,13 +341,14 @@ impl Emulator {
             .unwrap_or_else(PoisonError::into_inner)
     }
 
-    /// The fault for the next request and the latency to add (ms).
-    fn draw_fault(&self) -> (Option<Fault>, u64) {
+    /// The fault for the next request (`write`: POST, PUT or DELETE) and
+    /// the latency to add (ms).
+    fn draw_fault(&self, write: bool) -> (Option<Fault>, u64) {
         if self.shared.quiet.load(Ordering::Relaxed) {
             return (None, 0);
         }
         let mut st = self.lock_faults();
-        let drawn = st.decide();
+        let drawn = st.decide(write);
         self.shared
             .quiet
             .store(st.faults.is_quiet(), Ordering::Relaxed);
