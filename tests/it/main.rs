@@ -2,6 +2,7 @@
 //! client against the real emulator over loopback, and real processes for the
 //! crash and configuration tests.
 
+mod adoption;
 mod client;
 mod emulator_cli;
 mod harness;
