@@ -10,13 +10,15 @@
 //! effect, which is when a client cannot know the outcome. A late write
 //! takes effect only after the client gave up on it (see `late_write`).
 
+use std::fmt;
+use std::str::FromStr;
+use std::time::Duration;
+
 use rand::rngs::StdRng;
 use rand::{Rng, SeedableRng};
 use serde::{Deserialize, Serialize};
 
-use super::late_write::{LateWrite, LateWriteMode};
 pub use super::latency::Latency;
-use super::misbehave::HANG_MAX;
 
 /// The fault settings, as `/_emulator/faults` shows and takes them.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
@@ -117,6 +119,70 @@ impl Faults {
             ..Faults::default()
         };
         *self == quiet
+    }
+}
+
+/// A hanging request gives up after this long and closes its connection,
+/// so that a long soak test with hangs does not pile up tasks forever.
+pub(crate) const HANG_MAX: Duration = Duration::from_secs(600);
+
+/// What the client sees of a late write.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub enum LateWriteMode {
+    /// No answer comes (until the emulator's hang limit): the client times out.
+    #[default]
+    Hang,
+    /// The connection is closed at once, without an answer.
+    Drop,
+}
+
+impl fmt::Display for LateWriteMode {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(match self {
+            LateWriteMode::Hang => "hang",
+            LateWriteMode::Drop => "drop",
+        })
+    }
+}
+
+impl FromStr for LateWriteMode {
+    type Err = String;
+
+    fn from_str(s: &str) -> Result<Self, Self::Err> {
+        match s.trim().to_ascii_lowercase().as_str() {
+            "hang" => Ok(LateWriteMode::Hang),
+            "drop" => Ok(LateWriteMode::Drop),
+            _ => Err(format!("{s:?} is not a late-write mode; use hang or drop")),
+        }
+    }
+}
+
+impl Serialize for LateWriteMode {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        s.collect_str(self)
+    }
+}
+
+/// Through [`FromStr`], so that a wrong value is named with the remedy.
+impl<'de> Deserialize<'de> for LateWriteMode {
+    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        String::deserialize(d)?
+            .parse()
+            .map_err(serde::de::Error::custom)
+    }
+}
+
+/// One late write: when it lands and what its response does meanwhile.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) struct LateWrite {
+    pub after_ms: u64,
+    pub mode: LateWriteMode,
+}
+
+impl LateWrite {
+    /// The request log's name for it.
+    pub(crate) fn label(&self) -> String {
+        format!("late_write_{}", self.mode)
     }
 }
 
@@ -303,5 +369,23 @@ mod tests {
             }
             .is_quiet()
         );
+    }
+
+    #[test]
+    fn modes_read_and_print_as_hang_and_drop() {
+        assert_eq!("hang".parse(), Ok(LateWriteMode::Hang));
+        assert_eq!(" DROP ".parse(), Ok(LateWriteMode::Drop));
+        assert!(
+            "late"
+                .parse::<LateWriteMode>()
+                .unwrap_err()
+                .contains("hang or drop")
+        );
+        let late = LateWrite {
+            after_ms: 5,
+            mode: LateWriteMode::Drop,
+        };
+        assert_eq!(late.label(), "late_write_drop");
+        assert_eq!(serde_json::to_value(LateWriteMode::Hang).unwrap(), "hang");
     }
 }

@@ -8,6 +8,13 @@
 //! Layout:
 //! - [`state`] and `ticket_store`: the account (people, tickets, conversations),
 //!   plain synchronous data behind one mutex, mutated with an explicit `now`.
+//!   The records it holds (`TicketRec`, `TimeEntryRec`, `JobRec`) live in the
+//!   leaf `records`, so the account and the modules that change it do not
+//!   import each other.
+//! - `ctx`: what the pipeline hands each handler about its request (a leaf
+//!   that both the pipeline and the routes use).
+//! - `faults` and `misbehave`: which fault a request gets, and how it is
+//!   answered (including late writes, which land after the client gave up).
 //! - `pipeline`: what every API request goes through (rate limit, auth, `Accept`,
 //!   `Content-Type`, JSON parsing, common headers, the request log).
 //! - `routes`: one file per resource; each handler validates with `validate`
@@ -16,12 +23,12 @@
 
 mod auth;
 mod contact_store;
+mod ctx;
 mod error;
 mod faults;
 mod fields;
 mod inspect;
 mod jobs;
-mod late_write;
 mod latency;
 mod misbehave;
 mod persist;
@@ -29,6 +36,7 @@ mod pipeline;
 mod plan;
 mod query;
 mod ratelimit;
+mod records;
 mod reqlog;
 mod routes;
 mod search;
@@ -51,10 +59,10 @@ use serde::{Deserialize, Serialize};
 
 use crate::clock::{Clock, UnixMs};
 
+pub use faults::LateWriteMode;
 pub use faults::{DEFAULT_LATE_WRITE_MS, Faults, Latency};
 use faults::{Fault, FaultState};
 pub use fields::{BadFieldSpec, CustomField, CustomKind};
-pub use late_write::LateWriteMode;
 pub use persist::StateFileError;
 use ratelimit::{Admission, Endpoint, Limiter};
 pub use ratelimit::{EndpointLimits, Plan};

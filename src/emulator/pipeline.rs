@@ -15,17 +15,17 @@ use axum::http::request::Parts;
 use axum::http::{HeaderMap, HeaderName, HeaderValue, Method, StatusCode, Uri, header};
 use axum::middleware::Next;
 use axum::response::{IntoResponse, Response};
-use serde_json::{Value, json};
+use serde_json::Value;
 
-use super::error::{ApiError, Built, json_response, method_not_allowed};
+use super::ctx::Ctx;
+use super::error::{ApiError, Built, method_not_allowed, too_many_requests};
 use super::faults::Fault;
+use super::misbehave;
 use super::ratelimit::{self, Admission, Endpoint};
 use super::reqlog::{log_time, redact};
-use super::routes::Ctx;
 use super::server::ConnKill;
 use super::validate::Body;
 use super::{Emulator, RequestLogEntry, auth};
-use super::{late_write, misbehave};
 use crate::clock::UnixMs;
 
 /// Larger bodies are refused (Freshdesk caps attachments at 20-25 MB).
@@ -63,7 +63,7 @@ pub(crate) async fn api_pipeline(
             settle(&emu, seen, &resp, fault);
             resp
         };
-        return late_write::serve(late, arrived, kill, write).await;
+        return misbehave::late_write(late, arrived, kill, write).await;
     }
     let mut resp = answer(&emu, parts, sent, now, next, admission, fault).await;
     if fault == Some(Fault::Malformed) {
@@ -337,14 +337,6 @@ fn explain_405(resp: Response, method: &Method) -> Response {
         .map(str::to_owned)
         .collect();
     method_not_allowed(method.as_str(), &methods)
-}
-
-pub(crate) fn too_many_requests(retry_after_secs: i64) -> Response {
-    let body = json!({"message": "You have exceeded the limit of requests per hour"});
-    let mut resp = json_response(StatusCode::TOO_MANY_REQUESTS, &body);
-    resp.headers_mut()
-        .insert(header::RETRY_AFTER, HeaderValue::from(retry_after_secs));
-    resp
 }
 
 /// The headers every response carries (§1, §4); the rate-limit headers only
