@@ -6,6 +6,7 @@ mod adoption;
 mod client;
 mod emulator_cli;
 mod harness;
+mod late_write;
 mod lifecycle;
 mod playbooks;
 mod process;
