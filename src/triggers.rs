@@ -162,10 +162,11 @@ impl Triggers {
         Ok(started)
     }
 
-    /// Retries failed slot inserts with backoff until none is left, the
-    /// triggers stop, or [`MAX_RETRIES`] rounds passed.
-    async fn retry_with_backoff(&self, clock: &dyn Clock) {
-        let mut pause = RETRY_BASE;
+    /// Retries failed slot inserts with backoff (doubling from `base` up to
+    /// [`RETRY_CAP`]) until none is left, the triggers stop, or
+    /// [`MAX_RETRIES`] rounds passed.
+    async fn retry_with_backoff(&self, clock: &dyn Clock, base: Duration) {
+        let mut pause = base;
         for _ in 0..MAX_RETRIES {
             tokio::time::sleep(pause).await;
             if *self.edge.stopped.read().await {
@@ -280,7 +281,7 @@ impl Triggers {
             Box::pin(async move {
                 if let Err(e) = this.fire(clock.now_ms()).await {
                     tracing::error!(error = %e, "could not record the cron slot; retrying with backoff");
-                    tokio::spawn(async move { this.retry_with_backoff(&*clock).await });
+                    tokio::spawn(async move { this.retry_with_backoff(&*clock, RETRY_BASE).await });
                 }
             })
         })

@@ -3,6 +3,7 @@
 //! scheduler's start, and none starts after `stop()`.
 
 use std::sync::Arc;
+use std::time::Duration;
 
 use tokio::sync::Notify;
 
@@ -134,4 +135,38 @@ async fn no_slot_starts_once_stop_has_returned() {
     assert_eq!(t.fire(BASE + 60_000).await.unwrap(), None);
     assert_eq!(t.start_slot(BASE + 61_000, BASE).await.unwrap(), None);
     assert_eq!(s.status(0).await.unwrap().slots_started, at_stop);
+}
+
+#[tokio::test]
+async fn a_failed_firing_is_retried_with_backoff_until_recorded_or_stopped() {
+    let (t, s, d) = triggers("0 * * * * *").await;
+    let clock = ManualClock::new(BASE + 10);
+    let retry = |t: &Triggers| {
+        let (t, clock) = (t.clone(), clock.clone());
+        tokio::spawn(async move {
+            t.retry_with_backoff(&clock, Duration::from_millis(1)).await;
+        })
+    };
+    let within = |secs| Duration::from_secs(secs);
+    let pool = refuse_inserts(&d).await;
+    assert!(t.fire(BASE + 10).await.is_err());
+    let retrying = retry(&t);
+    let_inserts_through(pool).await;
+    tokio::time::timeout(within(10), retrying)
+        .await
+        .unwrap()
+        .unwrap();
+    assert_eq!(s.last_slot_at().await.unwrap(), Some(BASE));
+
+    // Still failing when the triggers stop: the retries end, nothing starts.
+    let pool = refuse_inserts(&d).await;
+    assert!(t.fire(BASE + MIN + 10).await.is_err());
+    let retrying = retry(&t);
+    t.stop().await;
+    let_inserts_through(pool).await;
+    tokio::time::timeout(within(10), retrying)
+        .await
+        .unwrap()
+        .unwrap();
+    assert_eq!(s.last_slot_at().await.unwrap(), Some(BASE));
 }
