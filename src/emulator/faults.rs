@@ -339,6 +339,16 @@ mod tests {
         assert_eq!(st.decide(true).0, Some(Fault::Late(late)));
         assert_eq!(st.decide(true).0, None);
         assert!(st.faults.is_quiet(), "only the count made noise");
+        let draws = |seed| {
+            let rate = Faults {
+                late_write_rate: 0.5,
+                ..Faults::default()
+            };
+            let mut st = FaultState::new(rate, seed);
+            (0..40).map(|_| st.decide(true).0).collect::<Vec<_>>()
+        };
+        assert_eq!(draws(3), draws(3), "replayed with the same seed");
+        assert_ne!(draws(3), draws(4));
         let too_late = Faults {
             late_write_ms: 600_001,
             ..Faults::default()
