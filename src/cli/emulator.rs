@@ -63,6 +63,18 @@ pub struct EmulatorArgs {
     /// Fraction (0-1) of API responses whose JSON body is cut in half.
     #[arg(long, value_name = "FRACTION", default_value_t = 0.0)]
     pub malformed_rate: f64,
+    /// Fraction (0-1) of API writes (POST, PUT, DELETE) that take effect
+    /// only --late-write-ms after they arrived, after the client gave up:
+    /// their answer hangs or their connection is dropped (--late-write-mode).
+    #[arg(long, value_name = "FRACTION", default_value_t = 0.0)]
+    pub late_write_rate: f64,
+    /// When a late write lands, in milliseconds after the request arrived.
+    #[arg(long, value_name = "MS", default_value_t = crate::emulator::DEFAULT_LATE_WRITE_MS)]
+    pub late_write_ms: u64,
+    /// What a late write's answer does meanwhile: hang (the client times
+    /// out) or drop (the connection is closed at once).
+    #[arg(long, value_name = "hang|drop", default_value = "hang")]
+    pub late_write_mode: crate::emulator::LateWriteMode,
     /// Answer the first N API requests with 429 (a burst of rate limiting).
     #[arg(long = "burst-429", value_name = "N", default_value_t = 0)]
     pub burst_429: u32,
@@ -123,13 +135,23 @@ fn faults(args: &EmulatorArgs) -> Result<crate::emulator::Faults, AppError> {
         hang_rate: args.hang_rate,
         drop_rate: args.drop_rate,
         malformed_rate: args.malformed_rate,
+        late_write_rate: args.late_write_rate,
+        late_write_ms: args.late_write_ms,
+        late_write_mode: args.late_write_mode,
         burst_429: args.burst_429,
         retry_after_secs: args.retry_after,
         ..Default::default()
     };
     match faults.problem() {
         None => Ok(faults),
-        Some(p) => Err(AppError::Usage(format!("--{}", p.replacen('_', "-", 1)))),
+        Some(p) => {
+            // "late_write_ms must be ..." names the flag --late-write-ms.
+            let (name, rest) = p.split_once(' ').unwrap_or((&p, ""));
+            Err(AppError::Usage(format!(
+                "--{} {rest}",
+                name.replace('_', "-")
+            )))
+        }
     }
 }
 

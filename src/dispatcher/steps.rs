@@ -48,6 +48,11 @@ impl StepError {
 
 pub(super) type StepResult = Result<String, StepError>;
 
+/// How far Freshdesk's clock (which stamps `created_at`, in whole seconds)
+/// may run behind ours when matching a ticket to its create intent. A
+/// ticket created earlier than the intent by more than this is not ours.
+const CLOCK_SKEW_MS: i64 = 60_000;
+
 impl Dispatcher {
     pub(super) async fn perform(&self, step: &ClaimedStep) -> StepResult {
         let l = self.inner.store.lifecycle(step.lifecycle_id).await?;
@@ -103,8 +108,8 @@ impl Dispatcher {
     /// Sends `POST /tickets` once, or adopts the ticket an interrupted attempt made.
     async fn create_ticket(&self, l: &Lifecycle, plan: &Plan) -> Result<i64, StepError> {
         let store = &self.inner.store;
-        if l.create_intent_at.is_some()
-            && let Some((id, at)) = self.find_created_ticket(plan).await?
+        if let Some(intent_at) = l.create_intent_at
+            && let Some((id, at)) = self.find_created_ticket(plan, intent_at).await?
         {
             tracing::info!(
                 lifecycle = l.id,
@@ -132,25 +137,34 @@ impl Dispatcher {
         Ok(ticket.id)
     }
 
-    /// Looks for a ticket of this requester with our subject that no lifecycle owns.
-    async fn find_created_ticket(&self, plan: &Plan) -> Result<Option<(i64, UnixMs)>, StepError> {
+    /// Looks for a ticket of this requester with our subject and tag that no
+    /// lifecycle owns, created after the create intent (less [`CLOCK_SKEW_MS`]):
+    /// an older one was made by someone else. Reads one page, newest first.
+    async fn find_created_ticket(
+        &self,
+        plan: &Plan,
+        intent_at: UnixMs,
+    ) -> Result<Option<(i64, UnixMs)>, StepError> {
         let tickets = self
             .inner
             .client
-            .list_requester_tickets(plan.contact_id)
+            .recent_requester_tickets(plan.contact_id)
             .await?;
         let tag = &self.inner.cfg.content.tag;
+        let since = intent_at - CLOCK_SKEW_MS;
         for t in tickets {
+            // Newest first: once one is too old, so are the rest.
+            let Some(at) = t.created_at.as_deref().and_then(parse_iso) else {
+                continue;
+            };
+            if at < since {
+                break;
+            }
             let tagged = t.tags.as_ref().is_none_or(|tags| tags.contains(tag));
             if t.subject == plan.subject
                 && tagged
                 && !self.inner.store.ticket_is_known(t.id).await?
             {
-                let at = t
-                    .created_at
-                    .as_deref()
-                    .and_then(parse_iso)
-                    .unwrap_or_else(|| self.now());
                 return Ok(Some((t.id, at)));
             }
         }

@@ -5,6 +5,7 @@
 use axum::http::{HeaderValue, StatusCode, header};
 use axum::response::{IntoResponse, Response};
 use serde::Serialize;
+use serde_json::json;
 
 use crate::freshdesk::types::{ErrorBody, FieldError};
 
@@ -148,4 +149,13 @@ impl IntoResponse for ApiError {
             ApiError::MethodNotAllowed { method, allow } => method_not_allowed(&method, &allow),
         }
     }
+}
+
+/// Freshdesk's 429: the rate limit, or a burst of them as a fault.
+pub(crate) fn too_many_requests(retry_after_secs: i64) -> Response {
+    let body = json!({"message": "You have exceeded the limit of requests per hour"});
+    let mut resp = json_response(StatusCode::TOO_MANY_REQUESTS, &body);
+    resp.headers_mut()
+        .insert(header::RETRY_AFTER, HeaderValue::from(retry_after_secs));
+    resp
 }

@@ -7,88 +7,18 @@
 //! from an RNG seeded with the account seed, so a run can be replayed).
 //! 429 bursts and 5xx answers replace the request before it takes effect;
 //! hangs, dropped connections and malformed bodies come after it took
-//! effect, which is when a client cannot know the outcome.
+//! effect, which is when a client cannot know the outcome. A late write
+//! takes effect only after the client gave up on it (see `late_write`).
 
 use std::fmt;
 use std::str::FromStr;
+use std::time::Duration;
 
 use rand::rngs::StdRng;
 use rand::{Rng, SeedableRng};
 use serde::{Deserialize, Serialize};
 
-/// Added latency: fixed (`min == max`) or uniform in `min..=max` ms.
-#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
-pub struct Latency {
-    pub min_ms: u64,
-    pub max_ms: u64,
-}
-
-impl Latency {
-    pub fn fixed(ms: u64) -> Latency {
-        Latency {
-            min_ms: ms,
-            max_ms: ms,
-        }
-    }
-
-    pub fn is_zero(&self) -> bool {
-        self.max_ms == 0
-    }
-}
-
-impl fmt::Display for Latency {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        if self.min_ms == self.max_ms {
-            write!(f, "{}", self.min_ms)
-        } else {
-            write!(f, "{}..{}", self.min_ms, self.max_ms)
-        }
-    }
-}
-
-/// `50` or `20..200` (milliseconds).
-impl FromStr for Latency {
-    type Err = String;
-
-    fn from_str(s: &str) -> Result<Self, Self::Err> {
-        let num = |x: &str| {
-            x.trim().parse::<u64>().map_err(|_| {
-                format!("{s:?} is not a latency; use milliseconds like 50 or a range like 20..200")
-            })
-        };
-        match s.split_once("..") {
-            None => num(s).map(Latency::fixed),
-            Some((lo, hi)) => {
-                let (min_ms, max_ms) = (num(lo)?, num(hi)?);
-                if min_ms > max_ms {
-                    return Err(format!("{s:?}: the range must go from low to high"));
-                }
-                Ok(Latency { min_ms, max_ms })
-            }
-        }
-    }
-}
-
-impl Serialize for Latency {
-    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
-        s.serialize_str(&self.to_string())
-    }
-}
-
-impl<'de> Deserialize<'de> for Latency {
-    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
-        #[derive(Deserialize)]
-        #[serde(untagged)]
-        enum Raw {
-            Ms(u64),
-            Text(String),
-        }
-        match Raw::deserialize(d)? {
-            Raw::Ms(ms) => Ok(Latency::fixed(ms)),
-            Raw::Text(t) => t.parse().map_err(serde::de::Error::custom),
-        }
-    }
-}
+pub use super::latency::Latency;
 
 /// The fault settings, as `/_emulator/faults` shows and takes them.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
@@ -112,6 +42,15 @@ pub struct Faults {
     /// Fraction of responses with a body that are cut in half (invalid JSON).
     pub malformed_rate: f64,
     pub malformed_next: u32,
+    /// Fraction of writes (POST, PUT, DELETE) that take effect only
+    /// `late_write_ms` after they arrived, after the client gave up; GETs
+    /// are never late. `late_write_next` counts writes only.
+    pub late_write_rate: f64,
+    pub late_write_next: u32,
+    /// When a late write lands, in ms after the request arrived.
+    pub late_write_ms: u64,
+    /// What its response does meanwhile: hang, or drop the connection.
+    pub late_write_mode: LateWriteMode,
     /// The next N requests get 429 (without taking effect).
     pub burst_429: u32,
     /// `Retry-After` of those 429s, in seconds.
@@ -131,6 +70,10 @@ impl Default for Faults {
             drop_next: 0,
             malformed_rate: 0.0,
             malformed_next: 0,
+            late_write_rate: 0.0,
+            late_write_next: 0,
+            late_write_ms: DEFAULT_LATE_WRITE_MS,
+            late_write_mode: LateWriteMode::Hang,
             burst_429: 0,
             retry_after_secs: 1,
         }
@@ -145,9 +88,17 @@ impl Faults {
             ("hang_rate", self.hang_rate),
             ("drop_rate", self.drop_rate),
             ("malformed_rate", self.malformed_rate),
+            ("late_write_rate", self.late_write_rate),
         ];
         if let Some((name, r)) = rates.iter().find(|(_, r)| !(0.0..=1.0).contains(r)) {
             return Some(format!("{name} must be a fraction from 0 to 1, not {r}"));
+        }
+        if self.late_write_ms > HANG_MAX.as_millis() as u64 {
+            return Some(format!(
+                "late_write_ms must be at most {} (the hang limit), not {}",
+                HANG_MAX.as_millis(),
+                self.late_write_ms
+            ));
         }
         if !(500..=599).contains(&self.fail_status) {
             return Some(format!(
@@ -163,9 +114,75 @@ impl Faults {
         let quiet = Faults {
             fail_status: self.fail_status,
             retry_after_secs: self.retry_after_secs,
+            late_write_ms: self.late_write_ms,
+            late_write_mode: self.late_write_mode,
             ..Faults::default()
         };
         *self == quiet
+    }
+}
+
+/// A hanging request gives up after this long and closes its connection,
+/// so that a long soak test with hangs does not pile up tasks forever.
+pub(crate) const HANG_MAX: Duration = Duration::from_secs(600);
+
+/// What the client sees of a late write.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub enum LateWriteMode {
+    /// No answer comes (until the emulator's hang limit): the client times out.
+    #[default]
+    Hang,
+    /// The connection is closed at once, without an answer.
+    Drop,
+}
+
+impl fmt::Display for LateWriteMode {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(match self {
+            LateWriteMode::Hang => "hang",
+            LateWriteMode::Drop => "drop",
+        })
+    }
+}
+
+impl FromStr for LateWriteMode {
+    type Err = String;
+
+    fn from_str(s: &str) -> Result<Self, Self::Err> {
+        match s.trim().to_ascii_lowercase().as_str() {
+            "hang" => Ok(LateWriteMode::Hang),
+            "drop" => Ok(LateWriteMode::Drop),
+            _ => Err(format!("{s:?} is not a late-write mode; use hang or drop")),
+        }
+    }
+}
+
+impl Serialize for LateWriteMode {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        s.collect_str(self)
+    }
+}
+
+/// Through [`FromStr`], so that a wrong value is named with the remedy.
+impl<'de> Deserialize<'de> for LateWriteMode {
+    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        String::deserialize(d)?
+            .parse()
+            .map_err(serde::de::Error::custom)
+    }
+}
+
+/// One late write: when it lands and what its response does meanwhile.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) struct LateWrite {
+    pub after_ms: u64,
+    pub mode: LateWriteMode,
+}
+
+impl LateWrite {
+    /// The request log's name for it.
+    pub(crate) fn label(&self) -> String {
+        format!("late_write_{}", self.mode)
     }
 }
 
@@ -182,6 +199,8 @@ pub(crate) enum Fault {
     Drop,
     /// Runs, then the body is cut short.
     Malformed,
+    /// Runs later, after the client gave up (writes only).
+    Late(LateWrite),
 }
 
 impl Fault {
@@ -193,6 +212,7 @@ impl Fault {
             Fault::Hang => "hang".into(),
             Fault::Drop => "drop".into(),
             Fault::Malformed => "malformed".into(),
+            Fault::Late(late) => late.label(),
         }
     }
 
@@ -201,6 +221,9 @@ impl Fault {
         matches!(self, Fault::TooMany(_) | Fault::Fail(_))
     }
 }
+
+/// When a late write lands by default, in ms after the request arrived.
+pub const DEFAULT_LATE_WRITE_MS: u64 = 1_000;
 
 /// The settings plus the seeded RNG that draws from them.
 pub(crate) struct FaultState {
@@ -216,9 +239,11 @@ impl FaultState {
         }
     }
 
-    /// Decides the fate of the next request; `None` leaves it alone. Counts
-    /// (`*_next`) go before rates; the RNG is drawn only for rates that are set.
-    pub(crate) fn decide(&mut self) -> (Option<Fault>, u64) {
+    /// Decides the fate of the next request (`write`: a POST, PUT or
+    /// DELETE); `None` leaves it alone. Counts (`*_next`) go before rates;
+    /// the RNG is drawn only for rates that are set (and for late writes
+    /// only on writes).
+    pub(crate) fn decide(&mut self, write: bool) -> (Option<Fault>, u64) {
         let f = &mut self.faults;
         let rng = &mut self.rng;
         let mut hit = |next: &mut u32, rate: f64| {
@@ -232,6 +257,11 @@ impl FaultState {
             Some(Fault::TooMany(f.retry_after_secs))
         } else if hit(&mut f.fail_next, f.fail_rate) {
             Some(Fault::Fail(f.fail_status))
+        } else if write && hit(&mut f.late_write_next, f.late_write_rate) {
+            Some(Fault::Late(LateWrite {
+                after_ms: f.late_write_ms,
+                mode: f.late_write_mode,
+            }))
         } else if hit(&mut f.drop_next, f.drop_rate) {
             Some(Fault::Drop)
         } else if hit(&mut f.hang_next, f.hang_rate) {
@@ -256,33 +286,6 @@ mod tests {
     use super::*;
 
     #[test]
-    fn latency_reads_fixed_values_and_ranges() {
-        assert_eq!("50".parse(), Ok(Latency::fixed(50)));
-        assert_eq!(
-            "20..200".parse(),
-            Ok(Latency {
-                min_ms: 20,
-                max_ms: 200
-            })
-        );
-        assert!(
-            "200..20"
-                .parse::<Latency>()
-                .unwrap_err()
-                .contains("low to high")
-        );
-        assert!("fast".parse::<Latency>().unwrap_err().contains("20..200"));
-        assert_eq!(
-            Latency {
-                min_ms: 20,
-                max_ms: 200
-            }
-            .to_string(),
-            "20..200"
-        );
-    }
-
-    #[test]
     fn counted_faults_come_first_then_rates_drawn_from_the_seed() {
         let faults = Faults {
             burst_429: 1,
@@ -291,7 +294,7 @@ mod tests {
             ..Faults::default()
         };
         let mut st = FaultState::new(faults, 1);
-        let seen: Vec<Option<Fault>> = (0..4).map(|_| st.decide().0).collect();
+        let seen: Vec<Option<Fault>> = (0..4).map(|_| st.decide(true).0).collect();
         assert_eq!(
             seen,
             [
@@ -310,13 +313,47 @@ mod tests {
                 },
                 seed,
             );
-            (0..50).map(|_| st.decide()).collect::<Vec<_>>()
+            (0..50).map(|_| st.decide(false)).collect::<Vec<_>>()
         };
         assert_eq!(run(7), run(7));
         assert_ne!(run(7), run(8));
         let fails = run(7).iter().filter(|(f, _)| f.is_some()).count();
         assert!((10..40).contains(&fails), "{fails}");
         assert!(run(7).iter().all(|(_, d)| (10..=90).contains(d)));
+    }
+
+    #[test]
+    fn a_late_write_is_drawn_for_writes_only_and_counted_down() {
+        let faults = Faults {
+            late_write_next: 1,
+            late_write_ms: 1_800,
+            late_write_mode: LateWriteMode::Drop,
+            ..Faults::default()
+        };
+        let mut st = FaultState::new(faults, 1);
+        assert_eq!(st.decide(false).0, None, "a GET is never late");
+        let late = LateWrite {
+            after_ms: 1_800,
+            mode: LateWriteMode::Drop,
+        };
+        assert_eq!(st.decide(true).0, Some(Fault::Late(late)));
+        assert_eq!(st.decide(true).0, None);
+        assert!(st.faults.is_quiet(), "only the count made noise");
+        let draws = |seed| {
+            let rate = Faults {
+                late_write_rate: 0.5,
+                ..Faults::default()
+            };
+            let mut st = FaultState::new(rate, seed);
+            (0..40).map(|_| st.decide(true).0).collect::<Vec<_>>()
+        };
+        assert_eq!(draws(3), draws(3), "replayed with the same seed");
+        assert_ne!(draws(3), draws(4));
+        let too_late = Faults {
+            late_write_ms: 600_001,
+            ..Faults::default()
+        };
+        assert!(too_late.problem().unwrap().starts_with("late_write_ms"));
     }
 
     #[test]
@@ -342,5 +379,23 @@ mod tests {
             }
             .is_quiet()
         );
+    }
+
+    #[test]
+    fn modes_read_and_print_as_hang_and_drop() {
+        assert_eq!("hang".parse(), Ok(LateWriteMode::Hang));
+        assert_eq!(" DROP ".parse(), Ok(LateWriteMode::Drop));
+        assert!(
+            "late"
+                .parse::<LateWriteMode>()
+                .unwrap_err()
+                .contains("hang or drop")
+        );
+        let late = LateWrite {
+            after_ms: 5,
+            mode: LateWriteMode::Drop,
+        };
+        assert_eq!(late.label(), "late_write_drop");
+        assert_eq!(serde_json::to_value(LateWriteMode::Hang).unwrap(), "hang");
     }
 }

@@ -1,22 +1,20 @@
 //! How a faulty request is answered (see [`faults`](super::faults)): a 429
 //! or 5xx instead of running it, or after running it a body cut in half, no
-//! answer at all, or a closed connection.
+//! answer at all, or a closed connection; or, for a late write, no answer
+//! (or a closed connection) while the write waits to take effect.
 
+use std::future::Future;
 use std::time::Duration;
 
 use axum::body::{Body, to_bytes};
 use axum::http::{HeaderValue, StatusCode, header};
 use axum::response::{IntoResponse, Response};
 use serde_json::json;
+use tokio::time::Instant;
 
-use super::error::{Built, json_response};
-use super::faults::Fault;
-use super::pipeline::too_many_requests;
+use super::error::{Built, json_response, too_many_requests};
+use super::faults::{Fault, HANG_MAX, LateWrite, LateWriteMode};
 use super::server::ConnKill;
-
-/// A hanging request gives up after this long and closes its connection,
-/// so that a long soak test with hangs does not pile up tasks forever.
-const HANG_MAX: Duration = Duration::from_secs(600);
 
 /// The answer to a request that is not run.
 pub(crate) fn answer_instead(fault: Fault) -> Response {
@@ -77,4 +75,32 @@ pub(crate) async fn deliver(
         }
         None => resp,
     }
+}
+
+/// Runs `write` (the request, then its log entry) `after_ms` after the
+/// request `arrived`, in a task of its own so that it lands even when the
+/// client has gone. Meanwhile the response hangs or the connection is
+/// dropped. Without a connection handle (the router used outside
+/// [`Emulator::serve`](super::Emulator::serve)) the answer comes once the
+/// write has landed.
+pub(crate) async fn late_write(
+    late: LateWrite,
+    arrived: Instant,
+    kill: Option<ConnKill>,
+    write: impl Future<Output = Response> + Send + 'static,
+) -> Response {
+    let landed = tokio::spawn(async move {
+        tokio::time::sleep_until(arrived + Duration::from_millis(late.after_ms)).await;
+        write.await
+    });
+    let Some(kill) = kill else {
+        return landed
+            .await
+            .unwrap_or_else(|_| json_response(StatusCode::INTERNAL_SERVER_ERROR, &json!({})));
+    };
+    if late.mode == LateWriteMode::Hang {
+        tokio::time::sleep(HANG_MAX).await;
+    }
+    kill.fire();
+    std::future::pending::<Response>().await
 }

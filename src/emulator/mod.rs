@@ -8,6 +8,13 @@
 //! Layout:
 //! - [`state`] and `ticket_store`: the account (people, tickets, conversations),
 //!   plain synchronous data behind one mutex, mutated with an explicit `now`.
+//!   The records it holds (`TicketRec`, `TimeEntryRec`, `JobRec`) live in the
+//!   leaf `records`, so the account and the modules that change it do not
+//!   import each other.
+//! - `ctx`: what the pipeline hands each handler about its request (a leaf
+//!   that both the pipeline and the routes use).
+//! - `faults` and `misbehave`: which fault a request gets, and how it is
+//!   answered (including late writes, which land after the client gave up).
 //! - `pipeline`: what every API request goes through (rate limit, auth, `Accept`,
 //!   `Content-Type`, JSON parsing, common headers, the request log).
 //! - `routes`: one file per resource; each handler validates with `validate`
@@ -16,17 +23,20 @@
 
 mod auth;
 mod contact_store;
+mod ctx;
 mod error;
 mod faults;
 mod fields;
 mod inspect;
 mod jobs;
+mod latency;
 mod misbehave;
 mod persist;
 mod pipeline;
 mod plan;
 mod query;
 mod ratelimit;
+mod records;
 mod reqlog;
 mod routes;
 mod search;
@@ -49,8 +59,9 @@ use serde::{Deserialize, Serialize};
 
 use crate::clock::{Clock, UnixMs};
 
+pub use faults::LateWriteMode;
+pub use faults::{DEFAULT_LATE_WRITE_MS, Faults, Latency};
 use faults::{Fault, FaultState};
-pub use faults::{Faults, Latency};
 pub use fields::{BadFieldSpec, CustomField, CustomKind};
 pub use persist::StateFileError;
 use ratelimit::{Admission, Endpoint, Limiter};
@@ -155,7 +166,8 @@ pub struct RequestLogEntry {
     /// The `user_id` the request asked to act as (notes, replies), if any.
     pub user_id: Option<i64>,
     /// The fault injected, if any: `429`, `500` (or another 5xx), `hang`,
-    /// `drop` or `malformed`.
+    /// `drop`, `malformed`, `late_write_hang` or `late_write_drop` (a late
+    /// write is logged when it lands, with the status it got).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub fault: Option<String>,
 }
@@ -337,13 +349,14 @@ impl Emulator {
             .unwrap_or_else(PoisonError::into_inner)
     }
 
-    /// The fault for the next request and the latency to add (ms).
-    fn draw_fault(&self) -> (Option<Fault>, u64) {
+    /// The fault for the next request (`write`: POST, PUT or DELETE) and
+    /// the latency to add (ms).
+    fn draw_fault(&self, write: bool) -> (Option<Fault>, u64) {
         if self.shared.quiet.load(Ordering::Relaxed) {
             return (None, 0);
         }
         let mut st = self.lock_faults();
-        let drawn = st.decide();
+        let drawn = st.decide(write);
         self.shared
             .quiet
             .store(st.faults.is_quiet(), Ordering::Relaxed);

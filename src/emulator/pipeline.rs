@@ -15,14 +15,14 @@ use axum::http::request::Parts;
 use axum::http::{HeaderMap, HeaderName, HeaderValue, Method, StatusCode, Uri, header};
 use axum::middleware::Next;
 use axum::response::{IntoResponse, Response};
-use serde_json::{Value, json};
+use serde_json::Value;
 
-use super::error::{ApiError, Built, json_response, method_not_allowed};
+use super::ctx::Ctx;
+use super::error::{ApiError, Built, method_not_allowed, too_many_requests};
 use super::faults::Fault;
 use super::misbehave;
 use super::ratelimit::{self, Admission, Endpoint};
 use super::reqlog::{log_time, redact};
-use super::routes::Ctx;
 use super::server::ConnKill;
 use super::validate::Body;
 use super::{Emulator, RequestLogEntry, auth};
@@ -46,29 +46,42 @@ pub(crate) async fn api_pipeline(
     req: Request,
     next: Next,
 ) -> Response {
-    let now = emu.now_ms();
+    let (arrived, now) = (tokio::time::Instant::now(), emu.now_ms());
     let (parts, body) = req.into_parts();
     let sent = read_body(body).await;
     let seen = Seen::of(&parts, &sent, now);
     let cost = ratelimit::cost(&parts.method, &seen.path, seen.query.as_deref());
     let admission = emu.admit(now, cost, Endpoint::of(&parts.method, &seen.path));
     let (fault, delay_ms) = match admission {
-        Admission::Allowed { .. } => emu.draw_fault(),
+        Admission::Allowed { .. } => emu.draw_fault(seen.method != Method::GET),
         Admission::Limited { .. } => (None, 0),
     };
     let kill = parts.extensions.get::<ConnKill>().cloned();
+    if let Some(Fault::Late(late)) = fault {
+        let write = async move {
+            let resp = answer(&emu, parts, sent, emu.now_ms(), next, admission, fault).await;
+            settle(&emu, seen, &resp, fault);
+            resp
+        };
+        return misbehave::late_write(late, arrived, kill, write).await;
+    }
     let mut resp = answer(&emu, parts, sent, now, next, admission, fault).await;
     if fault == Some(Fault::Malformed) {
         resp = misbehave::truncate(resp).await;
     }
-    if seen.method != Method::GET && resp.status().is_success() {
-        emu.mark_changed();
-    }
-    emu.record(redact(seen.entry(resp.status(), fault), emu.api_key()));
+    settle(&emu, seen, &resp, fault);
     if delay_ms > 0 {
         tokio::time::sleep(Duration::from_millis(delay_ms)).await;
     }
     misbehave::deliver(resp, fault, kill).await
+}
+
+/// Notes a change for the state file and logs the request.
+fn settle(emu: &Emulator, seen: Seen, resp: &Response, fault: Option<Fault>) {
+    if seen.method != Method::GET && resp.status().is_success() {
+        emu.mark_changed();
+    }
+    emu.record(redact(seen.entry(resp.status(), fault), emu.api_key()));
 }
 
 async fn read_body(body: HttpBody) -> Sent {
@@ -324,14 +337,6 @@ fn explain_405(resp: Response, method: &Method) -> Response {
         .map(str::to_owned)
         .collect();
     method_not_allowed(method.as_str(), &methods)
-}
-
-pub(crate) fn too_many_requests(retry_after_secs: i64) -> Response {
-    let body = json!({"message": "You have exceeded the limit of requests per hour"});
-    let mut resp = json_response(StatusCode::TOO_MANY_REQUESTS, &body);
-    resp.headers_mut()
-        .insert(header::RETRY_AFTER, HeaderValue::from(retry_after_secs));
-    resp
 }
 
 /// The headers every response carries (§1, §4); the rate-limit headers only

@@ -5,8 +5,8 @@ use axum::http::{HeaderValue, StatusCode, header};
 use axum::response::Response;
 use serde_json::Value;
 
+use super::ctx::Ctx;
 use super::error::{ApiError, field_error, json_response};
-use super::routes::Ctx;
 use super::validate::{BAD_DATE, BAD_EMAIL, INVALID_FIELD, INVALID_VALUE, UNEXPECTED, is_email};
 use crate::clock::{UnixMs, parse_iso};
 use crate::freshdesk::types::FieldError;

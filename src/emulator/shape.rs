@@ -6,8 +6,8 @@
 use serde::Serialize;
 use serde_json::{Map, Value, json};
 
+use super::records::TicketRec;
 use super::state::World;
-use super::ticket_store::TicketRec;
 use crate::freshdesk::types::{Agent, Contact, Conversation, Group, Ticket, TicketRequester};
 
 /// Which embeds a ticket response carries (`include=...`).

@@ -8,11 +8,9 @@ use std::collections::{BTreeMap, BTreeSet, HashMap};
 
 use serde::{Deserialize, Serialize};
 
-use super::jobs::JobRec;
 use super::ratelimit::Limiter;
+use super::records::{JobRec, TicketRec, TimeEntryRec};
 use super::seed::{Seeded, new_contact_record};
-use super::ticket_store::TicketRec;
-use super::time_store::TimeEntryRec;
 use crate::clock::UnixMs;
 use crate::freshdesk::types::{Agent, Contact, Group};
 

@@ -2,31 +2,15 @@
 //! soft delete and restore, with `updated_at`, stats and status history kept
 //! the way Freshdesk keeps them. Inputs here are already validated.
 
-use serde::{Deserialize, Serialize};
 use serde_json::Value;
 
+use super::records::TicketRec;
 use super::shape::html_to_text;
 use super::state::World;
 use crate::clock::{UnixMs, format_iso};
-use crate::freshdesk::types::{Conversation, Ticket, TicketStats, conversation_source, status};
+use crate::freshdesk::types::{Conversation, Ticket, TicketStats, conversation_source};
 
 const HOUR_MS: i64 = 3_600_000;
-
-/// A stored ticket: the wire record plus what Freshdesk tracks beside it.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
-pub(crate) struct TicketRec {
-    /// Embeds (`requester`, `stats`, `conversations`) are always `None` here.
-    pub wire: Ticket,
-    pub created_ms: UnixMs,
-    pub updated_ms: UnixMs,
-    pub stats: TicketStats,
-    /// `(when, status)`, starting with the status it was created with.
-    pub status_history: Vec<(UnixMs, i64)>,
-    /// `(when, responder)`, starting with the responder it was created with.
-    pub responder_history: Vec<(UnixMs, Option<i64>)>,
-    /// In the order added.
-    pub conversations: Vec<Conversation>,
-}
 
 /// A validated ticket to create.
 #[derive(Debug, Clone, Default)]
@@ -90,57 +74,6 @@ pub(crate) enum DeleteError {
     NotFound,
     /// Already deleted, or spam: 405.
     Locked,
-}
-
-impl TicketRec {
-    /// Deleted and spam tickets can be viewed but not changed.
-    pub(crate) fn is_locked(&self) -> bool {
-        self.wire.spam || self.wire.deleted == Some(true)
-    }
-
-    pub(crate) fn is_deleted(&self) -> bool {
-        self.wire.deleted == Some(true)
-    }
-
-    fn touch(&mut self, now: UnixMs) {
-        self.updated_ms = now;
-        self.wire.updated_at = Some(format_iso(now));
-    }
-
-    /// Records a status change and the stats Freshdesk derives from it.
-    fn set_status(&mut self, new: i64, now: UnixMs) {
-        let old = self.wire.status;
-        let at = Some(format_iso(now));
-        self.wire.status = new;
-        self.status_history.push((now, new));
-        self.stats.status_updated_at = at.clone();
-        self.stats.pending_since = if new == status::PENDING {
-            at.clone()
-        } else {
-            None
-        };
-        match new {
-            status::RESOLVED => self.stats.resolved_at = at,
-            status::CLOSED => {
-                self.stats.resolved_at = self.stats.resolved_at.take().or(at.clone());
-                self.stats.closed_at = at;
-            }
-            _ if old == status::RESOLVED || old == status::CLOSED => self.stats.reopened_at = at,
-            _ => {}
-        }
-    }
-
-    fn set_responder(&mut self, responder: Option<i64>, now: UnixMs) {
-        self.wire.responder_id = responder;
-        self.responder_history.push((now, responder));
-    }
-
-    /// Conversations sorted by `created_at`, ties in the order added.
-    pub(crate) fn conversations_oldest_first(&self) -> Vec<Conversation> {
-        let mut list = self.conversations.clone();
-        list.sort_by_key(|c| c.created_at.clone());
-        list
-    }
 }
 
 impl World {

@@ -2,30 +2,9 @@
 //! plus an optional running timer, whose time grows with the injected clock.
 //! At most one timer runs per agent: starting one stops the others.
 
-use serde::{Deserialize, Serialize};
-
+use super::records::TimeEntryRec;
 use super::state::World;
-use crate::clock::{UnixMs, format_iso};
-use crate::freshdesk::types::TimeEntry;
-
-/// A stored time entry.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
-pub(crate) struct TimeEntryRec {
-    pub id: i64,
-    pub ticket_id: i64,
-    pub agent_id: i64,
-    pub billable: bool,
-    pub note: String,
-    pub executed_ms: UnixMs,
-    /// When the entry was started (or its timer last started).
-    pub start_ms: UnixMs,
-    /// Seconds logged, not counting the running timer.
-    pub seconds: i64,
-    /// Since when the timer runs; `None` when it is stopped.
-    pub running_since: Option<UnixMs>,
-    pub created_ms: UnixMs,
-    pub updated_ms: UnixMs,
-}
+use crate::clock::UnixMs;
 
 /// A validated new entry.
 #[derive(Debug, Clone, PartialEq)]
@@ -49,45 +28,6 @@ pub(crate) struct TimePatch {
     pub seconds: Option<i64>,
     pub running: Option<bool>,
     pub start_ms: Option<UnixMs>,
-}
-
-impl TimeEntryRec {
-    /// Logged seconds including the running timer at `now`.
-    pub(crate) fn total_seconds(&self, now: UnixMs) -> i64 {
-        let running = self.running_since.map_or(0, |s| (now - s).max(0) / 1000);
-        self.seconds + running
-    }
-
-    /// The record as Freshdesk answers it at `now`.
-    pub(crate) fn wire(&self, now: UnixMs) -> TimeEntry {
-        let secs = self.total_seconds(now);
-        TimeEntry {
-            id: self.id,
-            billable: self.billable,
-            note: Some(self.note.clone()),
-            timer_running: self.running_since.is_some(),
-            agent_id: Some(self.agent_id),
-            ticket_id: Some(self.ticket_id),
-            company_id: None,
-            time_spent: Some(hh_mm(secs)),
-            time_spent_in_seconds: Some(secs),
-            executed_at: Some(format_iso(self.executed_ms)),
-            start_time: Some(format_iso(self.start_ms)),
-            created_at: Some(format_iso(self.created_ms)),
-            updated_at: Some(format_iso(self.updated_ms)),
-        }
-    }
-
-    fn stop(&mut self, now: UnixMs) {
-        self.seconds = self.total_seconds(now);
-        self.running_since = None;
-    }
-}
-
-/// `"hh:mm"`, minutes rounded down (103 s → `"00:01"`).
-pub(crate) fn hh_mm(seconds: i64) -> String {
-    let minutes = seconds.max(0) / 60;
-    format!("{:02}:{:02}", minutes / 60, minutes % 60)
 }
 
 impl World {
@@ -173,7 +113,7 @@ impl World {
 
 #[cfg(test)]
 mod tests {
-    use super::hh_mm;
+    use crate::emulator::records::hh_mm;
 
     #[test]
     fn time_spent_is_hours_and_minutes_rounded_down() {

@@ -2,7 +2,7 @@
 //! embeds, soft delete and restore.
 
 use super::budget::Lane;
-use super::client::{Call, Client};
+use super::client::{Call, Client, PER_PAGE};
 use super::error::Error;
 use super::types::{CreateTicket, Ticket, TicketInclude, UpdateTicket};
 
@@ -108,5 +108,17 @@ impl Client {
             .query("order_by", "created_at")
             .query("order_type", "desc");
         self.fetch_all(call).await
+    }
+
+    /// The requester's newest tickets, one page of up to 100 (newest first,
+    /// one request). Enough to find a ticket made minutes ago.
+    #[tracing::instrument(skip(self))]
+    pub async fn recent_requester_tickets(&self, requester_id: i64) -> Result<Vec<Ticket>, Error> {
+        let call = Call::get("tickets", Lane::InFlight)
+            .query("requester_id", requester_id)
+            .query("order_by", "created_at")
+            .query("order_type", "desc")
+            .query("per_page", PER_PAGE);
+        self.fetch(call).await
     }
 }

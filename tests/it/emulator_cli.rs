@@ -140,8 +140,11 @@ async fn a_corrupt_state_file_or_bad_flag_stops_the_emulator_with_one_line() {
         "{broken"
     );
     #[rustfmt::skip]
-    let cases: [(&[&str], &str); 5] = [
+    let cases: [(&[&str], &str); 8] = [
         (&["--fail-rate", "2"], "--fail-rate must be a fraction from 0 to 1"),
+        (&["--late-write-rate", "2"], "--late-write-rate must be a fraction from 0 to 1"),
+        (&["--late-write-ms", "700000"], "--late-write-ms must be at most 600000"),
+        (&["--late-write-mode", "sideways"], "use hang or drop"),
         (&["--latency-ms", "200..20"], "low to high"),
         (&["--plan", "free"], "trial, growth, pro or enterprise"),
         (&["--require-for-closure", "cf_reason"], "--require-for-closure cf_reason: no such custom field"),
@@ -153,4 +156,16 @@ async fn a_corrupt_state_file_or_bad_flag_stops_the_emulator_with_one_line() {
         assert!(err.contains(message), "{args:?}: {err}");
         assert!(!err.contains(KEY));
     }
+}
+
+#[tokio::test]
+async fn the_help_lists_the_late_write_fault_with_its_modes() {
+    let dir = tempfile::tempdir().unwrap();
+    let out = emulator(dir.path(), &["--help"]).output().await.unwrap();
+    assert!(out.status.success());
+    let help = String::from_utf8_lossy(&out.stdout);
+    for flag in ["--late-write-rate", "--late-write-ms", "--late-write-mode"] {
+        assert!(help.contains(flag), "{flag} missing from:\n{help}");
+    }
+    assert!(help.contains("hang|drop"), "{help}");
 }

@@ -14,7 +14,7 @@ use crate::clock::UnixMs;
 use crate::emulator::Emulator;
 use crate::emulator::error::{ApiError, field_error, json_response};
 use crate::emulator::fields::CustomField;
-use crate::emulator::jobs::{BulkReply, JobRec};
+use crate::emulator::records::{BulkReply, JobRec};
 use crate::emulator::state::World;
 use crate::emulator::ticket_store::ConversationKind;
 use crate::emulator::validate::{

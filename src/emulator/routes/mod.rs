@@ -17,8 +17,6 @@ mod time_entries;
 
 pub(crate) use bulk::settle as settle_jobs;
 
-use std::sync::Arc;
-
 use axum::Router;
 use axum::http::{HeaderValue, StatusCode, header};
 use axum::middleware::from_fn_with_state;
@@ -27,26 +25,9 @@ use axum::routing::{delete, get, post, put};
 use serde::Serialize;
 
 use super::Emulator;
+pub(crate) use super::ctx::{Ctx, Req};
 use super::error::{ApiError, empty_response, json_response};
 use super::pipeline::api_pipeline;
-use super::validate::Body;
-use crate::clock::UnixMs;
-
-/// What the pipeline hands every API handler about its request.
-#[derive(Debug, Clone)]
-pub(crate) struct Ctx {
-    /// The JSON object body of a POST/PUT, if it had one.
-    pub body: Option<Body>,
-    /// `<scheme>://<host>` as the client addressed us.
-    pub base_url: String,
-    /// The path as sent (with any `.json` suffix).
-    pub path: String,
-    pub raw_query: Option<String>,
-    /// When the request arrived; every timestamp it writes uses this.
-    pub now: UnixMs,
-}
-
-pub(crate) type Req = axum::Extension<Arc<Ctx>>;
 
 /// The whole app: admin routes, then everything else through the pipeline.
 pub(crate) fn router(emu: Emulator) -> Router {

@@ -12,9 +12,9 @@ use crate::emulator::Emulator;
 use crate::emulator::error::ApiError;
 use crate::emulator::fields::{CustomField, CustomKind};
 use crate::emulator::query::Query;
+use crate::emulator::records::TicketRec;
 use crate::emulator::search::{self, Expr, Kind, Val};
 use crate::emulator::shape::{self, Embeds};
-use crate::emulator::ticket_store::TicketRec;
 use crate::emulator::validate::{INVALID_VALUE, MISSING};
 use crate::freshdesk::types::Contact;
 

@@ -12,9 +12,9 @@ use crate::clock::{UnixMs, parse_iso};
 use crate::emulator::Emulator;
 use crate::emulator::error::ApiError;
 use crate::emulator::query::{PageReq, Query, list_response, paginate};
+use crate::emulator::records::TicketRec;
 use crate::emulator::shape::{self, Embeds};
 use crate::emulator::state::World;
-use crate::emulator::ticket_store::TicketRec;
 use crate::emulator::validate::{INVALID_VALUE, one_of};
 use crate::freshdesk::types::status;
 

@@ -12,9 +12,10 @@ use crate::emulator::Emulator;
 use crate::emulator::error::{ApiError, field_error};
 use crate::emulator::fields::{self, CustomField};
 use crate::emulator::query::Query;
+use crate::emulator::records::TicketRec;
 use crate::emulator::shape::{self, Embeds};
 use crate::emulator::state::{NewContact, World};
-use crate::emulator::ticket_store::{NewTicket, TicketPatch, TicketRec};
+use crate::emulator::ticket_store::{NewTicket, TicketPatch};
 use crate::emulator::validate::{Body, INVALID_VALUE, MISSING, one_of};
 use crate::freshdesk::types::{FieldError, status};
 

@@ -12,8 +12,9 @@ use crate::clock::UnixMs;
 use crate::emulator::Emulator;
 use crate::emulator::error::{ApiError, empty_response, json_response};
 use crate::emulator::query::{Query, list_response, paginate};
+use crate::emulator::records::TimeEntryRec;
 use crate::emulator::state::World;
-use crate::emulator::time_store::{NewTimeEntry, TimeEntryRec, TimePatch};
+use crate::emulator::time_store::{NewTimeEntry, TimePatch};
 use crate::emulator::validate::{Body, Checker, INVALID_VALUE, reject_unknown_keys};
 
 const KEYS: &[&str] = &[

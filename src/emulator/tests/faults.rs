@@ -11,7 +11,7 @@ use crate::emulator::Faults;
 use crate::freshdesk::{ApiKey, Client, ClientConfig, CreateTicket, Error, UpdateTicket};
 
 /// The real client with short timeouts and fast retries.
-fn client(s: &Server) -> Client {
+pub(super) fn client(s: &Server) -> Client {
     let mut cfg = ClientConfig::new(s.base.clone(), ApiKey::new(s.emu.api_key()));
     cfg.rate_per_min = 100_000;
     cfg.request_timeout = Duration::from_millis(400);
@@ -22,7 +22,7 @@ fn client(s: &Server) -> Client {
     Client::new(cfg).unwrap()
 }
 
-fn new_ticket(s: &Server) -> CreateTicket {
+pub(super) fn new_ticket(s: &Server) -> CreateTicket {
     CreateTicket {
         subject: "Printer on fire".into(),
         description: "<p>Really.</p>".into(),
@@ -34,7 +34,7 @@ fn new_ticket(s: &Server) -> CreateTicket {
 }
 
 /// `(status, fault)` of every request the emulator saw.
-fn seen(s: &Server) -> Vec<(u16, Option<String>)> {
+pub(super) fn seen(s: &Server) -> Vec<(u16, Option<String>)> {
     s.emu
         .requests()
         .into_iter()
@@ -42,7 +42,7 @@ fn seen(s: &Server) -> Vec<(u16, Option<String>)> {
         .collect()
 }
 
-fn set(s: &Server, faults: Faults) {
+pub(super) fn set(s: &Server, faults: Faults) {
     s.emu.set_faults(faults).unwrap();
 }
 

@@ -8,6 +8,7 @@ mod conversations;
 mod faults;
 mod fields;
 mod fixtures;
+mod late_write;
 mod limits;
 mod listing;
 mod people;
