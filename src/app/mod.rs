@@ -50,6 +50,7 @@ impl AppError {
     pub fn exit_code(&self) -> u8 {
         match self {
             AppError::Config(_) | AppError::Usage(_) => 2,
+            AppError::Store(e) if e.is_usage() => 2,
             _ => 1,
         }
     }
@@ -104,6 +105,7 @@ impl Daemon {
         dcfg: DispatcherConfig,
         events: Option<mpsc::UnboundedSender<StepEvent>>,
     ) -> Result<Daemon, AppError> {
+        Store::check_path(db).await?; // a foreign file gets no lock file beside it
         let lock = DbLock::acquire(db)?;
         let store = Store::open(db).await?;
         let wake = Arc::new(Notify::new());

@@ -7,7 +7,26 @@ use super::ExportFormat;
 use crate::app::AppError;
 use crate::clock::{Clock, SystemClock, format_iso};
 use crate::domain::format_duration;
-use crate::store::{ExportRecord, Store};
+use crate::store::{ExportRecord, Store, StoreError};
+
+/// Where `ticketsim demo` writes by default.
+const DEMO_DB: &str = "ticketsim-demo.db";
+
+/// Opens the database read-only; when it is missing but a demo database is
+/// here, says how to look at that one instead.
+async fn open(db: &Path, command: &str) -> Result<Store, AppError> {
+    match Store::open_read_only(db).await {
+        Err(StoreError::Missing { .. })
+            if db != Path::new(DEMO_DB) && Path::new(DEMO_DB).exists() =>
+        {
+            Err(AppError::Usage(format!(
+                "database {} does not exist; to look at the demo's, use `ticketsim --db {DEMO_DB} {command}`",
+                db.display()
+            )))
+        }
+        other => Ok(other?),
+    }
+}
 
 fn io_err(e: std::io::Error) -> AppError {
     AppError::Io(format!("cannot write output: {e}"))
@@ -18,7 +37,7 @@ fn json<T: serde::Serialize>(v: &T) -> String {
 }
 
 pub async fn status(db: &Path, as_json: bool) -> Result<(), AppError> {
-    let store = Store::open_read_only(db).await?;
+    let store = open(db, "status").await?;
     let st = store.status(SystemClock.now_ms()).await?;
     let mut out = std::io::stdout().lock();
     if as_json {
@@ -83,7 +102,7 @@ pub async fn status(db: &Path, as_json: bool) -> Result<(), AppError> {
 }
 
 pub async fn show(db: &Path, id: i64, as_json: bool) -> Result<(), AppError> {
-    let store = Store::open_read_only(db).await?;
+    let store = open(db, &format!("show {id}")).await?;
     let Some(l) = store.find_lifecycle(id).await? else {
         return Err(AppError::Usage(format!(
             "no lifecycle or ticket with id {id} in {}; `ticketsim status` lists them",
@@ -169,7 +188,7 @@ pub async fn show(db: &Path, id: i64, as_json: bool) -> Result<(), AppError> {
 
 /// Streams every lifecycle, a page at a time, so memory stays flat.
 pub async fn export(db: &Path, format: ExportFormat) -> Result<(), AppError> {
-    let store = Store::open_read_only(db).await?;
+    let store = open(db, "export").await?;
     let mut out = std::io::BufWriter::new(std::io::stdout().lock());
     if format == ExportFormat::Csv {
         writeln!(

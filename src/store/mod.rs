@@ -4,6 +4,7 @@
 
 #[cfg(test)]
 mod fixtures;
+mod identity;
 mod lifecycles;
 mod lock;
 mod messages;
@@ -12,6 +13,7 @@ mod plan_tests;
 mod report;
 mod schedule;
 
+pub use identity::APPLICATION_ID;
 pub use lifecycles::{Lifecycle, Plan, PlannedMessage, PlannedStep};
 pub use lock::DbLock;
 pub use messages::Message;
@@ -36,6 +38,14 @@ pub enum StoreError {
     )]
     Corrupt { path: PathBuf, detail: String },
     #[error(
+        "database {path} belongs to another program ({detail}); ticketsim left it untouched: point --db / TICKETSIM_DB at a ticketsim database or a new file"
+    )]
+    Foreign { path: PathBuf, detail: String },
+    #[error(
+        "database {path}: directory {dir} does not exist: create it, or point --db / TICKETSIM_DB elsewhere"
+    )]
+    NoDirectory { path: PathBuf, dir: PathBuf },
+    #[error(
         "database {path} is in use by another ticketsim (lock file {lock} is held): stop the other process first"
     )]
     Locked { path: PathBuf, lock: PathBuf },
@@ -51,6 +61,20 @@ pub enum StoreError {
     Data(String),
 }
 
+impl StoreError {
+    /// True when the user must fix something (the wrong file, a missing
+    /// directory) rather than wait or retry: such errors exit with 2.
+    pub fn is_usage(&self) -> bool {
+        matches!(
+            self,
+            StoreError::Missing { .. }
+                | StoreError::Corrupt { .. }
+                | StoreError::Foreign { .. }
+                | StoreError::NoDirectory { .. }
+        )
+    }
+}
+
 pub type Result<T, E = StoreError> = std::result::Result<T, E>;
 
 /// Handle to the database. Cheap to clone.
@@ -58,41 +82,83 @@ pub type Result<T, E = StoreError> = std::result::Result<T, E>;
 pub struct Store {
     pool: SqlitePool,
     path: PathBuf,
+    writable: bool,
 }
 
 static MIGRATOR: sqlx::migrate::Migrator = sqlx::migrate!("./migrations");
 
 impl Store {
     /// Opens (creating if needed) the database for writing and migrates it. The
-    /// caller holds a [`DbLock`] for as long as it writes.
+    /// caller holds a [`DbLock`] for as long as it writes. Another program's
+    /// database is refused untouched ([`StoreError::Foreign`]).
     pub async fn open(path: &Path) -> Result<Store> {
+        let kind = identity::inspect(path).await?;
+        if matches!(kind, identity::Kind::Absent | identity::Kind::Empty) {
+            // Stamped before WAL mode, so the id is in the main file from the start.
+            let opts = base_options(path)?
+                .create_if_missing(true)
+                .pragma("application_id", APPLICATION_ID.to_string());
+            Self::connect(path, opts).await?.pool.close().await;
+        }
         let opts = base_options(path)?
-            .create_if_missing(true)
             .journal_mode(SqliteJournalMode::Wal)
             .synchronous(SqliteSynchronous::Full);
-        let store = Self::connect(path, opts).await?;
+        let mut store = Self::connect(path, opts).await?;
+        store.writable = true;
         MIGRATOR
             .run(&store.pool)
             .await
             .map_err(|e| classify_migrate(path, e))?;
+        if kind == identity::Kind::Legacy {
+            sqlx::query(&format!("PRAGMA application_id = {APPLICATION_ID}"))
+                .execute(&store.pool)
+                .await?;
+        }
         Ok(store)
     }
 
+    /// Refuses a path that `open` would refuse, before anything (a lock file)
+    /// is created beside it.
+    pub async fn check_path(path: &Path) -> Result<()> {
+        identity::inspect(path).await.map(|_| ())
+    }
+
     /// Opens an existing database read-only, for `status`, `show` and `export`,
-    /// which may run while the daemon writes.
+    /// which may run while the daemon writes. In a directory the user cannot
+    /// write (no `-shm` can be made) it falls back to `immutable`.
     pub async fn open_read_only(path: &Path) -> Result<Store> {
-        if !path.exists() {
-            return Err(StoreError::Missing {
-                path: path.to_path_buf(),
-            });
+        match identity::inspect(path).await? {
+            identity::Kind::Absent => {
+                return Err(StoreError::Missing {
+                    path: path.to_path_buf(),
+                });
+            }
+            identity::Kind::Empty => {
+                return Err(StoreError::Corrupt {
+                    path: path.to_path_buf(),
+                    detail: "it is empty".into(),
+                });
+            }
+            identity::Kind::Ours | identity::Kind::Legacy => {}
         }
         let opts = base_options(path)?.read_only(true);
+        match Self::connect_and_read(path, opts.clone()).await {
+            Ok(store) => Ok(store),
+            Err(e @ (StoreError::Busy { .. } | StoreError::Corrupt { .. })) => Err(e),
+            Err(_) => Self::connect_and_read(path, opts.immutable(true)).await,
+        }
+    }
+
+    async fn connect_and_read(path: &Path, opts: SqliteConnectOptions) -> Result<Store> {
         let store = Self::connect(path, opts).await?;
         // A read proves the file is a database with our schema.
-        sqlx::query("SELECT COUNT(*) FROM lifecycles")
+        let read = sqlx::query("SELECT COUNT(*) FROM lifecycles")
             .fetch_one(&store.pool)
-            .await
-            .map_err(|e| classify(path, e))?;
+            .await;
+        if let Err(e) = read {
+            store.pool.close().await;
+            return Err(classify(path, e));
+        }
         Ok(store)
     }
 
@@ -106,6 +172,7 @@ impl Store {
         Ok(Store {
             pool,
             path: path.to_path_buf(),
+            writable: false,
         })
     }
 
@@ -113,7 +180,17 @@ impl Store {
         &self.path
     }
 
+    /// Closes the pool; a writer first folds the WAL into the main file
+    /// (`wal_checkpoint(TRUNCATE)`), so that the `.db` alone is a complete copy.
     pub async fn close(&self) {
+        if self.writable && !self.pool.is_closed() {
+            let done = sqlx::query("PRAGMA wal_checkpoint(TRUNCATE)")
+                .execute(&self.pool)
+                .await;
+            if let Err(e) = done {
+                tracing::warn!(error = %e, db = %self.path.display(), "could not checkpoint the database at close");
+            }
+        }
         self.pool.close().await;
     }
 }
@@ -188,17 +265,17 @@ mod tests {
     use super::*;
 
     #[tokio::test]
-    async fn a_garbage_file_is_reported_as_not_a_ticketsim_database() {
+    async fn a_garbage_file_is_refused_as_another_programs_and_left_untouched() {
         let dir = tempfile::tempdir().unwrap();
         let path = dir.path().join("bad.db");
         std::fs::write(&path, vec![b'x'; 8192]).unwrap();
         let err = Store::open(&path).await.unwrap_err();
-        assert!(matches!(err, StoreError::Corrupt { .. }), "{err}");
+        assert!(matches!(err, StoreError::Foreign { .. }), "{err}");
         assert!(err.to_string().contains("bad.db"));
         // left untouched
         assert_eq!(std::fs::read(&path).unwrap(), vec![b'x'; 8192]);
         let err = Store::open_read_only(&path).await.unwrap_err();
-        assert!(matches!(err, StoreError::Corrupt { .. }), "{err}");
+        assert!(matches!(err, StoreError::Foreign { .. }), "{err}");
     }
 
     #[tokio::test]
@@ -306,6 +383,13 @@ impl Store {
             .execute(&self.pool)
             .await?;
         Ok(())
+    }
+
+    /// The `application_id` in the database header ([`APPLICATION_ID`] for ours).
+    pub async fn application_id(&self) -> Result<i32> {
+        Ok(sqlx::query_scalar("PRAGMA application_id")
+            .fetch_one(&self.pool)
+            .await?)
     }
 
     /// True when the database holds no lifecycle at all.

@@ -12,7 +12,8 @@ use crate::domain::{Stage, StepParams, StepState};
 #[derive(Debug, Clone, Serialize, PartialEq, Eq)]
 pub struct Status {
     pub total: i64,
-    /// Lifecycle counts by state, every state listed.
+    /// Lifecycle counts by state, every state listed; JSON `{state: count}`.
+    #[serde(serialize_with = "counts_as_object")]
     pub by_state: Vec<(String, i64)>,
     pub failed: Vec<FailedLifecycle>,
     /// Steps waiting to be tried again, with the error that stopped them.
@@ -20,6 +21,11 @@ pub struct Status {
     pub next: Option<NextStep>,
     pub slots_started: i64,
     pub slots_skipped: i64,
+}
+
+/// `[(name, n), ...]` as `{"name": n, ...}`, in the same order.
+fn counts_as_object<S: serde::Serializer>(v: &[(String, i64)], s: S) -> Result<S::Ok, S::Error> {
+    s.collect_map(v.iter().map(|(k, n)| (k, n)))
 }
 
 #[derive(Debug, Clone, Serialize, PartialEq, Eq)]
@@ -248,8 +254,11 @@ mod tests {
         assert_eq!(st.total, 1);
         assert!(st.by_state.contains(&("scheduled".to_string(), 1)));
         assert_eq!((st.slots_started, st.slots_skipped), (1, 1));
-        let next = st.next.unwrap();
+        let next = st.next.clone().unwrap();
         assert_eq!((next.stage, next.due_in_ms), (Stage::Create, 600));
+        let json = serde_json::to_value(&st).unwrap();
+        assert_eq!(json["by_state"]["scheduled"], 1, "{json}");
+        assert_eq!(json["by_state"]["closed"], 0, "{json}");
     }
 
     #[tokio::test]

@@ -3,6 +3,7 @@
 //! crash and configuration tests.
 
 mod client;
+mod databases;
 mod emulator_cli;
 mod harness;
 mod lifecycle;
