@@ -4,6 +4,7 @@
 pub mod check;
 mod contacts;
 mod demo;
+pub mod export;
 mod preview;
 
 pub use check::{CheckOptions, CheckReport, check};

@@ -1,6 +1,7 @@
 //! Command-line interface: clap definitions and one small function per
 //! subcommand. No business logic: each function calls into `app` or `store`.
 
+mod export;
 mod preview;
 mod report;
 
@@ -102,11 +103,25 @@ pub enum Command {
         #[arg(long)]
         json: bool,
     },
-    /// Export every lifecycle with its message history, one record per lifecycle.
+    /// Export lifecycles with their plan and messages, e.g. as training data.
+    ///
+    /// Each record has subject, scenario, category, playbook, tone, priority,
+    /// type and tags; each message its HTML `body` and its plain `text`.
     Export {
-        /// jsonl: one JSON object a line; csv: one row a lifecycle, messages as a JSON column.
+        /// jsonl: one JSON object a lifecycle; csv: one row a message, with the
+        /// lifecycle's columns repeated.
         #[arg(long, value_enum, default_value_t = ExportFormat::Jsonl)]
         format: ExportFormat,
+        /// Only lifecycles created since then: an ISO date or time
+        /// (2026-12-01, 2026-12-01T08:00:00Z) or a duration back from now (24h, 7d).
+        #[arg(long, value_name = "WHEN")]
+        since: Option<String>,
+        /// Only lifecycles in this state (e.g. closed, failed).
+        #[arg(long)]
+        state: Option<String>,
+        /// Only lifecycles following this playbook (e.g. classic).
+        #[arg(long)]
+        playbook: Option<String>,
     },
     /// Print the lifecycles `run` would generate, without any request.
     ///
@@ -248,8 +263,19 @@ pub async fn dispatch(cli: Cli) -> Result<(), AppError> {
         Command::Show { id, json } => {
             report::show(&config::db_path(&ProcessEnv, db.as_deref()), id, json).await
         }
-        Command::Export { format } => {
-            report::export(&config::db_path(&ProcessEnv, db.as_deref()), format).await
+        Command::Export {
+            format,
+            since,
+            state,
+            playbook,
+        } => {
+            let opts = app::export::ExportOptions {
+                since,
+                state,
+                playbook,
+            };
+            let db = config::db_path(&ProcessEnv, db.as_deref());
+            export::export(&db, format, &opts).await
         }
         Command::Preview(args) => preview::run(args),
         Command::SeedContacts { count, seed } => seed_contacts(db, count, seed).await,

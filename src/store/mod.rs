@@ -17,7 +17,9 @@ pub use identity::APPLICATION_ID;
 pub use lifecycles::{Lifecycle, Plan, PlannedMessage, PlannedStep};
 pub use lock::DbLock;
 pub use messages::Message;
-pub use report::{ExportMessage, ExportRecord, FailedLifecycle, NextStep, Status, StepRow};
+pub use report::{
+    ExportMessage, ExportRecord, FailedLifecycle, LifecycleFilter, NextStep, Status, StepRow,
+};
 pub use schedule::ClaimedStep;
 
 use std::path::{Path, PathBuf};

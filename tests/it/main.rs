@@ -5,6 +5,7 @@
 mod client;
 mod databases;
 mod emulator_cli;
+mod export;
 mod harness;
 mod lifecycle;
 mod playbooks;
