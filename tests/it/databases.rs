@@ -172,15 +172,42 @@ async fn the_demo_keeps_its_previous_database_as_prev_and_refuses_a_daemons_data
     assert!(!dir.path().join("run.db.prev").exists());
 }
 
+/// A read-only connection to the demo's database once it has its tables
+/// (waiting at most 10 s), kept open and idle.
+async fn open_reader(dir: &Path) -> sqlx::SqlitePool {
+    let opts = SqliteConnectOptions::new()
+        .filename(dir.join("ticketsim-demo.db"))
+        .read_only(true);
+    for _ in 0..200 {
+        if let Ok(pool) = SqlitePoolOptions::new().connect_with(opts.clone()).await {
+            let read = sqlx::query("SELECT COUNT(*) FROM lifecycles");
+            if read.fetch_one(&pool).await.is_ok() {
+                return pool;
+            }
+            pool.close().await;
+        }
+        tokio::time::sleep(std::time::Duration::from_millis(50)).await;
+    }
+    panic!("the demo database never appeared");
+}
+
 #[tokio::test]
-async fn after_a_clean_demo_the_db_file_alone_is_complete_and_status_points_to_it() {
+async fn after_a_clean_demo_the_db_file_alone_is_complete_even_with_a_reader_open_and_status_points_to_it()
+ {
     let dir = tempfile::tempdir().unwrap();
-    demo(dir.path(), &["--for", "3s"]).await;
+    let running = ticketsim(dir.path(), &[])
+        .args(["demo", "--for", "3s"])
+        .output();
+    // A reader keeps the file open meanwhile, as `status` or a backup tool may:
+    // SQLite then does not fold the WAL in by itself when the demo closes.
+    let (out, reader) = tokio::join!(running.timeout(), open_reader(dir.path()));
+    assert!(out.status.success(), "{}", stderr(&out));
     let wal = dir.path().join("ticketsim-demo.db-wal");
     assert!(
         std::fs::metadata(&wal).map_or(true, |m| m.len() == 0),
         "checkpointed at close: no WAL left to copy"
     );
+    reader.close().await;
     // The .db copied alone holds every lifecycle.
     let copy = tempfile::tempdir().unwrap();
     std::fs::copy(
