@@ -252,18 +252,6 @@ fn parse_text<T: FromStr<Err = String>>(s: &str) -> Result<T> {
     s.parse().map_err(StoreError::Data)
 }
 
-#[cfg(test)]
-pub(crate) mod testutil {
-    use super::*;
-
-    /// A fresh database in a temporary directory (kept alive by the returned guard).
-    pub async fn temp_store() -> (Store, tempfile::TempDir) {
-        let dir = tempfile::tempdir().unwrap();
-        let store = Store::open(&dir.path().join("t.db")).await.unwrap();
-        (store, dir)
-    }
-}
-
 impl Store {
     /// Reads a fact about the database (`meta` table).
     pub async fn meta(&self, key: &str) -> Result<Option<String>> {
@@ -295,5 +283,17 @@ impl Store {
             .fetch_one(&self.pool)
             .await?;
         Ok(n == 0)
+    }
+}
+
+#[cfg(test)]
+pub(crate) mod testutil {
+    use super::*;
+
+    /// A fresh database in a temporary directory (kept alive by the returned guard).
+    pub async fn temp_store() -> (Store, tempfile::TempDir) {
+        let dir = tempfile::tempdir().unwrap();
+        let store = Store::open(&dir.path().join("t.db")).await.unwrap();
+        (store, dir)
     }
 }
