@@ -16,7 +16,7 @@ use crate::dispatcher::{Content, DispatcherConfig, Outcome, StepEvent};
 use crate::domain::StageOffsets;
 use crate::emulator::{Emulator, EmulatorConfig};
 use crate::freshdesk::ApiKey;
-use crate::store::{DbLock, Store};
+use crate::store::{APPLICATION_ID, DbLock, Store};
 
 pub const DEMO_CRON: &str = "*/10 * * * * *";
 pub const DEMO_OFFSETS: StageOffsets = StageOffsets([5_000, 10_000, 15_000, 20_000]);
@@ -127,43 +127,72 @@ pub async fn demo(
     })
 }
 
-/// The demo owns its database: an earlier demo database is replaced, anything
-/// else (a daemon's database) is refused and left untouched.
+/// The demo owns its database: an earlier demo database (ticketsim's
+/// application id and `meta` mode = demo) is kept as `<db>.prev`; anything else
+/// is refused and left untouched.
 async fn prepare_demo_db(db: &Path) -> Result<(), AppError> {
     if !db.exists() {
         return Ok(());
     }
+    Store::check_path(db).await?;
     let lock = DbLock::acquire(db)?;
-    let store = Store::open_read_only(db).await.map_err(|e| {
+    let store = Store::open_read_only(db).await?;
+    let is_demo = store.meta("mode").await? == Some("demo".to_string());
+    let stamped = store.application_id().await? == APPLICATION_ID;
+    store.close().await;
+    let refuse = |why: &str| {
         AppError::Usage(format!(
-            "--db {}: {e}; the demo only replaces its own databases, pick another path",
+            "--db {}: {why}; the demo only replaces databases it created itself: pick another path",
             db.display()
         ))
-    })?;
-    let is_demo = store.meta("mode").await? == Some("demo".to_string()) || store.is_empty().await?;
-    store.close().await;
-    if !is_demo {
-        return Err(AppError::Usage(format!(
-            "--db {}: this database belongs to `ticketsim run`, not to a demo; pick another path for the demo",
-            db.display()
-        )));
-    }
-    for suffix in ["", "-wal", "-shm"] {
-        let mut p = db.as_os_str().to_owned();
-        p.push(suffix);
-        match std::fs::remove_file(&p) {
-            Ok(()) => {}
-            Err(e) if e.kind() == std::io::ErrorKind::NotFound => {}
-            Err(e) => {
-                return Err(AppError::Io(format!(
-                    "cannot replace the old demo database {}: {e}",
-                    db.display()
-                )));
-            }
+    };
+    match (is_demo, stamped) {
+        (true, true) => {}
+        (true, false) => {
+            return Err(refuse(
+                "a demo database of an older ticketsim (remove it yourself if you no longer need it)",
+            ));
+        }
+        (false, _) => {
+            return Err(refuse(
+                "this database belongs to `ticketsim run`, not to a demo",
+            ));
         }
     }
+    let prev = keep_as_prev(db)?;
+    eprintln!(
+        "ticketsim demo: the previous demo database is kept as {}",
+        prev.display()
+    );
     drop(lock);
     Ok(())
+}
+
+/// Moves `db` (and its `-wal`/`-shm`, if any) to `<db>.prev`, replacing an
+/// older `.prev`.
+fn keep_as_prev(db: &Path) -> Result<PathBuf, AppError> {
+    let with = |base: &Path, suffix: &str| {
+        let mut p = base.as_os_str().to_owned();
+        p.push(suffix);
+        PathBuf::from(p)
+    };
+    let prev = with(db, ".prev");
+    for suffix in ["-wal", "-shm", ""] {
+        let (from, to) = (with(db, suffix), with(&prev, suffix));
+        let result = match std::fs::remove_file(&to) {
+            Err(e) if e.kind() != std::io::ErrorKind::NotFound => Err(e),
+            _ if from.exists() => std::fs::rename(&from, &to),
+            _ => Ok(()),
+        };
+        result.map_err(|e| {
+            AppError::Io(format!(
+                "cannot move the old demo database {} to {}: {e}",
+                from.display(),
+                to.display()
+            ))
+        })?;
+    }
+    Ok(prev)
 }
 
 async fn count_sent(store: &Store) -> Result<usize, AppError> {

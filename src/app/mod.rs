@@ -4,6 +4,7 @@
 pub mod check;
 mod contacts;
 mod demo;
+pub mod export;
 mod preview;
 mod startup;
 
@@ -51,6 +52,7 @@ impl AppError {
     pub fn exit_code(&self) -> u8 {
         match self {
             AppError::Config(_) | AppError::Usage(_) => 2,
+            AppError::Store(e) if e.is_usage() => 2,
             _ => 1,
         }
     }
@@ -105,6 +107,7 @@ impl Daemon {
         dcfg: DispatcherConfig,
         events: Option<mpsc::UnboundedSender<StepEvent>>,
     ) -> Result<Daemon, AppError> {
+        Store::check_path(db).await?; // a foreign file gets no lock file beside it
         let lock = DbLock::acquire(db)?;
         let store = Store::open(db).await?;
         let wake = Arc::new(Notify::new());

@@ -2,6 +2,7 @@
 //! subcommand. No business logic: each function calls into `app` or `store`.
 
 mod emulator;
+mod export;
 mod preview;
 mod report;
 
@@ -124,13 +125,27 @@ pub enum Command {
         #[command(flatten)]
         db: DbArg,
     },
-    /// Export every lifecycle with its message history, one record per lifecycle.
+    /// Export lifecycles with their plan and messages, e.g. as training data.
+    ///
+    /// Each record has subject, scenario, category, playbook, tone, priority,
+    /// type and tags; each message its HTML `body` and its plain `text`.
     Export {
-        /// jsonl: one JSON object a line; csv: one row a lifecycle, messages as a JSON column.
+        /// jsonl: one JSON object a lifecycle; csv: one row a message, with the
+        /// lifecycle's columns repeated.
         #[arg(long, value_enum, default_value_t = ExportFormat::Jsonl)]
         format: ExportFormat,
         #[command(flatten)]
         db: DbArg,
+        /// Only lifecycles created since then: an ISO date or time
+        /// (2026-12-01, 2026-12-01T08:00:00Z) or a duration back from now (24h, 7d).
+        #[arg(long, value_name = "WHEN")]
+        since: Option<String>,
+        /// Only lifecycles in this state (e.g. closed, failed).
+        #[arg(long)]
+        state: Option<String>,
+        /// Only lifecycles following this playbook (e.g. classic).
+        #[arg(long)]
+        playbook: Option<String>,
     },
     /// Print the lifecycles `run` would generate, without any request.
     ///
@@ -192,7 +207,20 @@ pub async fn dispatch(cli: Cli) -> Result<(), AppError> {
         } => demo(db(d), duration, seed, &playbooks).await,
         Command::Status { json, db: d } => report::status(&path(d), json).await,
         Command::Show { id, json, db: d } => report::show(&path(d), id, json).await,
-        Command::Export { format, db: d } => report::export(&path(d), format).await,
+        Command::Export {
+            format,
+            since,
+            state,
+            playbook,
+            db: d,
+        } => {
+            let opts = app::export::ExportOptions {
+                since,
+                state,
+                playbook,
+            };
+            export::export(&path(d), format, &opts).await
+        }
         Command::SeedContacts { count, seed, db: d } => seed_contacts(db(d), count, seed).await,
         Command::Check { json, no_probe } => check(json, no_probe).await,
         Command::Emulator(args) => emulator::run(args).await,

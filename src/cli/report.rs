@@ -3,22 +3,40 @@
 use std::io::Write;
 use std::path::Path;
 
-use super::ExportFormat;
 use crate::app::AppError;
 use crate::clock::{Clock, SystemClock, format_iso};
 use crate::domain::format_duration;
-use crate::store::{ExportRecord, Store};
+use crate::store::{Store, StoreError};
+
+/// Where `ticketsim demo` writes by default.
+const DEMO_DB: &str = "ticketsim-demo.db";
+
+/// Opens the database read-only; when it is missing but a demo database is
+/// here, says how to look at that one instead.
+pub(super) async fn open(db: &Path, command: &str) -> Result<Store, AppError> {
+    match Store::open_read_only(db).await {
+        Err(StoreError::Missing { .. })
+            if db != Path::new(DEMO_DB) && Path::new(DEMO_DB).exists() =>
+        {
+            Err(AppError::Usage(format!(
+                "database {} does not exist; to look at the demo's, use `ticketsim --db {DEMO_DB} {command}`",
+                db.display()
+            )))
+        }
+        other => Ok(other?),
+    }
+}
 
 fn io_err(e: std::io::Error) -> AppError {
     AppError::Io(format!("cannot write output: {e}"))
 }
 
-fn json<T: serde::Serialize>(v: &T) -> String {
+pub(super) fn json<T: serde::Serialize>(v: &T) -> String {
     serde_json::to_string(v).unwrap_or_else(|e| format!("{{\"error\":\"{e}\"}}"))
 }
 
 pub async fn status(db: &Path, as_json: bool) -> Result<(), AppError> {
-    let store = Store::open_read_only(db).await?;
+    let store = open(db, "status").await?;
     let st = store.status(SystemClock.now_ms()).await?;
     let mut out = std::io::stdout().lock();
     if as_json {
@@ -83,7 +101,7 @@ pub async fn status(db: &Path, as_json: bool) -> Result<(), AppError> {
 }
 
 pub async fn show(db: &Path, id: i64, as_json: bool) -> Result<(), AppError> {
-    let store = Store::open_read_only(db).await?;
+    let store = open(db, &format!("show {id}")).await?;
     let Some(l) = store.find_lifecycle(id).await? else {
         return Err(AppError::Usage(format!(
             "no lifecycle or ticket with id {id} in {}; `ticketsim status` lists them",
@@ -94,7 +112,7 @@ pub async fn show(db: &Path, id: i64, as_json: bool) -> Result<(), AppError> {
     let messages = store.messages(l.id).await?;
     let mut out = std::io::stdout().lock();
     if as_json {
-        let record = store.export_record(&l).await?;
+        let record = crate::app::export::record(&store, &l).await?;
         let v =
             serde_json::json!({ "lifecycle": record, "steps": steps, "last_error": l.last_error });
         writeln!(out, "{}", json(&v)).map_err(io_err)?;
@@ -165,71 +183,4 @@ pub async fn show(db: &Path, id: i64, as_json: bool) -> Result<(), AppError> {
         ));
     }
     out.write_all(t.as_bytes()).map_err(io_err)
-}
-
-/// Streams every lifecycle, a page at a time, so memory stays flat.
-pub async fn export(db: &Path, format: ExportFormat) -> Result<(), AppError> {
-    let store = Store::open_read_only(db).await?;
-    let mut out = std::io::BufWriter::new(std::io::stdout().lock());
-    if format == ExportFormat::Csv {
-        writeln!(
-            out,
-            "lifecycle_id,ticket_id,state,contact_id,agent_id,created_at,messages"
-        )
-        .map_err(io_err)?;
-    }
-    let mut after = 0;
-    loop {
-        let page = store.lifecycles_after(after, 500).await?;
-        let Some(last) = page.last() else { break };
-        after = last.id;
-        for l in &page {
-            let r = store.export_record(l).await?;
-            let line = match format {
-                ExportFormat::Jsonl => json(&r),
-                ExportFormat::Csv => csv_row(&r),
-            };
-            writeln!(out, "{line}").map_err(io_err)?;
-        }
-    }
-    out.flush().map_err(io_err)
-}
-
-fn csv_row(r: &ExportRecord) -> String {
-    let opt = |v: Option<i64>| v.map(|n| n.to_string()).unwrap_or_default();
-    [
-        r.lifecycle_id.to_string(),
-        opt(r.ticket_id),
-        r.state.clone(),
-        opt(r.contact_id),
-        opt(r.agent_id),
-        r.created_at.clone(),
-        json(&r.messages),
-    ]
-    .iter()
-    .map(|f| csv_field(f))
-    .collect::<Vec<_>>()
-    .join(",")
-}
-
-/// Quotes a CSV field when it holds a comma, quote or line break (RFC 4180).
-fn csv_field(f: &str) -> String {
-    if f.contains([',', '"', '\n', '\r']) {
-        format!("\"{}\"", f.replace('"', "\"\""))
-    } else {
-        f.to_string()
-    }
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn csv_fields_with_separators_are_quoted_and_quotes_doubled() {
-        assert_eq!(csv_field("plain"), "plain");
-        assert_eq!(csv_field("a,b"), "\"a,b\"");
-        assert_eq!(csv_field("say \"hi\""), "\"say \"\"hi\"\"\"");
-        assert_eq!(csv_field("two\nlines"), "\"two\nlines\"");
-    }
 }

@@ -15,6 +15,7 @@ pub struct DbLock {
 
 impl DbLock {
     pub fn acquire(db: &Path) -> Result<DbLock> {
+        super::identity::require_directory(db)?;
         let mut name = db.as_os_str().to_owned();
         name.push(".lock");
         let path = PathBuf::from(name);

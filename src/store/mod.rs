@@ -4,18 +4,24 @@
 
 #[cfg(test)]
 mod fixtures;
+mod identity;
 mod lifecycles;
 mod lock;
 mod messages;
+#[cfg(test)]
+mod open_tests;
 #[cfg(test)]
 mod plan_tests;
 mod report;
 mod schedule;
 
+pub use identity::APPLICATION_ID;
 pub use lifecycles::{Lifecycle, Plan, PlannedMessage, PlannedStep};
 pub use lock::DbLock;
 pub use messages::Message;
-pub use report::{ExportMessage, ExportRecord, FailedLifecycle, NextStep, Status, StepRow};
+pub use report::{
+    ExportMessage, ExportRecord, FailedLifecycle, LifecycleFilter, NextStep, Status, StepRow,
+};
 pub use schedule::ClaimedStep;
 
 use std::path::{Path, PathBuf};
@@ -36,6 +42,14 @@ pub enum StoreError {
     )]
     Corrupt { path: PathBuf, detail: String },
     #[error(
+        "database {path} belongs to another program ({detail}); ticketsim left it untouched: point --db / TICKETSIM_DB at a ticketsim database or a new file"
+    )]
+    Foreign { path: PathBuf, detail: String },
+    #[error(
+        "database {path}: directory {dir} does not exist: create it, or point --db / TICKETSIM_DB elsewhere"
+    )]
+    NoDirectory { path: PathBuf, dir: PathBuf },
+    #[error(
         "database {path} is in use by another ticketsim (lock file {lock} is held): stop the other process first"
     )]
     Locked { path: PathBuf, lock: PathBuf },
@@ -51,6 +65,20 @@ pub enum StoreError {
     Data(String),
 }
 
+impl StoreError {
+    /// True when the user must fix something (the wrong file, a missing
+    /// directory) rather than wait or retry: such errors exit with 2.
+    pub fn is_usage(&self) -> bool {
+        matches!(
+            self,
+            StoreError::Missing { .. }
+                | StoreError::Corrupt { .. }
+                | StoreError::Foreign { .. }
+                | StoreError::NoDirectory { .. }
+        )
+    }
+}
+
 pub type Result<T, E = StoreError> = std::result::Result<T, E>;
 
 /// Handle to the database. Cheap to clone.
@@ -58,41 +86,83 @@ pub type Result<T, E = StoreError> = std::result::Result<T, E>;
 pub struct Store {
     pool: SqlitePool,
     path: PathBuf,
+    writable: bool,
 }
 
 static MIGRATOR: sqlx::migrate::Migrator = sqlx::migrate!("./migrations");
 
 impl Store {
     /// Opens (creating if needed) the database for writing and migrates it. The
-    /// caller holds a [`DbLock`] for as long as it writes.
+    /// caller holds a [`DbLock`] for as long as it writes. Another program's
+    /// database is refused untouched ([`StoreError::Foreign`]).
     pub async fn open(path: &Path) -> Result<Store> {
+        let kind = identity::inspect(path).await?;
+        if matches!(kind, identity::Kind::Absent | identity::Kind::Empty) {
+            // Stamped before WAL mode, so the id is in the main file from the start.
+            let opts = base_options(path)?
+                .create_if_missing(true)
+                .pragma("application_id", APPLICATION_ID.to_string());
+            Self::connect(path, opts).await?.pool.close().await;
+        }
         let opts = base_options(path)?
-            .create_if_missing(true)
             .journal_mode(SqliteJournalMode::Wal)
             .synchronous(SqliteSynchronous::Full);
-        let store = Self::connect(path, opts).await?;
+        let mut store = Self::connect(path, opts).await?;
+        store.writable = true;
         MIGRATOR
             .run(&store.pool)
             .await
             .map_err(|e| classify_migrate(path, e))?;
+        if kind == identity::Kind::Legacy {
+            sqlx::query(&format!("PRAGMA application_id = {APPLICATION_ID}"))
+                .execute(&store.pool)
+                .await?;
+        }
         Ok(store)
     }
 
+    /// Refuses a path that `open` would refuse, before anything (a lock file)
+    /// is created beside it.
+    pub async fn check_path(path: &Path) -> Result<()> {
+        identity::inspect(path).await.map(|_| ())
+    }
+
     /// Opens an existing database read-only, for `status`, `show` and `export`,
-    /// which may run while the daemon writes.
+    /// which may run while the daemon writes. In a directory the user cannot
+    /// write (no `-shm` can be made) it falls back to `immutable`.
     pub async fn open_read_only(path: &Path) -> Result<Store> {
-        if !path.exists() {
-            return Err(StoreError::Missing {
-                path: path.to_path_buf(),
-            });
+        match identity::inspect(path).await? {
+            identity::Kind::Absent => {
+                return Err(StoreError::Missing {
+                    path: path.to_path_buf(),
+                });
+            }
+            identity::Kind::Empty => {
+                return Err(StoreError::Corrupt {
+                    path: path.to_path_buf(),
+                    detail: "it is empty".into(),
+                });
+            }
+            identity::Kind::Ours | identity::Kind::Legacy => {}
         }
         let opts = base_options(path)?.read_only(true);
+        match Self::connect_and_read(path, opts.clone()).await {
+            Ok(store) => Ok(store),
+            Err(e @ (StoreError::Busy { .. } | StoreError::Corrupt { .. })) => Err(e),
+            Err(_) => Self::connect_and_read(path, opts.immutable(true)).await,
+        }
+    }
+
+    async fn connect_and_read(path: &Path, opts: SqliteConnectOptions) -> Result<Store> {
         let store = Self::connect(path, opts).await?;
         // A read proves the file is a database with our schema.
-        sqlx::query("SELECT COUNT(*) FROM lifecycles")
+        let read = sqlx::query("SELECT COUNT(*) FROM lifecycles")
             .fetch_one(&store.pool)
-            .await
-            .map_err(|e| classify(path, e))?;
+            .await;
+        if let Err(e) = read {
+            store.pool.close().await;
+            return Err(classify(path, e));
+        }
         Ok(store)
     }
 
@@ -106,6 +176,7 @@ impl Store {
         Ok(Store {
             pool,
             path: path.to_path_buf(),
+            writable: false,
         })
     }
 
@@ -113,7 +184,17 @@ impl Store {
         &self.path
     }
 
+    /// Closes the pool; a writer first folds the WAL into the main file
+    /// (`wal_checkpoint(TRUNCATE)`), so that the `.db` alone is a complete copy.
     pub async fn close(&self) {
+        if self.writable && !self.pool.is_closed() {
+            let done = sqlx::query("PRAGMA wal_checkpoint(TRUNCATE)")
+                .execute(&self.pool)
+                .await;
+            if let Err(e) = done {
+                tracing::warn!(error = %e, db = %self.path.display(), "could not checkpoint the database at close");
+            }
+        }
         self.pool.close().await;
     }
 }
@@ -171,125 +252,6 @@ fn parse_text<T: FromStr<Err = String>>(s: &str) -> Result<T> {
     s.parse().map_err(StoreError::Data)
 }
 
-#[cfg(test)]
-pub(crate) mod testutil {
-    use super::*;
-
-    /// A fresh database in a temporary directory (kept alive by the returned guard).
-    pub async fn temp_store() -> (Store, tempfile::TempDir) {
-        let dir = tempfile::tempdir().unwrap();
-        let store = Store::open(&dir.path().join("t.db")).await.unwrap();
-        (store, dir)
-    }
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[tokio::test]
-    async fn a_garbage_file_is_reported_as_not_a_ticketsim_database() {
-        let dir = tempfile::tempdir().unwrap();
-        let path = dir.path().join("bad.db");
-        std::fs::write(&path, vec![b'x'; 8192]).unwrap();
-        let err = Store::open(&path).await.unwrap_err();
-        assert!(matches!(err, StoreError::Corrupt { .. }), "{err}");
-        assert!(err.to_string().contains("bad.db"));
-        // left untouched
-        assert_eq!(std::fs::read(&path).unwrap(), vec![b'x'; 8192]);
-        let err = Store::open_read_only(&path).await.unwrap_err();
-        assert!(matches!(err, StoreError::Corrupt { .. }), "{err}");
-    }
-
-    #[tokio::test]
-    async fn read_only_open_of_a_missing_file_says_how_to_create_it() {
-        let dir = tempfile::tempdir().unwrap();
-        let err = Store::open_read_only(&dir.path().join("none.db"))
-            .await
-            .unwrap_err();
-        assert!(err.to_string().contains("ticketsim demo"), "{err}");
-        assert!(!dir.path().join("none.db").exists());
-    }
-
-    /// Rows as the daemon wrote them before playbooks: one lifecycle planned and
-    /// half done, one not planned yet (all five steps were inserted with the slot).
-    const BEFORE_PLAYBOOKS: &[&str] = &[
-        "INSERT INTO slots VALUES (1, 1000, 'started', 1000, NULL), (2, 2000, 'started', 2000, NULL)",
-        "INSERT INTO lifecycles (id, slot_id, state, seed, created_at, updated_at, contact_id,
-         contact_name, agent_id, agent_name, subject, tags, ticket_id)
-         VALUES (1, 1, 'agent_replied', 5, 1000, 1500, 11, 'Nadia', 22, 'Omar', 'Hi', '[]', 7)",
-        "INSERT INTO lifecycles (id, slot_id, state, seed, created_at, updated_at)
-         VALUES (2, 2, 'scheduled', 6, 2000, 2000)",
-        "INSERT INTO steps (lifecycle_id, seq, stage, offset_ms, due_at, state) VALUES
-         (1, 0, 'create', 0, 1000, 'done'), (1, 1, 'agent_reply', 5, 1005, 'done'),
-         (1, 2, 'customer_reply', 10, 1010, 'pending'), (1, 3, 'resolve', 15, 1015, 'pending'),
-         (1, 4, 'close', 20, 1020, 'pending'),
-         (2, 0, 'create', 0, 2000, 'pending'), (2, 1, 'agent_reply', 5, 2005, 'pending'),
-         (2, 2, 'customer_reply', 10, 2010, 'pending'), (2, 3, 'resolve', 15, 2015, 'pending'),
-         (2, 4, 'close', 20, 2020, 'pending')",
-        "INSERT INTO messages (lifecycle_id, stage, author_kind, author_id, body, sent_at,
-         fd_conversation_id) VALUES
-         (1, 'create', 'customer', 11, 'd', 1000, NULL), (1, 'agent_reply', 'agent', 22, 'a', 1005, 90),
-         (1, 'customer_reply', 'customer', 11, 'c', NULL, NULL), (1, 'resolve', 'agent', 22, 'r', NULL, NULL)",
-    ];
-
-    #[tokio::test]
-    async fn a_database_from_before_playbooks_is_migrated_keeping_its_history() {
-        let dir = tempfile::tempdir().unwrap();
-        let first = dir.path().join("first");
-        std::fs::create_dir(&first).unwrap();
-        std::fs::write(
-            first.join("20261121000000_initial.sql"),
-            include_str!("../../migrations/20261121000000_initial.sql"),
-        )
-        .unwrap();
-        let path = dir.path().join("old.db");
-        let opts = base_options(&path).unwrap().create_if_missing(true);
-        let pool = SqlitePoolOptions::new().connect_with(opts).await.unwrap();
-        let old = sqlx::migrate::Migrator::new(first.as_path()).await.unwrap();
-        old.run(&pool).await.unwrap();
-        for sql in BEFORE_PLAYBOOKS {
-            sqlx::query(sql).execute(&pool).await.unwrap();
-        }
-        pool.close().await;
-
-        let s = Store::open(&path).await.unwrap();
-        let l = s.lifecycle(1).await.unwrap();
-        assert_eq!(l.plan.unwrap().playbook, "classic");
-        let m = s
-            .message(1, crate::domain::Stage::AgentReply)
-            .await
-            .unwrap();
-        assert_eq!(
-            (m.step_seq, m.fd_conversation_id, m.private),
-            (1, Some(90), false)
-        );
-        assert_eq!(s.step_message(1, 3).await.unwrap().body, "r");
-        assert_eq!(
-            s.steps(1).await.unwrap().len(),
-            5,
-            "a planned lifecycle keeps its steps"
-        );
-        assert_eq!(
-            s.steps(2).await.unwrap().len(),
-            1,
-            "an unplanned one keeps creation"
-        );
-        let next = s.claim_due(5_000, 10).await.unwrap();
-        let kinds: Vec<_> = next.iter().map(|c| (c.lifecycle_id, c.seq)).collect();
-        assert_eq!(kinds, [(1, 2), (2, 0)]);
-    }
-
-    #[tokio::test]
-    async fn opening_twice_keeps_the_schema() {
-        let dir = tempfile::tempdir().unwrap();
-        let path = dir.path().join("t.db");
-        Store::open(&path).await.unwrap().close().await;
-        let s = Store::open(&path).await.unwrap();
-        assert_eq!(s.status(0).await.unwrap().total, 0);
-    }
-}
-
 impl Store {
     /// Reads a fact about the database (`meta` table).
     pub async fn meta(&self, key: &str) -> Result<Option<String>> {
@@ -308,11 +270,30 @@ impl Store {
         Ok(())
     }
 
+    /// The `application_id` in the database header ([`APPLICATION_ID`] for ours).
+    pub async fn application_id(&self) -> Result<i32> {
+        Ok(sqlx::query_scalar("PRAGMA application_id")
+            .fetch_one(&self.pool)
+            .await?)
+    }
+
     /// True when the database holds no lifecycle at all.
     pub async fn is_empty(&self) -> Result<bool> {
         let n: i64 = sqlx::query_scalar("SELECT COUNT(*) FROM lifecycles")
             .fetch_one(&self.pool)
             .await?;
         Ok(n == 0)
+    }
+}
+
+#[cfg(test)]
+pub(crate) mod testutil {
+    use super::*;
+
+    /// A fresh database in a temporary directory (kept alive by the returned guard).
+    pub async fn temp_store() -> (Store, tempfile::TempDir) {
+        let dir = tempfile::tempdir().unwrap();
+        let store = Store::open(&dir.path().join("t.db")).await.unwrap();
+        (store, dir)
     }
 }

@@ -7,12 +7,13 @@ use super::lifecycles::{Lifecycle, lifecycle_from_row};
 use super::schedule::parse_params;
 use super::{Result, Store, parse_text};
 use crate::clock::{UnixMs, format_iso};
-use crate::domain::{Stage, StepParams, StepState};
+use crate::domain::{LifecycleState, Stage, StepParams, StepState};
 
 #[derive(Debug, Clone, Serialize, PartialEq, Eq)]
 pub struct Status {
     pub total: i64,
-    /// Lifecycle counts by state, every state listed.
+    /// Lifecycle counts by state, every state listed; JSON `{state: count}`.
+    #[serde(serialize_with = "counts_as_object")]
     pub by_state: Vec<(String, i64)>,
     pub failed: Vec<FailedLifecycle>,
     /// Steps waiting to be tried again, with the error that stopped them.
@@ -20,6 +21,11 @@ pub struct Status {
     pub next: Option<NextStep>,
     pub slots_started: i64,
     pub slots_skipped: i64,
+}
+
+/// `[(name, n), ...]` as `{"name": n, ...}`, in the same order.
+fn counts_as_object<S: serde::Serializer>(v: &[(String, i64)], s: S) -> Result<S::Ok, S::Error> {
+    s.collect_map(v.iter().map(|(k, n)| (k, n)))
 }
 
 #[derive(Debug, Clone, Serialize, PartialEq, Eq)]
@@ -64,7 +70,28 @@ pub struct ExportRecord {
     pub contact_id: Option<i64>,
     pub agent_id: Option<i64>,
     pub created_at: String,
+    /// The plan, once made (`None` before the create step picked it).
+    pub subject: Option<String>,
+    pub scenario: Option<String>,
+    pub category: Option<String>,
+    pub playbook: Option<String>,
+    /// The customer's tone.
+    pub tone: Option<String>,
+    pub priority: Option<i64>,
+    #[serde(rename = "type")]
+    pub ticket_type: Option<String>,
+    pub tags: Vec<String>,
     pub messages: Vec<ExportMessage>,
+}
+
+/// Which lifecycles an export includes; every field set must match.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct LifecycleFilter {
+    /// Created at or after this time.
+    pub since: Option<UnixMs>,
+    pub state: Option<LifecycleState>,
+    /// Lifecycles planned before playbooks count as `classic`.
+    pub playbook: Option<String>,
 }
 
 /// One message of an export. Private notes (playbooks other than `classic`) are
@@ -204,6 +231,42 @@ impl Store {
             .collect()
     }
 
+    /// Like [`Store::lifecycles_after`], only those matching `filter`.
+    pub async fn lifecycles_matching(
+        &self,
+        after: i64,
+        limit: i64,
+        filter: &LifecycleFilter,
+    ) -> Result<Vec<Lifecycle>> {
+        sqlx::query(
+            "SELECT * FROM lifecycles WHERE id > ?1
+               AND (?3 IS NULL OR created_at >= ?3)
+               AND (?4 IS NULL OR state = ?4)
+               AND (?5 IS NULL OR (contact_id IS NOT NULL AND COALESCE(playbook, 'classic') = ?5))
+             ORDER BY id LIMIT ?2",
+        )
+        .bind(after)
+        .bind(limit)
+        .bind(filter.since)
+        .bind(filter.state.map(|s| s.as_str()))
+        .bind(filter.playbook.as_deref())
+        .fetch_all(&self.pool)
+        .await?
+        .iter()
+        .map(lifecycle_from_row)
+        .collect()
+    }
+
+    /// The playbooks of planned lifecycles (`classic` for those from before playbooks).
+    pub async fn playbooks_in_use(&self) -> Result<Vec<String>> {
+        Ok(sqlx::query_scalar(
+            "SELECT DISTINCT COALESCE(playbook, 'classic') FROM lifecycles
+             WHERE contact_id IS NOT NULL ORDER BY 1",
+        )
+        .fetch_all(&self.pool)
+        .await?)
+    }
+
     /// The export record of a lifecycle: its sent messages in time order.
     pub async fn export_record(&self, l: &Lifecycle) -> Result<ExportRecord> {
         let messages = self
@@ -221,13 +284,23 @@ impl Store {
                 })
             })
             .collect();
+        let plan = l.plan.as_ref();
+        let text = |f: fn(&super::Plan) -> &String| plan.map(|p| f(p).clone());
         Ok(ExportRecord {
             lifecycle_id: l.id,
             ticket_id: l.ticket_id,
             state: l.state.as_str().to_string(),
-            contact_id: l.plan.as_ref().map(|p| p.contact_id),
-            agent_id: l.plan.as_ref().map(|p| p.agent_id),
+            contact_id: plan.map(|p| p.contact_id),
+            agent_id: plan.map(|p| p.agent_id),
             created_at: format_iso(l.created_at),
+            subject: text(|p| &p.subject),
+            scenario: text(|p| &p.scenario),
+            category: text(|p| &p.category),
+            playbook: text(|p| &p.playbook),
+            tone: text(|p| &p.tone),
+            priority: plan.map(|p| p.priority),
+            ticket_type: text(|p| &p.ticket_type),
+            tags: plan.map(|p| p.tags.clone()).unwrap_or_default(),
             messages,
         })
     }
@@ -236,7 +309,6 @@ impl Store {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::domain::LifecycleState;
     use crate::store::testutil::temp_store;
 
     #[tokio::test]
@@ -248,8 +320,11 @@ mod tests {
         assert_eq!(st.total, 1);
         assert!(st.by_state.contains(&("scheduled".to_string(), 1)));
         assert_eq!((st.slots_started, st.slots_skipped), (1, 1));
-        let next = st.next.unwrap();
+        let next = st.next.clone().unwrap();
         assert_eq!((next.stage, next.due_in_ms), (Stage::Create, 600));
+        let json = serde_json::to_value(&st).unwrap();
+        assert_eq!(json["by_state"]["scheduled"], 1, "{json}");
+        assert_eq!(json["by_state"]["closed"], 0, "{json}");
     }
 
     #[tokio::test]
@@ -289,5 +364,30 @@ mod tests {
             .unwrap();
         assert_eq!(rec.state, LifecycleState::Scheduled.as_str());
         assert!(rec.messages.is_empty());
+        assert_eq!((rec.subject, rec.tags), (None, vec![]), "no plan yet");
+        let s = &s;
+        let only = |f: LifecycleFilter| async move {
+            let page = s.lifecycles_matching(0, 10, &f).await.unwrap();
+            page.iter().map(|l| l.id).collect::<Vec<_>>()
+        };
+        let since = LifecycleFilter {
+            since: Some(3),
+            ..Default::default()
+        };
+        assert_eq!(only(since).await, [4, 5]);
+        let state = LifecycleFilter {
+            state: Some(LifecycleState::Closed),
+            ..Default::default()
+        };
+        assert_eq!(only(state).await, Vec::<i64>::new());
+        let pb = LifecycleFilter {
+            playbook: Some("classic".into()),
+            ..Default::default()
+        };
+        assert_eq!(
+            only(pb).await,
+            Vec::<i64>::new(),
+            "unplanned ones have no playbook"
+        );
     }
 }

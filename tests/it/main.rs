@@ -4,7 +4,9 @@
 
 mod adoption;
 mod client;
+mod databases;
 mod emulator_cli;
+mod export;
 mod first_hour;
 mod harness;
 mod late_write;

@@ -40,13 +40,8 @@ async fn sigkill_with_notes_and_time_entries_never_duplicates_them() {
     let text = kill_loop_then_drain(dir.path(), &url, &env, 14, None, 20261201).await;
     let st = status_json(dir.path()).await;
     let total = st["total"].as_i64().unwrap();
-    let closed = st["by_state"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .find(|s| s[0] == "closed");
     assert_eq!(
-        closed.unwrap()[1].as_i64(),
+        st["by_state"]["closed"].as_i64(),
         Some(total),
         "every lifecycle closed: {st}"
     );
