@@ -48,10 +48,18 @@ async fn stop(mut child: Child) -> std::process::ExitStatus {
     let pid = child.id().unwrap() as i32;
     // SAFETY: signalling our own child process by its pid.
     unsafe { libc::kill(pid, libc::SIGTERM) };
-    tokio::time::timeout(Duration::from_secs(10), child.wait())
+    let status = tokio::time::timeout(Duration::from_secs(10), child.wait())
         .await
         .unwrap()
-        .unwrap()
+        .unwrap();
+    if !status.success() {
+        let mut err = String::new();
+        if let Some(mut e) = child.stderr.take() {
+            let _ = tokio::io::AsyncReadExt::read_to_string(&mut e, &mut err).await;
+        }
+        eprintln!("emulator exited with {status}; its stderr:\n{err}");
+    }
+    status
 }
 
 fn client() -> reqwest::Client {
