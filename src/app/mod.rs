@@ -21,7 +21,7 @@ use tokio::sync::{Notify, mpsc, watch};
 
 use crate::clock::{Clock, SystemClock};
 use crate::config::{Config, ConfigError};
-use crate::dispatcher::{Content, Dispatcher, DispatcherConfig, StepEvent};
+use crate::dispatcher::{Content, Dispatcher, DispatcherConfig, StepEvent, workers_for_rate};
 use crate::freshdesk::{self, ApiKey, Client, ClientConfig};
 use crate::store::{DbLock, Store, StoreError};
 use crate::triggers::{TriggerError, Triggers};
@@ -145,6 +145,7 @@ pub async fn run(
             offsets: cfg.stage_offsets,
             tag: cfg.tag.clone(),
         },
+        workers: workers_for_rate(cfg.rate_per_min),
         ..Default::default()
     };
     let schedule = Schedule {
@@ -167,15 +168,35 @@ pub async fn run(
         sd_notify::NotifyState::Ready,
         sd_notify::NotifyState::Status("running"),
     ]);
-    let result = d.dispatcher.run(stop, opts.drain).await;
+    let (dispatch_stop, dispatch_rx) = watch::channel(false);
+    let stopper = tokio::spawn(stop_triggers_then_dispatcher(stop, sched, dispatch_stop));
+    let result = d.dispatcher.run(dispatch_rx, opts.drain).await;
     notify_systemd(&[sd_notify::NotifyState::Stopping]);
-    if let Some(mut s) = sched {
-        let _ = s.shutdown().await;
-    }
+    stopper.abort();
+    let _ = stopper.await;
     d.store.close().await;
     result?;
     tracing::info!("ticketsim stopped cleanly");
     Ok(())
+}
+
+/// On stop, shuts the cron triggers down first (no slot starts after it), then
+/// tells the dispatcher to stop claiming. A closed channel counts as a stop.
+async fn stop_triggers_then_dispatcher(
+    mut stop: watch::Receiver<bool>,
+    sched: Option<tokio_cron_scheduler::JobScheduler>,
+    dispatcher: watch::Sender<bool>,
+) {
+    while !crate::dispatcher::stop_requested(&stop) {
+        if stop.changed().await.is_err() {
+            break;
+        }
+    }
+    if let Some(mut s) = sched {
+        let _ = s.shutdown().await;
+        tracing::info!("cron triggers stopped; no slot starts from now on");
+    }
+    let _ = dispatcher.send(true);
 }
 
 /// Sends a state to systemd when run as a `Type=notify` service; a no-op otherwise.
@@ -185,13 +206,19 @@ fn notify_systemd(states: &[sd_notify::NotifyState]) {
     }
 }
 
-/// A watch channel that turns true on SIGINT or SIGTERM.
+/// A watch channel that turns true on SIGINT or SIGTERM. A second signal
+/// exits the process at once (the next start reconciles what was in hand).
+/// Nothing here can panic on a failed log write, and the sender lives for the
+/// whole process, so the channel never closes by accident.
 pub fn stop_on_signals() -> watch::Receiver<bool> {
     let (tx, rx) = watch::channel(false);
     tokio::spawn(async move {
         wait_for_signal().await;
-        tracing::info!("stop requested; finishing the step in hand");
+        tracing::info!("stop requested; stopping the cron triggers, then the steps in hand");
         let _ = tx.send(true);
+        wait_for_signal().await;
+        tracing::warn!("second stop request; exiting at once");
+        std::process::exit(130);
     });
     rx
 }

@@ -22,6 +22,9 @@ pub enum StepError {
     Store(#[from] StoreError),
     #[error("{0}")]
     Setup(String),
+    /// The step ran out of time (its lease); tried again after a look.
+    #[error("{0}")]
+    Overran(String),
 }
 
 impl StepError {
@@ -29,9 +32,21 @@ impl StepError {
     pub fn is_transient(&self) -> bool {
         match self {
             StepError::Freshdesk(e) => e.is_transient(),
-            StepError::Store(StoreError::Busy { .. }) => true,
-            _ => false,
+            StepError::Store(e) => e.is_transient(),
+            StepError::Overran(_) => true,
+            StepError::Setup(_) => false,
         }
+    }
+
+    /// The database was busy: retried however often it happens, never counted
+    /// towards failing the lifecycle.
+    pub fn is_busy(&self) -> bool {
+        matches!(self, StepError::Store(e) if e.is_transient())
+    }
+
+    /// The earliest time the step may be tried again, when the error says so.
+    pub fn not_before(&self, _now: UnixMs) -> Option<UnixMs> {
+        None
     }
 
     /// The ticket was deleted by someone: stop this lifecycle only. Freshdesk

@@ -4,6 +4,7 @@
 
 mod client;
 mod emulator_cli;
+mod engine;
 mod harness;
 mod lifecycle;
 mod playbooks;
