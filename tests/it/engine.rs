@@ -1,6 +1,7 @@
 //! The engine under faults: leases taken back by the running daemon, a busy
 //! database, the worker pool's order of work.
 
+mod busy;
 mod lease;
 
 use std::time::Duration;
