@@ -146,6 +146,7 @@ pub async fn run(
             tag: cfg.tag.clone(),
         },
         workers: workers_for_rate(cfg.rate_per_min),
+        reconcile_after_ms: 2 * cfg.client.request_timeout.as_millis() as i64,
         ..Default::default()
     };
     let schedule = Schedule {

@@ -19,6 +19,7 @@ impl Dispatcher {
         if m.sent_at.is_some() {
             return Ok(done);
         }
+        self.wait_for_late_write(m.intent_at)?;
         if m.intent_at.is_some()
             && let Some((id, at)) = self.find_sent(ticket_id, m.author_id, &m.body).await?
         {
@@ -94,16 +95,21 @@ impl Dispatcher {
         Ok(None)
     }
 
-    /// Set-style status change (never a toggle), safe to repeat.
-    pub(super) async fn set_status(&self, l: &Lifecycle, to: i64) -> StepResult {
+    /// Set-style status change (never a toggle), safe to repeat. On a step
+    /// tried again (an earlier attempt may have failed uncertainly), the
+    /// ticket is read back before the lifecycle moves on.
+    pub(super) async fn set_status(&self, l: &Lifecycle, to: i64, verify: bool) -> StepResult {
+        let ticket = ticket_of(l)?;
         let update = UpdateTicket {
             status: Some(to),
             ..Default::default()
         };
-        self.inner
-            .client
-            .update_ticket(ticket_of(l)?, &update)
-            .await?;
+        let client = &self.inner.client;
+        client.update_ticket(ticket, &update).await?;
+        if verify && client.get_ticket(ticket).await?.status != to {
+            let what = format!("status {}", status_name(to));
+            return Err(StepError::NotApplied { ticket, what });
+        }
         Ok(format!("status {}", status_name(to)))
     }
 
@@ -170,6 +176,7 @@ impl Dispatcher {
         if logged.is_some() {
             return Ok(done);
         }
+        self.wait_for_late_write(intent)?;
         if intent.is_some()
             && let Some(id) = self.find_time_entry(ticket_id, step, &time_spent).await?
         {

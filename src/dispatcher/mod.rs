@@ -47,6 +47,10 @@ pub struct DispatcherConfig {
     pub lease_ms: i64,
     /// How long a stop lets steps in hand finish before releasing them.
     pub stop_grace_ms: u64,
+    /// How long after an uncertain write (timeout, dropped connection, 5xx) the
+    /// step is retried or looked for: twice the request timeout, so that a
+    /// write Freshdesk applies after the client gave up has landed first.
+    pub reconcile_after_ms: i64,
 }
 
 /// The pool size that suits a request budget: `max(4, rate / 10)`, at most 64.
@@ -67,6 +71,7 @@ impl Default for DispatcherConfig {
             workers: workers_for_rate(40),
             lease_ms: DEFAULT_LEASE_MS,
             stop_grace_ms: 3_000,
+            reconcile_after_ms: 60_000,
         }
     }
 }

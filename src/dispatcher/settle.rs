@@ -103,7 +103,8 @@ impl Dispatcher {
     /// what the error itself asks for (a `Retry-After`, a reconciliation delay).
     pub(super) fn retry_at(&self, step: &ClaimedStep, now: UnixMs, e: &StepError) -> UnixMs {
         let backoff = now + self.backoff(step.attempts);
-        e.not_before(now).map_or(backoff, |at| at.max(backoff))
+        e.not_before(now, self.inner.cfg.reconcile_after_ms)
+            .map_or(backoff, |at| at.max(backoff))
     }
 
     pub(super) fn backoff(&self, attempts: i64) -> i64 {

@@ -25,6 +25,14 @@ pub enum StepError {
     /// The step ran out of time (its lease); tried again after a look.
     #[error("{0}")]
     Overran(String),
+    /// A write whose outcome is unknown may still land in Freshdesk: it is
+    /// looked for no sooner than `at`.
+    #[error("an earlier attempt's write may still land; looking for it no sooner than {}", crate::clock::format_iso(*at))]
+    TooEarly { at: UnixMs },
+    /// A PUT was repeated after an uncertain outcome and the ticket does not
+    /// show its value yet.
+    #[error("ticket {ticket} does not show {what} after the update; trying again")]
+    NotApplied { ticket: i64, what: String },
 }
 
 impl StepError {
@@ -33,20 +41,38 @@ impl StepError {
         match self {
             StepError::Freshdesk(e) => e.is_transient(),
             StepError::Store(e) => e.is_transient(),
-            StepError::Overran(_) => true,
+            StepError::Overran(_) | StepError::TooEarly { .. } | StepError::NotApplied { .. } => {
+                true
+            }
             StepError::Setup(_) => false,
         }
     }
 
-    /// The database was busy: retried however often it happens, never counted
-    /// towards failing the lifecycle.
+    /// Not a failed attempt (a busy database, a look that must wait): retried
+    /// however often it happens, never counted towards failing the lifecycle.
     pub fn is_busy(&self) -> bool {
         matches!(self, StepError::Store(e) if e.is_transient())
+            || matches!(self, StepError::TooEarly { .. })
     }
 
-    /// The earliest time the step may be tried again, when the error says so.
-    pub fn not_before(&self, _now: UnixMs) -> Option<UnixMs> {
-        None
+    /// A write may have taken effect although it failed (timeout, dropped
+    /// connection, 5xx after sending, or the step overran its lease).
+    pub fn is_uncertain(&self) -> bool {
+        match self {
+            StepError::Freshdesk(e) => e.outcome_uncertain(),
+            StepError::Overran(_) => true,
+            _ => false,
+        }
+    }
+
+    /// The earliest time the step may be tried again, when the error says so:
+    /// an uncertain write waits `reconcile_after_ms` (a late write lands first).
+    pub fn not_before(&self, now: UnixMs, reconcile_after_ms: i64) -> Option<UnixMs> {
+        match self {
+            StepError::TooEarly { at } => Some(*at),
+            _ if self.is_uncertain() => Some(now + reconcile_after_ms),
+            _ => None,
+        }
     }
 
     /// The ticket was deleted by someone: stop this lifecycle only. Freshdesk
@@ -67,12 +93,16 @@ impl Dispatcher {
     pub(super) async fn perform(&self, step: &ClaimedStep) -> StepResult {
         let l = self.inner.store.lifecycle(step.lifecycle_id).await?;
         let params = &step.params;
+        let again = step.attempts > 1;
         match step.stage {
             Stage::Create => self.create(l).await,
             Stage::AgentReply | Stage::CustomerReply | Stage::PrivateNote => {
                 let sent = self.send(&l, step).await?;
                 match params.status {
-                    Some(to) => Ok(format!("{sent} + {}", self.set_status(&l, to).await?)),
+                    Some(to) => Ok(format!(
+                        "{sent} + {}",
+                        self.set_status(&l, to, again).await?
+                    )),
                     None => Ok(sent),
                 }
             }
@@ -80,12 +110,12 @@ impl Dispatcher {
                 let sent = self.send(&l, step).await?;
                 Ok(format!(
                     "{sent} + {}",
-                    self.set_status(&l, status::RESOLVED).await?
+                    self.set_status(&l, status::RESOLVED, again).await?
                 ))
             }
-            Stage::Close => self.set_status(&l, status::CLOSED).await,
+            Stage::Close => self.set_status(&l, status::CLOSED, again).await,
             Stage::Status => match params.status {
-                Some(to) => self.set_status(&l, to).await,
+                Some(to) => self.set_status(&l, to, again).await,
                 None => Err(missing(step, "status")),
             },
             Stage::Priority | Stage::Reassign | Stage::Tags => self.update_fields(&l, step).await,
@@ -118,6 +148,7 @@ impl Dispatcher {
     /// Sends `POST /tickets` once, or adopts the ticket an interrupted attempt made.
     async fn create_ticket(&self, l: &Lifecycle, plan: &Plan) -> Result<i64, StepError> {
         let store = &self.inner.store;
+        self.wait_for_late_write(l.create_intent_at)?;
         if l.create_intent_at.is_some()
             && let Some((id, at)) = self.find_created_ticket(plan).await?
         {
@@ -207,6 +238,20 @@ impl Dispatcher {
         );
         *cached = Some((now, people.clone()));
         Ok(people)
+    }
+
+    /// Refuses to look for (or repeat) a write recorded at `intent_at` before
+    /// `reconcile_after_ms` has passed: Freshdesk may apply a write after the
+    /// client gave up on it, and a look made before that finds nothing.
+    pub(super) fn wait_for_late_write(&self, intent_at: Option<UnixMs>) -> Result<(), StepError> {
+        let Some(intent) = intent_at else {
+            return Ok(());
+        };
+        let at = intent + self.inner.cfg.reconcile_after_ms;
+        if self.now() < at {
+            return Err(StepError::TooEarly { at });
+        }
+        Ok(())
     }
 
     pub(super) fn now(&self) -> UnixMs {

@@ -3,6 +3,7 @@
 
 mod busy;
 mod lease;
+mod reconcile;
 
 use std::time::Duration;
 

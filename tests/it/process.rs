@@ -221,6 +221,8 @@ async fn sigkill_at_random_moments_never_duplicates_a_ticket_or_a_message() {
         ("TICKETSIM_SEED", "5"),
         ("TICKETSIM_RATE_PER_MIN", "6000"),
         ("TICKETSIM_LOG", "debug"),
+        // a recovered write is looked for 2 × this after its intent
+        ("TICKETSIM_REQUEST_TIMEOUT", "2s"),
     ];
     let text = kill_loop_then_drain(dir.path(), &url, &env, 22, Some(4), 20261121).await;
     assert!(

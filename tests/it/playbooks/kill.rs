@@ -38,6 +38,8 @@ async fn sigkill_with_notes_and_time_entries_never_duplicates_them() {
         ("TICKETSIM_SEED", "11"),
         ("TICKETSIM_RATE_PER_MIN", "6000"),
         ("TICKETSIM_LOG", "debug"),
+        // a recovered write is looked for 2 × this after its intent
+        ("TICKETSIM_REQUEST_TIMEOUT", "2s"),
     ];
     let text = kill_loop_then_drain(dir.path(), &url, &env, 14, None, 20261201).await;
     let st = status_json(dir.path()).await;
