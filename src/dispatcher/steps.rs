@@ -70,6 +70,9 @@ impl StepError {
     pub fn not_before(&self, now: UnixMs, reconcile_after_ms: i64) -> Option<UnixMs> {
         match self {
             StepError::TooEarly { at } => Some(*at),
+            StepError::Freshdesk(FdError::RateLimited { retry_after }) => {
+                Some(now + i64::try_from(retry_after.as_millis()).unwrap_or(i64::MAX / 4))
+            }
             _ if self.is_uncertain() => Some(now + reconcile_after_ms),
             _ => None,
         }

@@ -110,3 +110,24 @@ async fn a_step_taken_back_right_after_its_intent_waits_for_a_late_write_before_
     );
     assert!(app.emulator.requests().len() > requests);
 }
+
+#[tokio::test]
+async fn a_429_whose_retry_after_is_too_long_to_wait_in_place_sets_the_steps_next_attempt() {
+    let app = spawn_app().await;
+    let d = impatient_daemon(&app).await;
+    let id = d.triggers.start_slot(T0, T0).await.unwrap().unwrap();
+    app.tick_at(&d, T0).await;
+    let mut faults = app.emulator.faults();
+    faults.burst_429 = 1;
+    faults.retry_after_secs = 7_200;
+    app.emulator.set_faults(faults).unwrap();
+    let at = T0 + 5 * MIN;
+    assert_eq!(app.tick_at(&d, at).await, 1);
+    let reply = &d.store.steps(id).await.unwrap()[1];
+    assert_eq!(reply.state, StepState::Retry, "{:?}", reply.last_error);
+    assert!(
+        reply.due_at >= format_iso(at + 7_200_000),
+        "due at {}, before Retry-After",
+        reply.due_at
+    );
+}
