@@ -148,9 +148,7 @@ impl Dispatcher {
         let Some(id) = agent_id.filter(|id| *id != plan.agent_id) else {
             return Ok(plan.agent_name.clone());
         };
-        let cached = self.inner.people.lock().await;
-        let people = cached.as_ref().map(|(_, p)| p.clone());
-        let known = people.and_then(|p| {
+        let known = self.cached_people().and_then(|p| {
             let agent = p.agents.iter().find(|a| a.id == id)?;
             Some(agent.contact.name.clone())
         });

@@ -6,6 +6,7 @@
 //! is held in memory that SQLite does not also hold.
 
 mod actions;
+mod people;
 pub mod plan;
 mod pool;
 mod settle;
@@ -118,7 +119,7 @@ struct Inner {
     cfg: DispatcherConfig,
     wake: Arc<Notify>,
     events: Option<mpsc::UnboundedSender<StepEvent>>,
-    people: tokio::sync::Mutex<Option<(UnixMs, Arc<People>)>>,
+    people: people::Cache,
     jitter: Mutex<StdRng>,
 }
 
@@ -140,7 +141,7 @@ impl Dispatcher {
                 cfg,
                 wake,
                 events,
-                people: tokio::sync::Mutex::new(None),
+                people: people::Cache::default(),
                 jitter: Mutex::new(StdRng::seed_from_u64(seed)),
             }),
         }

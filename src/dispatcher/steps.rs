@@ -3,10 +3,8 @@
 //! Freshdesk before re-sending, so no ticket, message or time entry is ever
 //! duplicated. PUTs set values (never toggle them), so repeating one is harmless.
 
-use std::sync::Arc;
-
 use super::Dispatcher;
-use super::plan::{self, People};
+use super::plan;
 use crate::clock::{UnixMs, parse_iso};
 use crate::content;
 use crate::domain::Stage;
@@ -217,30 +215,6 @@ impl Dispatcher {
             .save_plan(l.id, &planned.plan, &planned.steps, self.now())
             .await?;
         Ok(())
-    }
-
-    async fn people(&self) -> Result<Arc<People>, StepError> {
-        let mut cached = self.inner.people.lock().await;
-        let now = self.now();
-        if let Some((at, people)) = cached.as_ref()
-            && now - at < self.inner.cfg.people_ttl_ms
-        {
-            return Ok(people.clone());
-        }
-        let client = &self.inner.client;
-        let people = Arc::new(People::new(
-            client.list_contacts().await?,
-            client.list_agents().await?,
-            client.list_groups().await?,
-        ));
-        tracing::info!(
-            contacts = people.contacts.len(),
-            agents = people.agents.len(),
-            groups = people.groups.len(),
-            "loaded the helpdesk's people"
-        );
-        *cached = Some((now, people.clone()));
-        Ok(people)
     }
 
     /// Refuses to look for (or repeat) a write recorded at `intent_at` before
