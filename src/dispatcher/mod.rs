@@ -71,7 +71,7 @@ impl Default for DispatcherConfig {
             people_ttl_ms: 600_000,
             workers: workers_for_rate(40),
             lease_ms: DEFAULT_LEASE_MS,
-            stop_grace_ms: 3_000,
+            stop_grace_ms: 2_000,
             reconcile_after_ms: 60_000,
         }
     }
@@ -191,6 +191,7 @@ impl Dispatcher {
         ClaimOptions {
             lease_ms: self.inner.cfg.lease_ms,
             start_new,
+            ..ClaimOptions::default()
         }
     }
 

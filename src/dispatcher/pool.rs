@@ -9,6 +9,8 @@
 //! released (back to `pending`, attempt not counted). Every POST records its
 //! intent first, so a released step that did send looks before re-sending.
 
+use std::sync::Arc;
+use std::sync::atomic::{AtomicUsize, Ordering};
 use std::time::Duration;
 
 use tokio::sync::watch;
@@ -16,7 +18,7 @@ use tokio::task::JoinSet;
 
 use super::{DispatchError, Dispatcher};
 use crate::clock::UnixMs;
-use crate::store::{ClaimOptions, ClaimedStep, StoreError};
+use crate::store::{ClaimOptions, ClaimedStep, NewTickets, StoreError};
 
 /// How long cancelled workers get to write their release.
 const RELEASE_WAIT: Duration = Duration::from_millis(1_500);
@@ -38,7 +40,8 @@ impl Dispatcher {
     ) -> Result<(), DispatchError> {
         self.recover().await?;
         let workers = self.inner.cfg.workers.max(1);
-        let opts = self.claim_options(!drain);
+        let mut opts = self.claim_options(!drain);
+        let in_flight = Arc::new(AtomicUsize::new(0));
         let (cancel_tx, cancel_rx) = watch::channel(false);
         let mut set: JoinSet<()> = JoinSet::new();
         loop {
@@ -51,10 +54,16 @@ impl Dispatcher {
             let free = workers.saturating_sub(set.len());
             let mut wait_ms = self.inner.cfg.max_idle_ms;
             if free > 0 {
+                // New tickets only once no step of a ticket in flight is due or running.
+                opts.new_tickets = match in_flight.load(Ordering::Acquire) {
+                    0 => NewTickets::WhenNoneInFlight,
+                    _ => NewTickets::Never,
+                };
                 match self.claim_some(free as i64, opts).await {
                     Ok(steps) if !steps.is_empty() => {
                         for step in steps {
-                            self.spawn_worker(&mut set, step, cancel_rx.clone());
+                            let guard = InFlight::count(&in_flight, &step);
+                            self.spawn_worker(&mut set, step, cancel_rx.clone(), guard);
                         }
                         continue;
                     }
@@ -94,9 +103,11 @@ impl Dispatcher {
         set: &mut JoinSet<()>,
         step: ClaimedStep,
         mut cancel: watch::Receiver<bool>,
+        guard: Option<InFlight>,
     ) {
         let this = self.clone();
         set.spawn(async move {
+            let _guard = guard;
             let held = step.clone();
             tokio::select! {
                 () = this.handle(step) => {}
@@ -161,6 +172,24 @@ impl Dispatcher {
         };
         let now = self.now();
         next.map_or(idle, |d| (d - now).clamp(20, idle))
+    }
+}
+
+/// Counts a running step of a ticket in flight (seq > 0) while it lives.
+struct InFlight(Arc<AtomicUsize>);
+
+impl InFlight {
+    fn count(counter: &Arc<AtomicUsize>, step: &ClaimedStep) -> Option<InFlight> {
+        (step.seq > 0).then(|| {
+            counter.fetch_add(1, Ordering::AcqRel);
+            InFlight(counter.clone())
+        })
+    }
+}
+
+impl Drop for InFlight {
+    fn drop(&mut self) {
+        self.0.fetch_sub(1, Ordering::AcqRel);
     }
 }
 

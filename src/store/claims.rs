@@ -38,6 +38,20 @@ pub struct ClaimOptions {
     /// Claim creation steps of slots whose ticket was never attempted. Off while
     /// draining: those stay pending.
     pub start_new: bool,
+    /// When creation steps may fill the claim.
+    pub new_tickets: NewTickets,
+}
+
+/// When a claim may take creation steps (new tickets).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum NewTickets {
+    /// After the due steps of tickets in flight, to fill the claim.
+    Fill,
+    /// Only when no step of a ticket in flight is due: every due step of a
+    /// ticket in flight is sent before any new ticket is opened.
+    WhenNoneInFlight,
+    /// Not at all (steps of tickets in flight are still running).
+    Never,
 }
 
 /// The default lease: longer than any step may take (a worker gives its step
@@ -49,6 +63,7 @@ impl Default for ClaimOptions {
         ClaimOptions {
             lease_ms: DEFAULT_LEASE_MS,
             start_new: true,
+            new_tickets: NewTickets::Fill,
         }
     }
 }
@@ -121,7 +136,12 @@ impl Store {
             .fetch_all(&mut *tx)
             .await?;
         let left = limit - ids.len() as i64;
-        if left > 0 {
+        let new_allowed = match opts.new_tickets {
+            NewTickets::Fill => true,
+            NewTickets::WhenNoneInFlight => ids.is_empty(),
+            NewTickets::Never => false,
+        };
+        if left > 0 && new_allowed {
             let new: Vec<i64> = sqlx::query_scalar(NEW_SQL)
                 .bind(now)
                 .bind(left)

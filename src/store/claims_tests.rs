@@ -43,7 +43,7 @@ async fn an_expired_lease_is_taken_back_and_its_old_holder_can_no_longer_commit(
     s.start_slot(0, 0, 1).await.unwrap();
     let opts = ClaimOptions {
         lease_ms: 1_000,
-        start_new: true,
+        ..ClaimOptions::default()
     };
     let first = s.claim(0, 10, opts).await.unwrap().remove(0);
     assert_eq!(first.lease_until, 1_000);

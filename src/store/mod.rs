@@ -16,7 +16,7 @@ mod plan_tests;
 mod report;
 mod schedule;
 
-pub use claims::{ClaimOptions, ClaimedStep, DEFAULT_LEASE_MS, LeasedStep};
+pub use claims::{ClaimOptions, ClaimedStep, DEFAULT_LEASE_MS, LeasedStep, NewTickets};
 pub use lifecycles::{Lifecycle, Plan, PlannedMessage, PlannedStep};
 pub use lock::DbLock;
 pub use messages::Message;

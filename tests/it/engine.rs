@@ -3,7 +3,9 @@
 
 mod busy;
 mod lease;
+mod order;
 mod reconcile;
+mod shutdown;
 
 use std::time::Duration;
 
