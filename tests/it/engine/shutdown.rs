@@ -111,3 +111,59 @@ async fn with_stderr_closed_by_its_reader_the_daemon_idles_and_sigterm_still_sto
     }
     exits_within(&mut child, 5).await;
 }
+
+#[tokio::test]
+async fn sigterm_during_a_60_s_429_pause_exits_within_5_s_and_the_next_run_loses_and_duplicates_nothing()
+ {
+    let (emu, url, _stop) = spawn_emulator(emulator_config(), Arc::new(SystemClock)).await;
+    let dir = tempfile::tempdir().unwrap();
+    let log = dir.path().join("log");
+    let env = [
+        ("FRESHDESK_URL", url.as_str()),
+        ("FRESHDESK_API_KEY", API_KEY),
+        ("TICKETSIM_CREATE_CRON", "* * * * * *"),
+        ("TICKETSIM_STAGE_OFFSETS", "1s,2s,3s,4s"),
+        ("TICKETSIM_RATE_PER_MIN", "6000"),
+        ("TICKETSIM_SEED", "9"),
+        ("TICKETSIM_REQUEST_TIMEOUT", "1s"),
+    ];
+    let mut child = ticketsim(dir.path(), &env)
+        .args(["--db", "t.db", "run"])
+        .stderr(crate::process::append(&log))
+        .spawn()
+        .unwrap();
+    tokio::time::sleep(Duration::from_secs(4)).await;
+    let mut faults = emu.faults();
+    faults.burst_429 = 100_000;
+    faults.retry_after_secs = 60;
+    emu.set_faults(faults).unwrap();
+    tokio::time::sleep(Duration::from_millis(1_500)).await;
+    sigterm(&child);
+    let took = exits_within(&mut child, 10).await;
+    let text = std::fs::read_to_string(&log).unwrap();
+    assert!(took < Duration::from_secs(5), "took {took:?}:\n{text}");
+    assert!(text.contains("Rate limit exceeded"), "{text}");
+
+    let mut faults = emu.faults();
+    faults.burst_429 = 0;
+    emu.set_faults(faults).unwrap();
+    let drain = ticketsim(dir.path(), &env)
+        .args(["--db", "t.db", "run", "--drain"])
+        .stderr(crate::process::append(&log))
+        .status();
+    let status = tokio::time::timeout(Duration::from_secs(60), drain)
+        .await
+        .unwrap()
+        .unwrap();
+    assert!(status.success());
+    let st = crate::process::status_json(dir.path()).await;
+    let closed = crate::process::count_state(&st, "closed");
+    let total = st["total"].as_i64().unwrap();
+    assert!(closed >= 2, "{st}");
+    assert_eq!(
+        closed + crate::process::count_state(&st, "scheduled"),
+        total,
+        "{st}"
+    );
+    crate::process::check_no_duplicates(&url, closed).await;
+}
