@@ -11,6 +11,7 @@ pub mod plan;
 mod pool;
 mod settle;
 mod steps;
+mod writer;
 
 use std::sync::{Arc, Mutex};
 
@@ -120,6 +121,7 @@ struct Inner {
     wake: Arc<Notify>,
     events: Option<mpsc::UnboundedSender<StepEvent>>,
     people: people::Cache,
+    writer: writer::Writer,
     jitter: Mutex<StdRng>,
 }
 
@@ -133,6 +135,7 @@ impl Dispatcher {
         events: Option<mpsc::UnboundedSender<StepEvent>>,
     ) -> Dispatcher {
         let seed = clock.now_ms() as u64;
+        let writer = writer::Writer::spawn(store.clone());
         Dispatcher {
             inner: Arc::new(Inner {
                 store,
@@ -142,6 +145,7 @@ impl Dispatcher {
                 wake,
                 events,
                 people: people::Cache::default(),
+                writer,
                 jitter: Mutex::new(StdRng::seed_from_u64(seed)),
             }),
         }

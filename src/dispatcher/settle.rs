@@ -8,7 +8,7 @@ use super::steps::StepError;
 use super::{Dispatcher, Outcome, StepEvent};
 use crate::clock::UnixMs;
 use crate::domain::{self, LifecycleState};
-use crate::store::{ClaimedStep, StoreError};
+use crate::store::{ClaimedStep, StepWrite, StoreError};
 
 /// Tries of one commit that meets a busy database before the step is left to
 /// its lease (taken back when it expires).
@@ -55,12 +55,14 @@ impl Dispatcher {
     ) -> Result<Option<Outcome>, StoreError> {
         let now = self.now();
         match result {
-            Ok(done) => Ok(self
-                .inner
-                .store
-                .complete_step(step, now)
-                .await?
-                .then(|| Outcome::Done(done.clone()))),
+            Ok(done) => {
+                let write = StepWrite::Complete {
+                    step: step.clone(),
+                    now,
+                };
+                let ok = self.inner.writer.write(write).await?;
+                Ok(ok.then(|| Outcome::Done(done.clone())))
+            }
             Err(e) => self.settle_failure(step, now, e).await,
         }
     }
@@ -81,12 +83,17 @@ impl Dispatcher {
                 "{ticket} was deleted (or marked as spam) in Freshdesk: {reason}; lifecycle stopped"
             );
             let state = LifecycleState::Cancelled;
-            let ok = store.end_lifecycle(step, now, state, &reason).await?;
+            let ok = self.end(step, now, state, &reason).await?;
             return Ok(ok.then_some(Outcome::Ended { state, reason }));
         }
         if e.is_transient() && (step.attempts < self.inner.cfg.max_attempts || e.is_busy()) {
             let at = self.retry_at(step, now, e);
-            let ok = store.retry_step(step, at, &reason).await?;
+            let write = StepWrite::Retry {
+                step: step.clone(),
+                due_at: at,
+                error: reason.clone(),
+            };
+            let ok = self.inner.writer.write(write).await?;
             return Ok(ok.then_some(Outcome::Retry { error: reason, at }));
         }
         let reason = if e.is_transient() {
@@ -95,8 +102,24 @@ impl Dispatcher {
             reason
         };
         let state = LifecycleState::Failed;
-        let ok = store.end_lifecycle(step, now, state, &reason).await?;
+        let ok = self.end(step, now, state, &reason).await?;
         Ok(ok.then_some(Outcome::Ended { state, reason }))
+    }
+
+    async fn end(
+        &self,
+        step: &ClaimedStep,
+        now: UnixMs,
+        end: LifecycleState,
+        reason: &str,
+    ) -> Result<bool, StoreError> {
+        let write = StepWrite::End {
+            step: step.clone(),
+            now,
+            end,
+            reason: reason.to_string(),
+        };
+        self.inner.writer.write(write).await
     }
 
     /// When a transient failure is tried again: after the backoff, never before

@@ -102,3 +102,49 @@ async fn in_flight_steps_fill_a_claim_before_any_new_ticket() {
     let seqs: Vec<i64> = c.iter().map(|c| c.seq).collect();
     assert_eq!(seqs, [1, 1, 1, 0]);
 }
+
+#[tokio::test]
+async fn a_batch_commits_each_outcome_alone_a_failing_or_fenced_one_changes_nothing() {
+    use super::StepWrite;
+    let (s, _d) = temp_store().await;
+    for at in 0..3 {
+        s.start_slot(at, at, 1).await.unwrap();
+    }
+    let c = s.claim_due(10, 10).await.unwrap();
+    assert_eq!(c.len(), 3);
+    sqlx::query(
+        "CREATE TEMP TRIGGER refuse BEFORE UPDATE OF state ON steps
+         WHEN NEW.state = 'retry' BEGIN SELECT RAISE(ABORT, 'refused'); END",
+    )
+    .execute(&s.pool)
+    .await
+    .unwrap();
+    let mut stale = c[2].clone();
+    stale.lease_until += 1;
+    let writes = [
+        StepWrite::Complete {
+            step: c[0].clone(),
+            now: 20,
+        },
+        StepWrite::Retry {
+            step: c[1].clone(),
+            due_at: 30,
+            error: "503".into(),
+        },
+        StepWrite::Complete {
+            step: stale,
+            now: 20,
+        },
+    ];
+    let results = s.apply_batch(&writes).await.unwrap();
+    assert!(matches!(results[0], Ok(true)));
+    assert!(results[1].is_err(), "the trigger refused it");
+    assert!(matches!(results[2], Ok(false)), "fenced out");
+    let st = s.status(20).await.unwrap();
+    assert!(
+        st.retrying.is_empty(),
+        "the refused retry left nothing behind"
+    );
+    assert_eq!(s.leased_steps(20).await.unwrap().len(), 2);
+    assert_eq!(s.open_steps().await.unwrap(), 2);
+}

@@ -20,6 +20,7 @@ pub use claims::{ClaimOptions, ClaimedStep, DEFAULT_LEASE_MS, LeasedStep, NewTic
 pub use lifecycles::{Lifecycle, Plan, PlannedMessage, PlannedStep};
 pub use lock::DbLock;
 pub use messages::Message;
+pub use outcomes::StepWrite;
 pub use report::{ExportMessage, ExportRecord, FailedLifecycle, NextStep, Status, StepRow};
 
 use std::path::{Path, PathBuf};
