@@ -6,6 +6,7 @@
 //! is held in memory that SQLite does not also hold.
 
 mod actions;
+mod backlog;
 mod people;
 pub mod plan;
 mod pool;
@@ -53,6 +54,9 @@ pub struct DispatcherConfig {
     /// step is retried or looked for: twice the request timeout, so that a
     /// write Freshdesk applies after the client gave up has landed first.
     pub reconcile_after_ms: i64,
+    /// A WARN when more steps than this are at least `overdue_late_ms` late.
+    pub overdue_warn: i64,
+    pub overdue_late_ms: i64,
 }
 
 /// The pool size that suits a request budget: `max(4, rate / 10)`, at most 64.
@@ -74,6 +78,8 @@ impl Default for DispatcherConfig {
             lease_ms: DEFAULT_LEASE_MS,
             stop_grace_ms: 2_000,
             reconcile_after_ms: 60_000,
+            overdue_warn: 100,
+            overdue_late_ms: 60_000,
         }
     }
 }

@@ -16,6 +16,7 @@ use std::time::Duration;
 use tokio::sync::watch;
 use tokio::task::JoinSet;
 
+use super::backlog::Backlog;
 use super::{DispatchError, Dispatcher};
 use crate::clock::UnixMs;
 use crate::store::{ClaimOptions, ClaimedStep, NewTickets, StoreError};
@@ -44,6 +45,7 @@ impl Dispatcher {
         let in_flight = Arc::new(AtomicUsize::new(0));
         let (cancel_tx, cancel_rx) = watch::channel(false);
         let mut set: JoinSet<()> = JoinSet::new();
+        let mut backlog = Backlog::default();
         loop {
             if stop_requested(&stop) {
                 break;
@@ -51,6 +53,7 @@ impl Dispatcher {
             while let Some(joined) = set.try_join_next() {
                 log_join(joined);
             }
+            self.watch_backlog(&mut backlog).await;
             let free = workers.saturating_sub(set.len());
             let mut wait_ms = self.inner.cfg.max_idle_ms;
             if free > 0 {

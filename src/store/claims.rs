@@ -231,6 +231,19 @@ impl Store {
         .await?)
     }
 
+    /// Open steps due at or before `before`, counted up to `cap` (an indexed
+    /// walk that stops at `cap`, whatever the backlog).
+    pub async fn overdue_steps(&self, before: UnixMs, cap: i64) -> Result<i64> {
+        Ok(sqlx::query_scalar(
+            "SELECT COUNT(*) FROM (SELECT 1 FROM steps INDEXED BY steps_open_due
+             WHERE state IN ('pending', 'retry') AND due_at <= ?1 LIMIT ?2)",
+        )
+        .bind(before)
+        .bind(cap)
+        .fetch_one(&self.pool)
+        .await?)
+    }
+
     /// Steps running now or whose lease expired, oldest lease first.
     pub async fn leased_steps(&self, now: UnixMs) -> Result<Vec<LeasedStep>> {
         let rows = sqlx::query(

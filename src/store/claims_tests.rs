@@ -148,3 +148,13 @@ async fn a_batch_commits_each_outcome_alone_a_failing_or_fenced_one_changes_noth
     assert_eq!(s.leased_steps(20).await.unwrap().len(), 2);
     assert_eq!(s.open_steps().await.unwrap(), 2);
 }
+
+#[tokio::test]
+async fn overdue_steps_are_counted_up_to_a_cap() {
+    let (s, _d) = temp_store().await;
+    for at in 0..5 {
+        s.start_slot(at * 1_000, at * 1_000, 1).await.unwrap();
+    }
+    assert_eq!(s.overdue_steps(2_000, 100).await.unwrap(), 3);
+    assert_eq!(s.overdue_steps(10_000, 2).await.unwrap(), 2);
+}
