@@ -6,6 +6,7 @@ mod lease;
 mod order;
 mod reconcile;
 mod shutdown;
+mod stop;
 
 use std::time::Duration;
 
