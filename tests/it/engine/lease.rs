@@ -42,6 +42,17 @@ async fn a_step_whose_commit_failed_is_taken_back_at_lease_expiry_and_a_drain_st
     .await;
     assert!(stuck, "the reply was sent but its commit failed");
     assert!(!run.is_finished(), "the daemon goes on");
+    let dir = app.db.parent().unwrap();
+    let out = crate::process::ticketsim(dir, &[])
+        .args(["--db", app.db.to_str().unwrap(), "status"])
+        .output()
+        .await
+        .unwrap();
+    let text = String::from_utf8_lossy(&out.stdout);
+    assert!(
+        text.contains(&format!("lifecycle {id} (ticket {ticket}) agent_reply")),
+        "status lists the step in hand:\n{text}"
+    );
     sqlx::query("DROP TRIGGER fail_once")
         .execute(&other)
         .await
