@@ -167,3 +167,27 @@ async fn sigterm_during_a_60_s_429_pause_exits_within_5_s_and_the_next_run_loses
     );
     crate::process::check_no_duplicates(&url, closed).await;
 }
+
+#[tokio::test]
+async fn a_second_sigterm_exits_at_once() {
+    let (_emu, url, _stop) = spawn_emulator(emulator_config(), Arc::new(SystemClock)).await;
+    let dir = tempfile::tempdir().unwrap();
+    let env = busy_env(&url);
+    let env: Vec<(&str, &str)> = env.iter().map(|(k, v)| (*k, v.as_str())).collect();
+    let mut child = ticketsim(dir.path(), &env)
+        .args(["--db", "t.db", "run"])
+        .stderr(Stdio::null())
+        .spawn()
+        .unwrap();
+    tokio::time::sleep(Duration::from_secs(4)).await;
+    sigterm(&child);
+    tokio::time::sleep(Duration::from_millis(100)).await;
+    sigterm(&child);
+    let t = Instant::now();
+    let status = tokio::time::timeout(Duration::from_secs(5), child.wait())
+        .await
+        .expect("exited")
+        .unwrap();
+    assert!(t.elapsed() < Duration::from_secs(1), "{:?}", t.elapsed());
+    assert_eq!(status.code(), Some(130));
+}
