@@ -127,10 +127,19 @@ impl Dispatcher {
         if update == UpdateTicket::default() {
             return Err(missing(step, "field to update"));
         }
-        self.inner
-            .client
-            .update_ticket(ticket_of(l)?, &update)
-            .await?;
+        let ticket = ticket_of(l)?;
+        let client = &self.inner.client;
+        client.update_ticket(ticket, &update).await?;
+        if step.attempts > 1 {
+            let t = client.get_ticket(ticket).await?;
+            let shows = p.priority.is_none_or(|v| t.priority == v)
+                && p.group_id.is_none_or(|v| t.group_id == Some(v))
+                && p.responder_id.is_none_or(|v| t.responder_id == Some(v));
+            if !shows {
+                let what = p.summary();
+                return Err(StepError::NotApplied { ticket, what });
+            }
+        }
         match p.responder_id {
             Some(id) => Ok(format!(
                 "{} ({})",

@@ -131,3 +131,40 @@ async fn a_429_whose_retry_after_is_too_long_to_wait_in_place_sets_the_steps_nex
         reply.due_at
     );
 }
+
+#[tokio::test]
+async fn a_status_update_repeated_after_an_uncertain_failure_is_read_back_before_moving_on() {
+    let app = spawn_app().await;
+    let d = impatient_daemon(&app).await;
+    let id = d.triggers.start_slot(T0, T0).await.unwrap().unwrap();
+    for at in [0, 5, 10, 15] {
+        assert_eq!(app.tick_at(&d, T0 + at * MIN).await, 1);
+    }
+    let ticket = d.store.lifecycle(id).await.unwrap().ticket_id.unwrap();
+    let mut faults = app.emulator.faults();
+    faults.fail_next = 20;
+    app.emulator.set_faults(faults).unwrap();
+    assert_eq!(app.tick_at(&d, T0 + 20 * MIN).await, 1);
+    let close = &d.store.steps(id).await.unwrap()[4];
+    assert_eq!(close.state, StepState::Retry, "{:?}", close.last_error);
+    assert!(close.due_at >= format_iso(T0 + 20 * MIN + RECONCILE_AFTER));
+
+    let mut faults = app.emulator.faults();
+    faults.fail_next = 0;
+    app.emulator.set_faults(faults).unwrap();
+    let next = d.store.next_due_at().await.unwrap().unwrap();
+    assert_eq!(app.tick_at(&d, next).await, 1);
+    assert_eq!(d.store.steps(id).await.unwrap()[4].state, StepState::Done);
+    let log = app.emulator.requests();
+    let path = format!("/tickets/{ticket}");
+    let last: Vec<&str> = log
+        .iter()
+        .filter(|r| r.path.ends_with(&path))
+        .map(|r| r.method.as_str())
+        .collect();
+    assert_eq!(
+        &last[last.len() - 2..],
+        ["PUT", "GET"],
+        "read back after the PUT"
+    );
+}
