@@ -34,7 +34,7 @@ pub use pool::stop_requested;
 pub struct DispatcherConfig {
     /// What lifecycles are written from: scenarios, playbooks, offsets, the tag.
     pub content: Content,
-    /// Steps claimed per round at most (bounds memory and concurrency).
+    /// Steps claimed by one `tick()` at most (the daemon uses `workers`).
     pub batch: i64,
     /// Attempts of one step before its lifecycle is marked failed.
     pub max_attempts: i64,
