@@ -170,19 +170,24 @@ pub async fn run(
         sd_notify::NotifyState::Status("running"),
     ]);
     let (dispatch_stop, dispatch_rx) = watch::channel(false);
+    let stop_seen = stop.clone();
     let stopper = tokio::spawn(stop_triggers_then_dispatcher(stop, sched, dispatch_stop));
     let result = d.dispatcher.run(dispatch_rx, opts.drain).await;
     notify_systemd(&[sd_notify::NotifyState::Stopping]);
-    stopper.abort();
-    let _ = stopper.await;
+    if !stopper.is_finished() && !crate::dispatcher::stop_requested(&stop_seen) {
+        stopper.abort(); // a drain ended: nothing to wait for
+    }
+    let _ = tokio::time::timeout(2 * TRIGGER_SETTLE, stopper).await;
     d.store.close().await;
     result?;
     tracing::info!("ticketsim stopped cleanly");
     Ok(())
 }
 
-/// On stop, shuts the cron triggers down first (no slot starts after it), then
-/// tells the dispatcher to stop claiming. A closed channel counts as a stop.
+/// On stop, shuts the cron triggers down first, then tells the dispatcher to
+/// stop claiming. A closed channel counts as a stop. tokio-cron-scheduler's
+/// shutdown only sets a flag that its ticker reads every 500 ms, so one more
+/// firing may still come: the "stopped" line is logged once that is past.
 async fn stop_triggers_then_dispatcher(
     mut stop: watch::Receiver<bool>,
     sched: Option<tokio_cron_scheduler::JobScheduler>,
@@ -193,12 +198,18 @@ async fn stop_triggers_then_dispatcher(
             break;
         }
     }
-    if let Some(mut s) = sched {
-        let _ = s.shutdown().await;
-        tracing::info!("cron triggers stopped; no slot starts from now on");
-    }
+    let Some(mut s) = sched else {
+        let _ = dispatcher.send(true);
+        return;
+    };
+    let _ = s.shutdown().await;
     let _ = dispatcher.send(true);
+    tokio::time::sleep(TRIGGER_SETTLE).await;
+    tracing::info!("cron triggers stopped; no slot starts from now on");
 }
+
+/// Longer than tokio-cron-scheduler's tick (500 ms) plus one firing.
+const TRIGGER_SETTLE: Duration = Duration::from_millis(1_200);
 
 /// Sends a state to systemd when run as a `Type=notify` service; a no-op otherwise.
 fn notify_systemd(states: &[sd_notify::NotifyState]) {

@@ -59,7 +59,10 @@ async fn sigterm_during_a_backlog_exits_within_5_s_and_starts_no_slot_after_the_
     let took = exits_within(&mut child, 10).await;
     let text = std::fs::read_to_string(&log).unwrap();
     assert!(took < Duration::from_secs(5), "took {took:?}:\n{text}");
-    let stop = text.find("stop requested").expect("the stop is logged");
+    assert!(text.contains("stop requested"), "{text}");
+    let stop = text
+        .find("cron triggers stopped")
+        .expect("the triggers' stop is logged");
     assert!(text[..stop].contains("slot started"), "{text}");
     assert!(
         !text[stop..].contains("slot started"),
