@@ -86,6 +86,9 @@ pub fn init(format: LogFormat, default: &str) -> Result<(), String> {
     let builder = tracing_subscriber::fmt()
         .with_env_filter(filter)
         .with_writer(std::io::stderr)
+        // A failed write (stderr closed by its reader) is dropped: reporting it
+        // would `eprintln!`, which panics on that same closed stderr.
+        .log_internal_errors(false)
         .with_target(false);
     let result = match format {
         LogFormat::Text => builder.try_init(),

@@ -23,7 +23,7 @@ use tokio::sync::{Notify, mpsc, watch};
 
 use crate::clock::{Clock, SystemClock};
 use crate::config::{Config, ConfigError};
-use crate::dispatcher::{Content, Dispatcher, DispatcherConfig, StepEvent};
+use crate::dispatcher::{Content, Dispatcher, DispatcherConfig, StepEvent, workers_for_rate};
 use crate::freshdesk::{self, ApiKey, Client, ClientConfig};
 use crate::store::{DbLock, Store, StoreError};
 use crate::triggers::{TriggerError, Triggers};
@@ -152,6 +152,8 @@ pub async fn run(
             offsets: cfg.stage_offsets,
             tag: cfg.tag.clone(),
         },
+        workers: workers_for_rate(cfg.rate_per_min),
+        reconcile_after_ms: 2 * cfg.client.request_timeout.as_millis() as i64,
         ..Default::default()
     };
     let schedule = Schedule {
@@ -162,27 +164,50 @@ pub async fn run(
     let d = Daemon::build(&cfg.db_path, client, clock.clone(), &schedule, dcfg, None).await?;
     tracing::info!(db = %cfg.db_path.display(), url = %cfg.freshdesk_url, cron = %cfg.create_cron, drain = opts.drain, "ticketsim starting");
     d.dispatcher.recover().await?;
-    let mut sched = None;
     if !opts.drain {
         d.triggers
             .catch_up(clock.now_ms(), cfg.catchup_window_ms)
             .await?;
-        sched = Some(d.triggers.spawn(clock.clone()).await?);
+        d.triggers.spawn(clock.clone()).await?;
     }
     // Migrations, recovery and catch-up are done: tell systemd (Type=notify).
     notify_systemd(&[
         sd_notify::NotifyState::Ready,
         sd_notify::NotifyState::Status("running"),
     ]);
-    let result = d.dispatcher.run(stop, opts.drain).await;
+    let (dispatch_stop, dispatch_rx) = watch::channel(false);
+    let stopper = tokio::spawn(stop_triggers_then_dispatcher(
+        stop,
+        d.triggers.clone(),
+        dispatch_stop,
+    ));
+    let result = d.dispatcher.run(dispatch_rx, opts.drain).await;
     notify_systemd(&[sd_notify::NotifyState::Stopping]);
-    if let Some(mut s) = sched {
-        let _ = s.shutdown().await;
-    }
+    // After a drain nobody asked to stop: the triggers were never started.
+    stopper.abort();
+    d.triggers.stop().await;
     d.store.close().await;
     result?;
     tracing::info!("ticketsim stopped cleanly");
     Ok(())
+}
+
+/// On stop, stops the cron triggers first (once `Triggers::stop` returns no
+/// slot can start), then tells the dispatcher to stop claiming. A closed
+/// channel counts as a stop.
+async fn stop_triggers_then_dispatcher(
+    mut stop: watch::Receiver<bool>,
+    triggers: Triggers,
+    dispatcher: watch::Sender<bool>,
+) {
+    while !crate::dispatcher::stop_requested(&stop) {
+        if stop.changed().await.is_err() {
+            break;
+        }
+    }
+    triggers.stop().await;
+    tracing::info!("cron triggers stopped; no slot starts from now on");
+    let _ = dispatcher.send(true);
 }
 
 /// Sends a state to systemd when run as a `Type=notify` service; a no-op otherwise.
@@ -192,13 +217,19 @@ fn notify_systemd(states: &[sd_notify::NotifyState]) {
     }
 }
 
-/// A watch channel that turns true on SIGINT or SIGTERM.
+/// A watch channel that turns true on SIGINT or SIGTERM. A second signal
+/// exits the process at once (the next start reconciles what was in hand).
+/// Nothing here can panic on a failed log write, and the sender lives for the
+/// whole process, so the channel never closes by accident.
 pub fn stop_on_signals() -> watch::Receiver<bool> {
     let (tx, rx) = watch::channel(false);
     tokio::spawn(async move {
         wait_for_signal().await;
-        tracing::info!("stop requested; finishing the step in hand");
+        tracing::info!("stop requested; stopping the cron triggers, then the steps in hand");
         let _ = tx.send(true);
+        wait_for_signal().await;
+        tracing::warn!("second stop request; exiting at once");
+        std::process::exit(130);
     });
     rx
 }

@@ -37,7 +37,8 @@ pub(super) fn json<T: serde::Serialize>(v: &T) -> String {
 
 pub async fn status(db: &Path, as_json: bool) -> Result<(), AppError> {
     let store = open(db, "status").await?;
-    let st = store.status(SystemClock.now_ms()).await?;
+    let now = SystemClock.now_ms();
+    let st = store.status(now).await?;
     let mut out = std::io::stdout().lock();
     if as_json {
         writeln!(out, "{}", json(&st)).map_err(io_err)?;
@@ -83,6 +84,21 @@ pub async fn status(db: &Path, as_json: bool) -> Result<(), AppError> {
             r.attempts,
             r.due_at,
             r.last_error.as_deref().unwrap_or("")
+        ));
+    }
+    for l in store.leased_steps(now).await? {
+        let ticket = l
+            .ticket_id
+            .map(|t| format!(" (ticket {t})"))
+            .unwrap_or_default();
+        let what = if l.expired {
+            "lease expired (taken back by the running daemon, or at the next start)"
+        } else {
+            "running"
+        };
+        text.push_str(&format!(
+            "{what}: lifecycle {}{ticket} {} (attempt {})\n",
+            l.lifecycle_id, l.stage, l.attempts
         ));
     }
     for f in &st.failed {

@@ -19,6 +19,7 @@ impl Dispatcher {
         if m.sent_at.is_some() {
             return Ok(done);
         }
+        self.wait_for_late_write(m.intent_at)?;
         if m.intent_at.is_some()
             && let Some((id, at)) = self.find_sent(ticket_id, m.author_id, &m.body).await?
         {
@@ -94,16 +95,21 @@ impl Dispatcher {
         Ok(None)
     }
 
-    /// Set-style status change (never a toggle), safe to repeat.
-    pub(super) async fn set_status(&self, l: &Lifecycle, to: i64) -> StepResult {
+    /// Set-style status change (never a toggle), safe to repeat. On a step
+    /// tried again (an earlier attempt may have failed uncertainly), the
+    /// ticket is read back before the lifecycle moves on.
+    pub(super) async fn set_status(&self, l: &Lifecycle, to: i64, verify: bool) -> StepResult {
+        let ticket = ticket_of(l)?;
         let update = UpdateTicket {
             status: Some(to),
             ..Default::default()
         };
-        self.inner
-            .client
-            .update_ticket(ticket_of(l)?, &update)
-            .await?;
+        let client = &self.inner.client;
+        client.update_ticket(ticket, &update).await?;
+        if verify && client.get_ticket(ticket).await?.status != to {
+            let what = format!("status {}", status_name(to));
+            return Err(StepError::NotApplied { ticket, what });
+        }
         Ok(format!("status {}", status_name(to)))
     }
 
@@ -121,10 +127,19 @@ impl Dispatcher {
         if update == UpdateTicket::default() {
             return Err(missing(step, "field to update"));
         }
-        self.inner
-            .client
-            .update_ticket(ticket_of(l)?, &update)
-            .await?;
+        let ticket = ticket_of(l)?;
+        let client = &self.inner.client;
+        client.update_ticket(ticket, &update).await?;
+        if step.attempts > 1 {
+            let t = client.get_ticket(ticket).await?;
+            let shows = p.priority.is_none_or(|v| t.priority == v)
+                && p.group_id.is_none_or(|v| t.group_id == Some(v))
+                && p.responder_id.is_none_or(|v| t.responder_id == Some(v));
+            if !shows {
+                let what = p.summary();
+                return Err(StepError::NotApplied { ticket, what });
+            }
+        }
         match p.responder_id {
             Some(id) => Ok(format!(
                 "{} ({})",
@@ -142,9 +157,7 @@ impl Dispatcher {
         let Some(id) = agent_id.filter(|id| *id != plan.agent_id) else {
             return Ok(plan.agent_name.clone());
         };
-        let cached = self.inner.people.lock().await;
-        let people = cached.as_ref().map(|(_, p)| p.clone());
-        let known = people.and_then(|p| {
+        let known = self.cached_people().and_then(|p| {
             let agent = p.agents.iter().find(|a| a.id == id)?;
             Some(agent.contact.name.clone())
         });
@@ -170,6 +183,7 @@ impl Dispatcher {
         if logged.is_some() {
             return Ok(done);
         }
+        self.wait_for_late_write(intent)?;
         if intent.is_some()
             && let Some(id) = self.find_time_entry(ticket_id, step, &time_spent).await?
         {

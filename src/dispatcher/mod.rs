@@ -1,34 +1,40 @@
-//! Claims due steps, performs them, commits outcomes.
+//! Claims due steps under a lease, performs them, commits outcomes.
 //!
-//! `tick(now)` does one round and is what tests call; `run(stop)` is a thin loop
-//! over it that sleeps until the nearest due step (capped), or until woken by a
-//! new slot. Nothing is held in memory between rounds: SQLite is the truth.
+//! `tick(now)` does one round and is what tests call; `run(stop)` is a pool of
+//! workers (`pool.rs`): a step is claimed as soon as a worker is free, expired
+//! leases are taken back, and a stop releases what has not been sent. Nothing
+//! is held in memory that SQLite does not also hold.
 
 mod actions;
+mod backlog;
+mod people;
 pub mod plan;
+mod pool;
+mod settle;
 mod steps;
+mod writer;
 
 use std::sync::{Arc, Mutex};
-use std::time::Duration;
 
 use rand::SeedableRng;
 use rand::rngs::StdRng;
-use tokio::sync::{Notify, mpsc, watch};
+use tokio::sync::{Notify, mpsc};
 use tokio::task::JoinSet;
 
 use crate::clock::{Clock, UnixMs};
-use crate::domain::{self, LifecycleState, Stage};
+use crate::domain::{LifecycleState, Stage};
 use crate::freshdesk::{self, Client};
-use crate::store::{ClaimedStep, Store, StoreError};
+use crate::store::{ClaimOptions, DEFAULT_LEASE_MS, Store, StoreError};
 
 pub use plan::{Content, People, Planned, plan_lifecycle};
+pub use pool::stop_requested;
 
 /// Tuning of the dispatcher; the defaults suit a real helpdesk.
 #[derive(Debug, Clone)]
 pub struct DispatcherConfig {
     /// What lifecycles are written from: scenarios, playbooks, offsets, the tag.
     pub content: Content,
-    /// Steps claimed per round at most (bounds memory and concurrency).
+    /// Steps claimed by one `tick()` at most (the daemon uses `workers`).
     pub batch: i64,
     /// Attempts of one step before its lifecycle is marked failed.
     pub max_attempts: i64,
@@ -38,6 +44,24 @@ pub struct DispatcherConfig {
     pub max_idle_ms: i64,
     /// How long the contact and agent lists are reused before being fetched again.
     pub people_ttl_ms: i64,
+    /// Steps in flight at most (the worker pool's size); see [`workers_for_rate`].
+    pub workers: usize,
+    /// How long a claimed step stays ours; a worker gives its step up before.
+    pub lease_ms: i64,
+    /// How long a stop lets steps in hand finish before releasing them.
+    pub stop_grace_ms: u64,
+    /// How long after an uncertain write (timeout, dropped connection, 5xx) the
+    /// step is retried or looked for: twice the request timeout, so that a
+    /// write Freshdesk applies after the client gave up has landed first.
+    pub reconcile_after_ms: i64,
+    /// A WARN when more steps than this are at least `overdue_late_ms` late.
+    pub overdue_warn: i64,
+    pub overdue_late_ms: i64,
+}
+
+/// The pool size that suits a request budget: `max(4, rate / 10)`, at most 64.
+pub fn workers_for_rate(rate_per_min: u32) -> usize {
+    (rate_per_min as usize / 10).clamp(4, 64)
 }
 
 impl Default for DispatcherConfig {
@@ -50,6 +74,12 @@ impl Default for DispatcherConfig {
             backoff_cap_ms: 300_000,
             max_idle_ms: 30_000,
             people_ttl_ms: 600_000,
+            workers: workers_for_rate(40),
+            lease_ms: DEFAULT_LEASE_MS,
+            stop_grace_ms: 2_000,
+            reconcile_after_ms: 60_000,
+            overdue_warn: 100,
+            overdue_late_ms: 60_000,
         }
     }
 }
@@ -96,7 +126,8 @@ struct Inner {
     cfg: DispatcherConfig,
     wake: Arc<Notify>,
     events: Option<mpsc::UnboundedSender<StepEvent>>,
-    people: tokio::sync::Mutex<Option<(UnixMs, Arc<People>)>>,
+    people: people::Cache,
+    writer: writer::Writer,
     jitter: Mutex<StdRng>,
 }
 
@@ -110,6 +141,7 @@ impl Dispatcher {
         events: Option<mpsc::UnboundedSender<StepEvent>>,
     ) -> Dispatcher {
         let seed = clock.now_ms() as u64;
+        let writer = writer::Writer::spawn(store.clone());
         Dispatcher {
             inner: Arc::new(Inner {
                 store,
@@ -118,7 +150,8 @@ impl Dispatcher {
                 cfg,
                 wake,
                 events,
-                people: tokio::sync::Mutex::new(None),
+                people: people::Cache::default(),
+                writer,
                 jitter: Mutex::new(StdRng::seed_from_u64(seed)),
             }),
         }
@@ -140,13 +173,15 @@ impl Dispatcher {
         Ok(n)
     }
 
-    /// One round: claims the steps due at `now` and performs them, one per
-    /// lifecycle, concurrently. Returns how many steps were handled.
+    /// One round: claims the steps due at `now` (up to `batch`) and performs
+    /// them, one per lifecycle, concurrently, waiting for all. What tests call;
+    /// the daemon runs the worker pool ([`Dispatcher::run`]) instead.
     pub async fn tick(&self, now: UnixMs) -> Result<usize, DispatchError> {
+        let opts = self.claim_options(true);
         let claimed = self
             .inner
             .store
-            .claim_due(now, self.inner.cfg.batch)
+            .claim(now, self.inner.cfg.batch, opts)
             .await?;
         let n = claimed.len();
         let mut set = JoinSet::new();
@@ -155,152 +190,19 @@ impl Dispatcher {
             set.spawn(async move { this.handle(step).await });
         }
         while let Some(joined) = set.join_next().await {
-            match joined {
-                Ok(Ok(())) => {}
-                Ok(Err(e)) => {
-                    tracing::error!(error = %e, "could not commit a step's outcome; it is recovered at the next start")
-                }
-                Err(e) => tracing::error!(error = %e, "step task failed"),
+            if let Err(e) = joined {
+                tracing::error!(error = %e, "step task failed; its lease lets it be taken back");
             }
         }
         Ok(n)
     }
 
-    /// Runs rounds until `stop` turns true. A round in progress is finished
-    /// first, so the step in hand is committed. With `drain`, returns as soon as
-    /// no step is left to do.
-    pub async fn run(
-        &self,
-        mut stop: watch::Receiver<bool>,
-        drain: bool,
-    ) -> Result<(), DispatchError> {
-        self.recover().await?;
-        loop {
-            if *stop.borrow() {
-                return Ok(());
-            }
-            let handled = match self.tick(self.inner.clock.now_ms()).await {
-                Ok(n) => n,
-                Err(e) => {
-                    tracing::error!(error = %e, "dispatcher round failed; trying again in 5 s");
-                    wait(&mut stop, &self.inner.wake, 5_000).await;
-                    continue;
-                }
-            };
-            if drain && self.inner.store.open_steps().await? == 0 {
-                return Ok(());
-            }
-            if handled > 0 {
-                continue;
-            }
-            let now = self.inner.clock.now_ms();
-            let next = self.inner.store.next_due_at().await?;
-            let idle = self.inner.cfg.max_idle_ms;
-            let ms = next.map_or(idle, |d| (d - now).clamp(20, idle));
-            wait(&mut stop, &self.inner.wake, ms).await;
+    fn claim_options(&self, start_new: bool) -> ClaimOptions {
+        ClaimOptions {
+            lease_ms: self.inner.cfg.lease_ms,
+            start_new,
+            ..ClaimOptions::default()
         }
-    }
-
-    /// Performs one claimed step and commits its outcome.
-    async fn handle(&self, step: ClaimedStep) -> Result<(), StoreError> {
-        let result = self.perform(&step).await;
-        let inner = &self.inner;
-        let now = inner.clock.now_ms();
-        let outcome = match result {
-            Ok(done) => {
-                if !inner.store.complete_step(&step, now).await? {
-                    // Only possible if another process took the step over.
-                    tracing::warn!(lifecycle = step.lifecycle_id, stage = %step.stage, "step was no longer ours to commit");
-                    return Ok(());
-                }
-                Outcome::Done(done)
-            }
-            Err(e) => self.settle_failure(&step, now, e).await?,
-        };
-        self.emit(&step, now, outcome).await;
-        Ok(())
-    }
-
-    /// Decides what a failure means: try again later, or end the lifecycle.
-    async fn settle_failure(
-        &self,
-        step: &ClaimedStep,
-        now: UnixMs,
-        e: steps::StepError,
-    ) -> Result<Outcome, StoreError> {
-        let store = &self.inner.store;
-        let reason = e.to_string();
-        if e.is_ticket_gone() {
-            let ticket = store.lifecycle(step.lifecycle_id).await?.ticket_id;
-            let ticket = ticket.map_or("the ticket".to_string(), |t| format!("ticket {t}"));
-            let reason = format!(
-                "{ticket} was deleted (or marked as spam) in Freshdesk: {reason}; lifecycle stopped"
-            );
-            store
-                .end_lifecycle(step, now, LifecycleState::Cancelled, &reason)
-                .await?;
-            return Ok(Outcome::Ended {
-                state: LifecycleState::Cancelled,
-                reason,
-            });
-        }
-        if e.is_transient() && step.attempts < self.inner.cfg.max_attempts {
-            let at = now + self.backoff(step.attempts);
-            store.retry_step(step, at, &reason).await?;
-            return Ok(Outcome::Retry { error: reason, at });
-        }
-        let reason = if e.is_transient() {
-            format!("gave up after {} attempts: {reason}", step.attempts)
-        } else {
-            reason
-        };
-        store
-            .end_lifecycle(step, now, LifecycleState::Failed, &reason)
-            .await?;
-        Ok(Outcome::Ended {
-            state: LifecycleState::Failed,
-            reason,
-        })
-    }
-
-    fn backoff(&self, attempts: i64) -> i64 {
-        let cfg = &self.inner.cfg;
-        let mut rng = self.inner.jitter.lock().unwrap_or_else(|p| p.into_inner());
-        domain::backoff_ms(
-            attempts as u32,
-            cfg.backoff_base_ms,
-            cfg.backoff_cap_ms,
-            &mut *rng,
-        )
-    }
-
-    async fn emit(&self, step: &ClaimedStep, at: UnixMs, outcome: Outcome) {
-        match &outcome {
-            Outcome::Done(what) => {
-                tracing::info!(lifecycle = step.lifecycle_id, stage = %step.stage, "{what}")
-            }
-            Outcome::Retry { error, .. } => {
-                tracing::warn!(lifecycle = step.lifecycle_id, stage = %step.stage, attempt = step.attempts, %error, "step will be retried")
-            }
-            Outcome::Ended { state, reason } => {
-                tracing::error!(lifecycle = step.lifecycle_id, stage = %step.stage, %state, %reason, "lifecycle ended")
-            }
-        }
-        let Some(tx) = &self.inner.events else { return };
-        let ticket_id = self
-            .inner
-            .store
-            .lifecycle(step.lifecycle_id)
-            .await
-            .ok()
-            .and_then(|l| l.ticket_id);
-        let _ = tx.send(StepEvent {
-            lifecycle_id: step.lifecycle_id,
-            ticket_id,
-            stage: step.stage,
-            at,
-            outcome,
-        });
     }
 
     pub fn store(&self) -> &Store {
@@ -309,14 +211,5 @@ impl Dispatcher {
 
     pub fn client(&self) -> &freshdesk::Client {
         &self.inner.client
-    }
-}
-
-/// Sleeps up to `ms`, returning early when woken or told to stop.
-async fn wait(stop: &mut watch::Receiver<bool>, wake: &Notify, ms: i64) {
-    tokio::select! {
-        _ = tokio::time::sleep(Duration::from_millis(ms.max(0) as u64)) => {}
-        _ = wake.notified() => {}
-        _ = stop.changed() => {}
     }
 }

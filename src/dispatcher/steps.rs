@@ -3,10 +3,8 @@
 //! Freshdesk before re-sending, so no ticket, message or time entry is ever
 //! duplicated. PUTs set values (never toggle them), so repeating one is harmless.
 
-use std::sync::Arc;
-
 use super::Dispatcher;
-use super::plan::{self, People};
+use super::plan;
 use crate::clock::{UnixMs, parse_iso};
 use crate::content;
 use crate::domain::Stage;
@@ -22,6 +20,17 @@ pub enum StepError {
     Store(#[from] StoreError),
     #[error("{0}")]
     Setup(String),
+    /// The step ran out of time (its lease); tried again after a look.
+    #[error("{0}")]
+    Overran(String),
+    /// A write whose outcome is unknown may still land in Freshdesk: it is
+    /// looked for no sooner than `at`.
+    #[error("an earlier attempt's write may still land; looking for it no sooner than {}", crate::clock::format_iso(*at))]
+    TooEarly { at: UnixMs },
+    /// A PUT was repeated after an uncertain outcome and the ticket does not
+    /// show its value yet.
+    #[error("ticket {ticket} does not show {what} after the update; trying again")]
+    NotApplied { ticket: i64, what: String },
 }
 
 impl StepError {
@@ -29,8 +38,41 @@ impl StepError {
     pub fn is_transient(&self) -> bool {
         match self {
             StepError::Freshdesk(e) => e.is_transient(),
-            StepError::Store(StoreError::Busy { .. }) => true,
+            StepError::Store(e) => e.is_transient(),
+            StepError::Overran(_) | StepError::TooEarly { .. } | StepError::NotApplied { .. } => {
+                true
+            }
+            StepError::Setup(_) => false,
+        }
+    }
+
+    /// Not a failed attempt (a busy database, a look that must wait): retried
+    /// however often it happens, never counted towards failing the lifecycle.
+    pub fn is_busy(&self) -> bool {
+        matches!(self, StepError::Store(e) if e.is_transient())
+            || matches!(self, StepError::TooEarly { .. })
+    }
+
+    /// A write may have taken effect although it failed (timeout, dropped
+    /// connection, 5xx after sending, or the step overran its lease).
+    pub fn is_uncertain(&self) -> bool {
+        match self {
+            StepError::Freshdesk(e) => e.outcome_uncertain(),
+            StepError::Overran(_) => true,
             _ => false,
+        }
+    }
+
+    /// The earliest time the step may be tried again, when the error says so:
+    /// an uncertain write waits `reconcile_after_ms` (a late write lands first).
+    pub fn not_before(&self, now: UnixMs, reconcile_after_ms: i64) -> Option<UnixMs> {
+        match self {
+            StepError::TooEarly { at } => Some(*at),
+            StepError::Freshdesk(FdError::RateLimited { retry_after }) => {
+                Some(now + i64::try_from(retry_after.as_millis()).unwrap_or(i64::MAX / 4))
+            }
+            _ if self.is_uncertain() => Some(now + reconcile_after_ms),
+            _ => None,
         }
     }
 
@@ -57,12 +99,16 @@ impl Dispatcher {
     pub(super) async fn perform(&self, step: &ClaimedStep) -> StepResult {
         let l = self.inner.store.lifecycle(step.lifecycle_id).await?;
         let params = &step.params;
+        let again = step.attempts > 1;
         match step.stage {
             Stage::Create => self.create(l).await,
             Stage::AgentReply | Stage::CustomerReply | Stage::PrivateNote => {
                 let sent = self.send(&l, step).await?;
                 match params.status {
-                    Some(to) => Ok(format!("{sent} + {}", self.set_status(&l, to).await?)),
+                    Some(to) => Ok(format!(
+                        "{sent} + {}",
+                        self.set_status(&l, to, again).await?
+                    )),
                     None => Ok(sent),
                 }
             }
@@ -70,12 +116,12 @@ impl Dispatcher {
                 let sent = self.send(&l, step).await?;
                 Ok(format!(
                     "{sent} + {}",
-                    self.set_status(&l, status::RESOLVED).await?
+                    self.set_status(&l, status::RESOLVED, again).await?
                 ))
             }
-            Stage::Close => self.set_status(&l, status::CLOSED).await,
+            Stage::Close => self.set_status(&l, status::CLOSED, again).await,
             Stage::Status => match params.status {
-                Some(to) => self.set_status(&l, to).await,
+                Some(to) => self.set_status(&l, to, again).await,
                 None => Err(missing(step, "status")),
             },
             Stage::Priority | Stage::Reassign | Stage::Tags => self.update_fields(&l, step).await,
@@ -108,6 +154,7 @@ impl Dispatcher {
     /// Sends `POST /tickets` once, or adopts the ticket an interrupted attempt made.
     async fn create_ticket(&self, l: &Lifecycle, plan: &Plan) -> Result<i64, StepError> {
         let store = &self.inner.store;
+        self.wait_for_late_write(l.create_intent_at)?;
         if let Some(intent_at) = l.create_intent_at
             && let Some((id, at)) = self.find_created_ticket(plan, intent_at).await?
         {
@@ -184,28 +231,18 @@ impl Dispatcher {
         Ok(())
     }
 
-    async fn people(&self) -> Result<Arc<People>, StepError> {
-        let mut cached = self.inner.people.lock().await;
-        let now = self.now();
-        if let Some((at, people)) = cached.as_ref()
-            && now - at < self.inner.cfg.people_ttl_ms
-        {
-            return Ok(people.clone());
+    /// Refuses to look for (or repeat) a write recorded at `intent_at` before
+    /// `reconcile_after_ms` has passed: Freshdesk may apply a write after the
+    /// client gave up on it, and a look made before that finds nothing.
+    pub(super) fn wait_for_late_write(&self, intent_at: Option<UnixMs>) -> Result<(), StepError> {
+        let Some(intent) = intent_at else {
+            return Ok(());
+        };
+        let at = intent + self.inner.cfg.reconcile_after_ms;
+        if self.now() < at {
+            return Err(StepError::TooEarly { at });
         }
-        let client = &self.inner.client;
-        let people = Arc::new(People::new(
-            client.list_contacts().await?,
-            client.list_agents().await?,
-            client.list_groups().await?,
-        ));
-        tracing::info!(
-            contacts = people.contacts.len(),
-            agents = people.agents.len(),
-            groups = people.groups.len(),
-            "loaded the helpdesk's people"
-        );
-        *cached = Some((now, people.clone()));
-        Ok(people)
+        Ok(())
     }
 
     pub(super) fn now(&self) -> UnixMs {

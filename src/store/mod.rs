@@ -2,6 +2,9 @@
 //! WAL, `synchronous=FULL` (a lost commit would mean a duplicate ticket), and an
 //! exclusive lock file so that two daemons never share one database.
 
+mod claims;
+#[cfg(test)]
+mod claims_tests;
 #[cfg(test)]
 mod fixtures;
 mod identity;
@@ -10,19 +13,21 @@ mod lock;
 mod messages;
 #[cfg(test)]
 mod open_tests;
+mod outcomes;
 #[cfg(test)]
 mod plan_tests;
 mod report;
 mod schedule;
 
+pub use claims::{ClaimOptions, ClaimedStep, DEFAULT_LEASE_MS, LeasedStep, NewTickets};
 pub use identity::APPLICATION_ID;
 pub use lifecycles::{Lifecycle, Plan, PlannedMessage, PlannedStep};
 pub use lock::DbLock;
 pub use messages::Message;
+pub use outcomes::StepWrite;
 pub use report::{
     ExportMessage, ExportRecord, FailedLifecycle, LifecycleFilter, NextStep, Status, StepRow,
 };
-pub use schedule::ClaimedStep;
 
 use std::path::{Path, PathBuf};
 use std::str::FromStr;

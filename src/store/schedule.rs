@@ -2,49 +2,9 @@
 
 use sqlx::Row;
 
-use super::{Result, Store, StoreError, parse_text};
+use super::{Result, Store, StoreError};
 use crate::clock::UnixMs;
-use crate::domain::{self, LifecycleState, Stage, StepParams, StepState};
-
-/// A step the dispatcher has claimed (state `running`).
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct ClaimedStep {
-    pub step_id: i64,
-    pub lifecycle_id: i64,
-    /// Position in the lifecycle, 0 for creation.
-    pub seq: i64,
-    /// The step's kind.
-    pub stage: Stage,
-    /// What the plan fixed for it (empty for the classic steps).
-    pub params: StepParams,
-    pub offset_ms: i64,
-    pub due_at: UnixMs,
-    /// Counting this claim; above 1 means an earlier attempt may have had effects.
-    pub attempts: i64,
-}
-
-/// Steps of in-flight tickets (seq > 0) go before creating new tickets.
-const CLAIM_SQL: &str = "
-UPDATE steps SET state = 'running', attempts = attempts + 1, started_at = ?1
-WHERE id IN (
-    SELECT s.id FROM steps s
-    WHERE s.state IN ('pending', 'retry') AND s.due_at <= ?1
-      AND NOT EXISTS (SELECT 1 FROM steps p
-                      WHERE p.lifecycle_id = s.lifecycle_id AND p.seq < s.seq
-                        AND p.state <> 'done')
-    ORDER BY (s.seq = 0), s.due_at, s.id
-    LIMIT ?2)
-RETURNING id, lifecycle_id, seq, stage, params, offset_ms, due_at, attempts";
-
-/// Walks open steps in due order (partial index `steps_open_due`) and stops at
-/// the first whose predecessors are all done.
-const NEXT_DUE_SQL: &str = "
-SELECT s.due_at FROM steps s INDEXED BY steps_open_due
-WHERE s.state IN ('pending', 'retry')
-  AND NOT EXISTS (SELECT 1 FROM steps p
-                  WHERE p.lifecycle_id = s.lifecycle_id AND p.seq < s.seq
-                    AND p.state <> 'done')
-ORDER BY s.due_at LIMIT 1";
+use crate::domain::{self, StepParams};
 
 impl Store {
     /// Inserts the slot for cron time `at` with its lifecycle and its creation
@@ -109,180 +69,6 @@ impl Store {
             .fetch_one(&self.pool)
             .await?)
     }
-
-    /// At start-up every `running` step is an orphan of a crash: make it due
-    /// again. Its attempt count stays, which tells the dispatcher to look before
-    /// re-sending anything. Returns how many were recovered.
-    pub async fn recover_running(&self, now: UnixMs) -> Result<u64> {
-        let done = sqlx::query(
-            "UPDATE steps SET state = 'retry', last_error = 'interrupted (recovered at start-up)',
-             due_at = MIN(due_at, ?1) WHERE state = 'running'",
-        )
-        .bind(now)
-        .execute(&self.pool)
-        .await?;
-        Ok(done.rows_affected())
-    }
-
-    /// Claims up to `limit` due steps, at most one per lifecycle (the next one).
-    pub async fn claim_due(&self, now: UnixMs, limit: i64) -> Result<Vec<ClaimedStep>> {
-        let rows = sqlx::query(CLAIM_SQL)
-            .bind(now)
-            .bind(limit)
-            .fetch_all(&self.pool)
-            .await?;
-        let mut out = Vec::with_capacity(rows.len());
-        for r in rows {
-            out.push(ClaimedStep {
-                step_id: r.get(0),
-                lifecycle_id: r.get(1),
-                seq: r.get(2),
-                stage: parse_text(r.get::<&str, _>(3))?,
-                params: parse_params(r.get(4))?,
-                offset_ms: r.get(5),
-                due_at: r.get(6),
-                attempts: r.get(7),
-            });
-        }
-        out.sort_by_key(|s| (s.due_at, s.step_id));
-        Ok(out)
-    }
-
-    /// The earliest time a step becomes claimable, if any step is waiting.
-    pub async fn next_due_at(&self) -> Result<Option<UnixMs>> {
-        Ok(sqlx::query_scalar(NEXT_DUE_SQL)
-            .fetch_optional(&self.pool)
-            .await?)
-    }
-
-    /// Number of steps not yet in a final state (pending, running, retry).
-    pub async fn open_steps(&self) -> Result<i64> {
-        Ok(sqlx::query_scalar(
-            "SELECT COUNT(*) FROM steps WHERE state IN ('pending', 'running', 'retry')",
-        )
-        .fetch_one(&self.pool)
-        .await?)
-    }
-
-    /// Commits a finished step (fenced: only if it is still `running`), moves the
-    /// lifecycle on, and pushes the next step out so the planned gap is kept.
-    /// Returns false if the fence failed (someone else owns the step).
-    pub async fn complete_step(&self, step: &ClaimedStep, now: UnixMs) -> Result<bool> {
-        let mut tx = self.pool.begin().await?;
-        let fenced = sqlx::query(
-            "UPDATE steps SET state = 'done', finished_at = ?2, last_error = NULL
-             WHERE id = ?1 AND state = 'running'",
-        )
-        .bind(step.step_id)
-        .bind(now)
-        .execute(&mut *tx)
-        .await?;
-        if fenced.rows_affected() != 1 {
-            return Ok(false);
-        }
-        let state = step.stage.state_after(step.params.status);
-        sqlx::query(
-            "UPDATE lifecycles SET state = COALESCE(?2, state), updated_at = ?3, last_error = NULL
-             WHERE id = ?1",
-        )
-        .bind(step.lifecycle_id)
-        .bind(state.map(LifecycleState::as_str))
-        .bind(now)
-        .execute(&mut *tx)
-        .await?;
-        let next = sqlx::query(
-            "SELECT id, offset_ms, due_at FROM steps WHERE lifecycle_id = ?1 AND seq = ?2",
-        )
-        .bind(step.lifecycle_id)
-        .bind(step.seq + 1)
-        .fetch_optional(&mut *tx)
-        .await?;
-        if let Some(r) = next {
-            let due = domain::next_due(now, step.offset_ms, r.get(1), r.get(2));
-            sqlx::query("UPDATE steps SET due_at = ?2 WHERE id = ?1")
-                .bind(r.get::<i64, _>(0))
-                .bind(due)
-                .execute(&mut *tx)
-                .await?;
-        }
-        tx.commit().await?;
-        Ok(true)
-    }
-
-    /// Puts a claimed step back to wait until `due_at`, keeping the error.
-    pub async fn retry_step(
-        &self,
-        step: &ClaimedStep,
-        due_at: UnixMs,
-        error: &str,
-    ) -> Result<bool> {
-        let mut tx = self.pool.begin().await?;
-        let fenced = sqlx::query(
-            "UPDATE steps SET state = 'retry', due_at = ?2, last_error = ?3
-             WHERE id = ?1 AND state = 'running'",
-        )
-        .bind(step.step_id)
-        .bind(due_at)
-        .bind(error)
-        .execute(&mut *tx)
-        .await?;
-        sqlx::query("UPDATE lifecycles SET last_error = ?2 WHERE id = ?1")
-            .bind(step.lifecycle_id)
-            .bind(error)
-            .execute(&mut *tx)
-            .await?;
-        tx.commit().await?;
-        Ok(fenced.rows_affected() == 1)
-    }
-
-    /// Ends a lifecycle at this step: the step becomes `failed` (or `cancelled`),
-    /// the steps after it `cancelled`, the lifecycle takes `end` with the reason.
-    pub async fn end_lifecycle(
-        &self,
-        step: &ClaimedStep,
-        now: UnixMs,
-        end: LifecycleState,
-        reason: &str,
-    ) -> Result<bool> {
-        let step_state = match end {
-            LifecycleState::Cancelled => StepState::Cancelled,
-            _ => StepState::Failed,
-        };
-        let mut tx = self.pool.begin().await?;
-        let fenced = sqlx::query(
-            "UPDATE steps SET state = ?2, finished_at = ?3, last_error = ?4
-             WHERE id = ?1 AND state = 'running'",
-        )
-        .bind(step.step_id)
-        .bind(step_state.as_str())
-        .bind(now)
-        .bind(reason)
-        .execute(&mut *tx)
-        .await?;
-        if fenced.rows_affected() != 1 {
-            return Ok(false);
-        }
-        sqlx::query(
-            "UPDATE steps SET state = 'cancelled', finished_at = ?3
-             WHERE lifecycle_id = ?1 AND seq > ?2 AND state IN ('pending', 'retry')",
-        )
-        .bind(step.lifecycle_id)
-        .bind(step.seq)
-        .bind(now)
-        .execute(&mut *tx)
-        .await?;
-        sqlx::query(
-            "UPDATE lifecycles SET state = ?2, updated_at = ?3, last_error = ?4 WHERE id = ?1",
-        )
-        .bind(step.lifecycle_id)
-        .bind(end.as_str())
-        .bind(now)
-        .bind(reason)
-        .execute(&mut *tx)
-        .await?;
-        tx.commit().await?;
-        Ok(true)
-    }
 }
 
 /// Reads `steps.params` (JSON, or NULL for none).
@@ -297,6 +83,7 @@ pub(super) fn parse_params(raw: Option<String>) -> Result<StepParams> {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::domain::{LifecycleState, Stage};
     use crate::store::fixtures::{classic_steps, plan};
     use crate::store::testutil::temp_store;
 

@@ -75,15 +75,20 @@ impl TestApp {
     /// A daemon on the test's database, driven by the manual clock. Dropping
     /// it and building another is a restart.
     pub async fn daemon(&self) -> Daemon {
+        self.daemon_with(DispatcherConfig {
+            backoff_base_ms: 1_000,
+            backoff_cap_ms: 10_000,
+            ..Default::default()
+        })
+        .await
+    }
+
+    /// A daemon with this dispatcher configuration.
+    pub async fn daemon_with(&self, dcfg: DispatcherConfig) -> Daemon {
         let schedule = Schedule {
             cron: "0 0 * * * *".into(),
             seed: 42,
             offsets: StageOffsets::DEFAULT,
-        };
-        let dcfg = DispatcherConfig {
-            backoff_base_ms: 1_000,
-            backoff_cap_ms: 10_000,
-            ..Default::default()
         };
         let clock: Arc<dyn Clock> = Arc::new(self.clock.clone());
         Daemon::build(&self.db, self.client(), clock, &schedule, dcfg, None)

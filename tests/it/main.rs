@@ -6,6 +6,7 @@ mod adoption;
 mod client;
 mod databases;
 mod emulator_cli;
+mod engine;
 mod export;
 mod first_hour;
 mod harness;

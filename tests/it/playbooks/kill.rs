@@ -5,22 +5,24 @@ use std::collections::HashSet;
 use std::path::Path;
 
 use crate::harness::API_KEY;
-use crate::process::{emulator_process, kill_loop_then_drain, status_json, ticketsim};
+use crate::process::{count_state, emulator_process, kill_loop_then_drain, status_json, ticketsim};
 
 /// One lifecycle as `show --json` prints it: its ticket, its sent messages and
 /// how many time entries its plan holds.
-async fn lifecycle(dir: &Path, id: i64) -> (i64, usize, usize) {
+/// A lifecycle's ticket, message count and time entries; `None` if it has no
+/// ticket (a slot the drain did not start).
+async fn lifecycle(dir: &Path, id: i64) -> Option<(i64, usize, usize)> {
     let out = ticketsim(dir, &[])
         .args(["--db", "t.db", "show", &id.to_string(), "--json"])
         .output()
         .await
         .unwrap();
     let v: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
-    let ticket = v["lifecycle"]["ticket_id"].as_i64().unwrap();
+    let ticket = v["lifecycle"]["ticket_id"].as_i64()?;
     let messages = v["lifecycle"]["messages"].as_array().unwrap().len();
     let steps = v["steps"].as_array().unwrap();
     let entries = steps.iter().filter(|s| s["stage"] == "time_entry").count();
-    (ticket, messages, entries)
+    Some((ticket, messages, entries))
 }
 
 #[tokio::test]
@@ -36,14 +38,16 @@ async fn sigkill_with_notes_and_time_entries_never_duplicates_them() {
         ("TICKETSIM_SEED", "11"),
         ("TICKETSIM_RATE_PER_MIN", "6000"),
         ("TICKETSIM_LOG", "debug"),
+        // a recovered write is looked for 2 × this after its intent
+        ("TICKETSIM_REQUEST_TIMEOUT", "2s"),
     ];
     let text = kill_loop_then_drain(dir.path(), &url, &env, 14, None, 20261201).await;
     let st = status_json(dir.path()).await;
     let total = st["total"].as_i64().unwrap();
     assert_eq!(
-        st["by_state"]["closed"].as_i64(),
-        Some(total),
-        "every lifecycle closed: {st}"
+        count_state(&st, "closed") + count_state(&st, "scheduled"),
+        total,
+        "every lifecycle closed, but for slots a drain did not start: {st}"
     );
     assert!(total >= 5, "only {total} lifecycles");
     let recovered = text
@@ -59,7 +63,9 @@ async fn sigkill_with_notes_and_time_entries_never_duplicates_them() {
             .unwrap();
     let (mut notes, mut entries) = (0, 0);
     for id in 1..=total {
-        let (ticket, messages, planned_entries) = lifecycle(dir.path(), id).await;
+        let Some((ticket, messages, planned_entries)) = lifecycle(dir.path(), id).await else {
+            continue;
+        };
         let convs = client.list_conversations(ticket).await.unwrap();
         assert_eq!(
             convs.len(),

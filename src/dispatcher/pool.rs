@@ -1,0 +1,230 @@
+//! The daemon's loop: a pool of up to `workers` steps in flight. A step is
+//! claimed as soon as a worker is free; expired leases are taken back on the
+//! way; the loop sleeps until the nearest due step or lease end (capped), a
+//! worker finishing, a new slot, or a stop.
+//!
+//! Stopping: no more claims; steps in hand get `stop_grace_ms` to finish and
+//! commit (requests on the wire normally answer well within it); the rest are
+//! cancelled, which drops their waits on the rate budget and on backoff, and
+//! released (back to `pending`, attempt not counted). Every POST records its
+//! intent first, so a released step that did send looks before re-sending.
+
+use std::sync::Arc;
+use std::sync::atomic::{AtomicUsize, Ordering};
+use std::time::Duration;
+
+use tokio::sync::watch;
+use tokio::task::JoinSet;
+
+use super::backlog::Backlog;
+use super::{DispatchError, Dispatcher};
+use crate::clock::UnixMs;
+use crate::store::{ClaimOptions, ClaimedStep, NewTickets, StoreError};
+
+/// How long cancelled workers get to write their release.
+const RELEASE_WAIT: Duration = Duration::from_millis(1_500);
+
+/// True once a stop was asked for, or when no one can ask any more (a closed
+/// channel means stop: it must never turn into a busy loop).
+pub fn stop_requested(stop: &watch::Receiver<bool>) -> bool {
+    *stop.borrow() || stop.has_changed().is_err()
+}
+
+impl Dispatcher {
+    /// Runs the worker pool until `stop` turns true (or its sender is gone).
+    /// With `drain`, starts no ticket that was not already attempted and
+    /// returns as soon as the started lifecycles have nothing left to do.
+    pub async fn run(
+        &self,
+        mut stop: watch::Receiver<bool>,
+        drain: bool,
+    ) -> Result<(), DispatchError> {
+        self.recover().await?;
+        let workers = self.inner.cfg.workers.max(1);
+        let mut opts = self.claim_options(!drain);
+        let in_flight = Arc::new(AtomicUsize::new(0));
+        let (cancel_tx, cancel_rx) = watch::channel(false);
+        let mut set: JoinSet<()> = JoinSet::new();
+        let mut backlog = Backlog::default();
+        loop {
+            if stop_requested(&stop) {
+                break;
+            }
+            while let Some(joined) = set.try_join_next() {
+                log_join(joined);
+            }
+            self.watch_backlog(&mut backlog).await;
+            let free = workers.saturating_sub(set.len());
+            let mut wait_ms = self.inner.cfg.max_idle_ms;
+            if free > 0 {
+                // New tickets only once no step of a ticket in flight is due or running.
+                opts.new_tickets = match in_flight.load(Ordering::Acquire) {
+                    0 => NewTickets::WhenNoneInFlight,
+                    _ => NewTickets::Never,
+                };
+                match self.claim_some(free as i64, opts).await {
+                    Ok(steps) if !steps.is_empty() => {
+                        for step in steps {
+                            let guard = InFlight::count(&in_flight, &step);
+                            self.spawn_worker(&mut set, step, cancel_rx.clone(), guard);
+                        }
+                        continue;
+                    }
+                    Ok(_) if drain && set.is_empty() && self.drained().await => break,
+                    Ok(_) => wait_ms = self.idle_ms().await,
+                    Err(e) => wait_ms = claim_failed(&e),
+                }
+            }
+            let sleep = tokio::time::sleep(Duration::from_millis(wait_ms.max(0) as u64));
+            tokio::select! {
+                _ = sleep => {}
+                Some(joined) = set.join_next(), if !set.is_empty() => log_join(joined),
+                _ = self.inner.wake.notified() => {}
+                _ = stop.changed() => {}
+            }
+        }
+        self.shut_down(set, cancel_tx).await;
+        Ok(())
+    }
+
+    /// Takes expired leases back, then claims up to `n` due steps.
+    async fn claim_some(&self, n: i64, opts: ClaimOptions) -> Result<Vec<ClaimedStep>, StoreError> {
+        let store = &self.inner.store;
+        let now = self.now();
+        let taken = store.take_back_expired(now).await?;
+        if taken > 0 {
+            tracing::warn!(
+                steps = taken,
+                "took back steps whose lease expired; each is checked against Freshdesk before anything is re-sent"
+            );
+        }
+        store.claim(now, n, opts).await
+    }
+
+    fn spawn_worker(
+        &self,
+        set: &mut JoinSet<()>,
+        step: ClaimedStep,
+        mut cancel: watch::Receiver<bool>,
+        guard: Option<InFlight>,
+    ) {
+        let this = self.clone();
+        set.spawn(async move {
+            let _guard = guard;
+            let held = step.clone();
+            tokio::select! {
+                () = this.handle(step) => {}
+                () = cancelled(&mut cancel) => this.release(&held).await,
+            }
+        });
+    }
+
+    /// Puts a step given up at a stop back to `pending`.
+    async fn release(&self, step: &ClaimedStep) {
+        match self.inner.store.release_step(step).await {
+            Ok(true) => {
+                tracing::info!(lifecycle = step.lifecycle_id, stage = %step.stage, "released a step at stop; it runs at the next start")
+            }
+            Ok(false) => {}
+            Err(e) => {
+                tracing::warn!(lifecycle = step.lifecycle_id, error = %e, "could not release a step at stop; it is recovered at the next start")
+            }
+        }
+    }
+
+    /// Lets steps in hand finish within the grace period, then cancels and
+    /// releases the rest.
+    async fn shut_down(&self, mut set: JoinSet<()>, cancel: watch::Sender<bool>) {
+        let grace = Duration::from_millis(self.inner.cfg.stop_grace_ms);
+        if !set.is_empty() {
+            tracing::info!(
+                steps = set.len(),
+                "stopping: no more claims; letting steps in hand finish"
+            );
+        }
+        let _ = tokio::time::timeout(grace, join_all(&mut set)).await;
+        let _ = cancel.send(true);
+        if tokio::time::timeout(RELEASE_WAIT, join_all(&mut set))
+            .await
+            .is_err()
+        {
+            set.abort_all();
+        }
+    }
+
+    /// True when a drain has nothing left (slots never started stay pending).
+    async fn drained(&self) -> bool {
+        match self.inner.store.open_started_steps().await {
+            Ok(n) => n == 0,
+            Err(e) => {
+                tracing::warn!(error = %e, "could not count the open steps");
+                false
+            }
+        }
+    }
+
+    /// Milliseconds until the nearest due step or lease end, capped.
+    async fn idle_ms(&self) -> i64 {
+        let store = &self.inner.store;
+        let idle = self.inner.cfg.max_idle_ms;
+        let due = store.next_due_at().await.ok().flatten();
+        let lease = store.next_lease_end().await.ok().flatten();
+        let next: Option<UnixMs> = match (due, lease) {
+            (Some(a), Some(b)) => Some(a.min(b)),
+            (a, b) => a.or(b),
+        };
+        let now = self.now();
+        next.map_or(idle, |d| (d - now).clamp(20, idle))
+    }
+}
+
+/// Counts a running step of a ticket in flight (seq > 0) while it lives.
+struct InFlight(Arc<AtomicUsize>);
+
+impl InFlight {
+    fn count(counter: &Arc<AtomicUsize>, step: &ClaimedStep) -> Option<InFlight> {
+        (step.seq > 0).then(|| {
+            counter.fetch_add(1, Ordering::AcqRel);
+            InFlight(counter.clone())
+        })
+    }
+}
+
+impl Drop for InFlight {
+    fn drop(&mut self) {
+        self.0.fetch_sub(1, Ordering::AcqRel);
+    }
+}
+
+fn claim_failed(e: &StoreError) -> i64 {
+    if e.is_transient() {
+        tracing::warn!(error = %e, "database busy while claiming; trying again in 1 s");
+        1_000
+    } else {
+        tracing::error!(error = %e, "claiming steps failed; trying again in 5 s");
+        5_000
+    }
+}
+
+async fn join_all(set: &mut JoinSet<()>) {
+    while let Some(joined) = set.join_next().await {
+        log_join(joined);
+    }
+}
+
+fn log_join(joined: Result<(), tokio::task::JoinError>) {
+    if let Err(e) = joined
+        && !e.is_cancelled()
+    {
+        tracing::error!(error = %e, "step task failed; its lease lets it be taken back");
+    }
+}
+
+/// Resolves once cancellation is asked for (or can no longer be).
+async fn cancelled(cancel: &mut watch::Receiver<bool>) {
+    while !*cancel.borrow_and_update() {
+        if cancel.changed().await.is_err() {
+            return;
+        }
+    }
+}

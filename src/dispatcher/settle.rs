@@ -1,0 +1,172 @@
+//! What a performed step's result becomes in the database: done, tried again
+//! later, or the end of its lifecycle. Commits that meet a busy database are
+//! repeated with backoff; one that still fails leaves the step to its lease.
+
+use std::time::Duration;
+
+use super::steps::StepError;
+use super::{Dispatcher, Outcome, StepEvent};
+use crate::clock::UnixMs;
+use crate::domain::{self, LifecycleState};
+use crate::store::{ClaimedStep, StepWrite, StoreError};
+
+/// Tries of one commit that meets a busy database before the step is left to
+/// its lease (taken back when it expires).
+const COMMIT_TRIES: u32 = 5;
+
+impl Dispatcher {
+    /// Performs one claimed step and commits its outcome. A worker gives the
+    /// step up before its lease ends, so no one else can hold it meanwhile.
+    pub(super) async fn handle(&self, step: ClaimedStep) {
+        let budget = Duration::from_millis((self.inner.cfg.lease_ms.max(0) as u64) * 9 / 10);
+        let result = match tokio::time::timeout(budget, self.perform(&step)).await {
+            Ok(r) => r,
+            Err(_) => Err(StepError::Overran(
+                "the step took longer than its lease; it is checked against Freshdesk before anything is re-sent".into(),
+            )),
+        };
+        let mut tries = 0;
+        loop {
+            tries += 1;
+            match self.commit(&step, &result).await {
+                Ok(Some(outcome)) => return self.emit(&step, self.now(), outcome).await,
+                Ok(None) => {
+                    tracing::warn!(lifecycle = step.lifecycle_id, stage = %step.stage, "step was no longer ours to commit (its lease was taken back)");
+                    return;
+                }
+                Err(e) if e.is_transient() && tries < COMMIT_TRIES => {
+                    let ms = self.backoff(tries as i64).clamp(50, 5_000);
+                    tracing::warn!(lifecycle = step.lifecycle_id, error = %e, "database busy while committing a step; trying again");
+                    tokio::time::sleep(Duration::from_millis(ms as u64)).await;
+                }
+                Err(e) => {
+                    tracing::error!(lifecycle = step.lifecycle_id, stage = %step.stage, error = %e, "could not commit a step's outcome; it is taken back when its lease expires");
+                    return;
+                }
+            }
+        }
+    }
+
+    /// Writes the outcome; `None` when the fence failed (not ours any more).
+    async fn commit(
+        &self,
+        step: &ClaimedStep,
+        result: &Result<String, StepError>,
+    ) -> Result<Option<Outcome>, StoreError> {
+        let now = self.now();
+        match result {
+            Ok(done) => {
+                let write = StepWrite::Complete {
+                    step: step.clone(),
+                    now,
+                };
+                let ok = self.inner.writer.write(write).await?;
+                Ok(ok.then(|| Outcome::Done(done.clone())))
+            }
+            Err(e) => self.settle_failure(step, now, e).await,
+        }
+    }
+
+    /// Decides what a failure means: try again later, or end the lifecycle.
+    async fn settle_failure(
+        &self,
+        step: &ClaimedStep,
+        now: UnixMs,
+        e: &StepError,
+    ) -> Result<Option<Outcome>, StoreError> {
+        let store = &self.inner.store;
+        let reason = e.to_string();
+        if e.is_ticket_gone() {
+            let ticket = store.lifecycle(step.lifecycle_id).await?.ticket_id;
+            let ticket = ticket.map_or("the ticket".to_string(), |t| format!("ticket {t}"));
+            let reason = format!(
+                "{ticket} was deleted (or marked as spam) in Freshdesk: {reason}; lifecycle stopped"
+            );
+            let state = LifecycleState::Cancelled;
+            let ok = self.end(step, now, state, &reason).await?;
+            return Ok(ok.then_some(Outcome::Ended { state, reason }));
+        }
+        if e.is_transient() && (step.attempts < self.inner.cfg.max_attempts || e.is_busy()) {
+            let at = self.retry_at(step, now, e);
+            let write = StepWrite::Retry {
+                step: step.clone(),
+                due_at: at,
+                error: reason.clone(),
+            };
+            let ok = self.inner.writer.write(write).await?;
+            return Ok(ok.then_some(Outcome::Retry { error: reason, at }));
+        }
+        let reason = if e.is_transient() {
+            format!("gave up after {} attempts: {reason}", step.attempts)
+        } else {
+            reason
+        };
+        let state = LifecycleState::Failed;
+        let ok = self.end(step, now, state, &reason).await?;
+        Ok(ok.then_some(Outcome::Ended { state, reason }))
+    }
+
+    async fn end(
+        &self,
+        step: &ClaimedStep,
+        now: UnixMs,
+        end: LifecycleState,
+        reason: &str,
+    ) -> Result<bool, StoreError> {
+        let write = StepWrite::End {
+            step: step.clone(),
+            now,
+            end,
+            reason: reason.to_string(),
+        };
+        self.inner.writer.write(write).await
+    }
+
+    /// When a transient failure is tried again: after the backoff, never before
+    /// what the error itself asks for (a `Retry-After`, a reconciliation delay).
+    pub(super) fn retry_at(&self, step: &ClaimedStep, now: UnixMs, e: &StepError) -> UnixMs {
+        let backoff = now + self.backoff(step.attempts);
+        e.not_before(now, self.inner.cfg.reconcile_after_ms)
+            .map_or(backoff, |at| at.max(backoff))
+    }
+
+    pub(super) fn backoff(&self, attempts: i64) -> i64 {
+        let cfg = &self.inner.cfg;
+        let mut rng = self.inner.jitter.lock().unwrap_or_else(|p| p.into_inner());
+        domain::backoff_ms(
+            attempts as u32,
+            cfg.backoff_base_ms,
+            cfg.backoff_cap_ms,
+            &mut *rng,
+        )
+    }
+
+    async fn emit(&self, step: &ClaimedStep, at: UnixMs, outcome: Outcome) {
+        let ticket_id = self
+            .inner
+            .store
+            .lifecycle(step.lifecycle_id)
+            .await
+            .ok()
+            .and_then(|l| l.ticket_id);
+        let ticket = ticket_id.unwrap_or_default();
+        let (lifecycle, stage) = (step.lifecycle_id, step.stage);
+        match &outcome {
+            Outcome::Done(what) => tracing::info!(lifecycle, ticket, %stage, "{what}"),
+            Outcome::Retry { error, .. } => {
+                tracing::warn!(lifecycle, ticket, %stage, attempt = step.attempts, %error, "step will be retried")
+            }
+            Outcome::Ended { state, reason } => {
+                tracing::error!(lifecycle, ticket, %stage, %state, %reason, "lifecycle ended")
+            }
+        }
+        let Some(tx) = &self.inner.events else { return };
+        let _ = tx.send(StepEvent {
+            lifecycle_id: step.lifecycle_id,
+            ticket_id,
+            stage: step.stage,
+            at,
+            outcome,
+        });
+    }
+}
