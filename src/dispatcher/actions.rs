@@ -5,7 +5,7 @@ use super::Dispatcher;
 use super::steps::{StepError, StepResult, missing, plan_of, snippet, ticket_of};
 use crate::clock::{UnixMs, parse_iso};
 use crate::content;
-use crate::freshdesk::types::{NewTimeEntry, Note, Reply, TimeSpent, UpdateTicket};
+use crate::freshdesk::types::{NewTimeEntry, Note, Reply, Ticket, TimeSpent, UpdateTicket};
 use crate::store::{ClaimedStep, Lifecycle, Message};
 
 impl Dispatcher {
@@ -96,21 +96,16 @@ impl Dispatcher {
     }
 
     /// Set-style status change (never a toggle), safe to repeat. On a step
-    /// tried again (an earlier attempt may have failed uncertainly), the
-    /// ticket is read back before the lifecycle moves on.
-    pub(super) async fn set_status(&self, l: &Lifecycle, to: i64, verify: bool) -> StepResult {
-        let ticket = ticket_of(l)?;
+    /// tried again, the ticket is read first (see [`Dispatcher::ensure_update`]).
+    pub(super) async fn set_status(&self, l: &Lifecycle, to: i64, again: bool) -> StepResult {
         let update = UpdateTicket {
             status: Some(to),
             ..Default::default()
         };
-        let client = &self.inner.client;
-        client.update_ticket(ticket, &update).await?;
-        if verify && client.get_ticket(ticket).await?.status != to {
-            let what = format!("status {}", status_name(to));
-            return Err(StepError::NotApplied { ticket, what });
-        }
-        Ok(format!("status {}", status_name(to)))
+        let what = format!("status {}", status_name(to));
+        self.ensure_update(ticket_of(l)?, &update, again, &what)
+            .await?;
+        Ok(what)
     }
 
     /// Priority, group and agent, or tags: the values the plan fixed, set again
@@ -127,27 +122,42 @@ impl Dispatcher {
         if update == UpdateTicket::default() {
             return Err(missing(step, "field to update"));
         }
-        let ticket = ticket_of(l)?;
-        let client = &self.inner.client;
-        client.update_ticket(ticket, &update).await?;
-        if step.attempts > 1 {
-            let t = client.get_ticket(ticket).await?;
-            let shows = p.priority.is_none_or(|v| t.priority == v)
-                && p.group_id.is_none_or(|v| t.group_id == Some(v))
-                && p.responder_id.is_none_or(|v| t.responder_id == Some(v));
-            if !shows {
-                let what = p.summary();
-                return Err(StepError::NotApplied { ticket, what });
-            }
-        }
+        let what = p.summary();
+        self.ensure_update(ticket_of(l)?, &update, step.attempts > 1, &what)
+            .await?;
         match p.responder_id {
-            Some(id) => Ok(format!(
-                "{} ({})",
-                p.summary(),
-                self.agent_name(l, Some(id)).await?
-            )),
-            None => Ok(p.summary()),
+            Some(id) => Ok(format!("{what} ({})", self.agent_name(l, Some(id)).await?)),
+            None => Ok(what),
         }
+    }
+
+    /// Makes the ticket show `update`. On a step tried again, an earlier PUT
+    /// may have landed after the client gave up (the step was retried only
+    /// after the reconciliation delay, so such a late write has landed by
+    /// now): the ticket is read first, and when it already shows the update
+    /// nothing is sent. A PUT whose answer does not show it is not applied.
+    pub(super) async fn ensure_update(
+        &self,
+        ticket: i64,
+        update: &UpdateTicket,
+        again: bool,
+        what: &str,
+    ) -> Result<(), StepError> {
+        let client = &self.inner.client;
+        if again && shows(&client.get_ticket(ticket).await?, update) {
+            tracing::info!(
+                ticket,
+                what,
+                "the ticket already shows the update; not sending it again"
+            );
+            return Ok(());
+        }
+        let after = client.update_ticket(ticket, update).await?;
+        if !shows(&after, update) {
+            let what = what.to_string();
+            return Err(StepError::NotApplied { ticket, what });
+        }
+        Ok(())
     }
 
     /// An agent's name for one-line summaries: the assignee's from the plan, any
@@ -248,4 +258,21 @@ fn status_name(status: i64) -> String {
         5 => "Closed".into(),
         other => other.to_string(),
     }
+}
+
+/// Whether the ticket shows every field the update sets that a step sets
+/// (status, priority, group, agent, tags as a set).
+fn shows(t: &Ticket, u: &UpdateTicket) -> bool {
+    let same_tags = |want: &Vec<String>| {
+        let mut have = t.tags.clone().unwrap_or_default();
+        let mut want = want.clone();
+        have.sort();
+        want.sort();
+        have == want
+    };
+    u.status.is_none_or(|v| t.status == v)
+        && u.priority.is_none_or(|v| t.priority == v)
+        && u.group_id.is_none_or(|v| t.group_id == Some(v))
+        && u.responder_id.is_none_or(|v| t.responder_id == Some(v))
+        && u.tags.as_ref().is_none_or(same_tags)
 }

@@ -101,7 +101,7 @@ impl Dispatcher {
         let params = &step.params;
         let again = step.attempts > 1;
         match step.stage {
-            Stage::Create => self.create(l).await,
+            Stage::Create => self.create(l, again).await,
             Stage::AgentReply | Stage::CustomerReply | Stage::PrivateNote => {
                 let sent = self.send(&l, step).await?;
                 match params.status {
@@ -129,7 +129,7 @@ impl Dispatcher {
         }
     }
 
-    async fn create(&self, mut l: Lifecycle) -> StepResult {
+    async fn create(&self, mut l: Lifecycle, again: bool) -> StepResult {
         let store = &self.inner.store;
         if l.plan.is_none() {
             self.make_plan(&l).await?;
@@ -144,7 +144,8 @@ impl Dispatcher {
             responder_id: Some(plan.agent_id),
             ..Default::default()
         };
-        self.inner.client.update_ticket(ticket_id, &assign).await?;
+        self.ensure_update(ticket_id, &assign, again, "assignment")
+            .await?;
         Ok(format!(
             "{} opened \"{}\", assigned to {}",
             plan.contact_name, plan.subject, plan.agent_name

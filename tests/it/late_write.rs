@@ -62,6 +62,8 @@ async fn daemon(url: &str, db: &std::path::Path) -> Daemon {
         content,
         backoff_base_ms: 20,
         backoff_cap_ms: 100,
+        // as `run` sets it: one more request timeout after the client gave up
+        reconcile_after_ms: 2 * TIMEOUT_MS as i64,
         ..Default::default()
     };
     let clock: Arc<dyn Clock> = Arc::new(SystemClock);

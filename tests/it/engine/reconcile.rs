@@ -133,7 +133,8 @@ async fn a_429_whose_retry_after_is_too_long_to_wait_in_place_sets_the_steps_nex
 }
 
 #[tokio::test]
-async fn a_status_update_repeated_after_an_uncertain_failure_is_read_back_before_moving_on() {
+async fn a_status_update_repeated_after_an_uncertain_failure_reads_the_ticket_first_and_sends_only_what_is_missing()
+ {
     let app = spawn_app().await;
     let d = impatient_daemon(&app).await;
     let id = d.triggers.start_slot(T0, T0).await.unwrap().unwrap();
@@ -162,9 +163,12 @@ async fn a_status_update_repeated_after_an_uncertain_failure_is_read_back_before
         .filter(|r| r.path.ends_with(&path))
         .map(|r| r.method.as_str())
         .collect();
+    // the failed PUTs never ran (5xx before running): the read shows status
+    // 4, so the close is sent; had a late PUT landed, the read would end it
+    // (tests/it/late_write.rs)
     assert_eq!(
         &last[last.len() - 2..],
-        ["PUT", "GET"],
-        "read back after the PUT"
+        ["GET", "PUT"],
+        "the ticket is read before the update is sent again"
     );
 }
