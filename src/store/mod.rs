@@ -18,6 +18,7 @@ mod outcomes;
 mod plan_tests;
 mod report;
 mod schedule;
+mod timing;
 
 pub use claims::{ClaimOptions, ClaimedStep, DEFAULT_LEASE_MS, LeasedStep, NewTickets};
 pub use identity::APPLICATION_ID;
