@@ -1,6 +1,17 @@
 //! `ticketsim preview`: the lifecycles `run` would generate, written by the same
 //! planner, for a made-up helpdesk. No request is made and no database is touched.
 
+mod corpus;
+mod lint;
+#[cfg(test)]
+mod lint_tests;
+mod markers;
+mod stats;
+
+pub use corpus::body_lines;
+pub use lint::{Rule, Violation, lint};
+pub use stats::{CorpusStats, corpus_stats};
+
 use rand::SeedableRng;
 use rand::rngs::StdRng;
 use serde::Serialize;
@@ -35,6 +46,9 @@ pub struct PreviewLifecycle {
     pub playbook: String,
     /// The customer's tone.
     pub tone: String,
+    /// How the resolution ends for the customer: `granted` (they get what they
+    /// asked for) or another outcome.
+    pub outcome: String,
     pub customer: PreviewPerson,
     pub agent: PreviewPerson,
     pub subject: String,
@@ -153,6 +167,7 @@ fn describe(n: usize, seed: u64, p: &Planned, people: &People) -> PreviewLifecyc
         category: plan.category.clone(),
         playbook: plan.playbook.clone(),
         tone: plan.tone.clone(),
+        outcome: p.script.outcome.clone(),
         customer: PreviewPerson {
             id: plan.contact_id,
             name: plan.contact_name.clone(),

@@ -48,6 +48,7 @@ pub(super) fn compose<R: Rng + ?Sized>(
         scenario: scenario.name.clone(),
         playbook: playbook.name.clone(),
         tone: tone.name.clone(),
+        outcome: "granted".into(),
         subject,
         ticket_type: scenario.ticket_type.clone(),
         priority,

@@ -103,6 +103,9 @@ pub struct Script {
     pub playbook: String,
     /// The customer's tone, e.g. "polite".
     pub tone: String,
+    /// How the resolution ends for the customer: `granted` (they get what they
+    /// asked for), or e.g. `refused`, `partial`, `workaround`.
+    pub outcome: String,
     /// Plain text, at most 120 characters.
     pub subject: String,
     /// One of Freshdesk's default ticket types.
@@ -224,6 +227,7 @@ fn fallback(cast: &Cast, offsets: &StageOffsets) -> Script {
         scenario: "general-question".into(),
         playbook: CLASSIC.into(),
         tone: "polite".into(),
+        outcome: "granted".into(),
         subject: "Question about my account".into(),
         ticket_type: "Question".into(),
         priority: 1,
