@@ -12,8 +12,6 @@ pub use corpus::body_lines;
 pub use lint::{Rule, Violation, lint};
 pub use stats::{CorpusStats, corpus_stats};
 
-use rand::SeedableRng;
-use rand::rngs::StdRng;
 use serde::Serialize;
 use serde_json::json;
 
@@ -96,7 +94,7 @@ pub struct PreviewStep {
 /// Agents, contacts and groups of a helpdesk that does not exist, with ids in
 /// Freshdesk's style. The same seed gives the same people.
 pub fn made_up_people(library: &Library, seed: u64, contacts: usize, agents: usize) -> People {
-    let mut rng = StdRng::seed_from_u64(domain::lifecycle_seed(seed, -1));
+    let mut rng = content::Dice::new(domain::lifecycle_seed(seed, -1));
     let people = library.made_up_people(&mut rng, contacts + agents);
     let (customers, staff) = people.split_at(contacts.min(people.len()));
     let contacts = customers

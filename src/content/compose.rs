@@ -2,9 +2,7 @@
 //! the text of every message, in posting order. The draw order is part of the
 //! output for a seed: keep it stable.
 
-use rand::Rng;
-use rand::seq::IndexedRandom;
-
+use super::dice::Dice;
 use super::html::paragraphs;
 use super::library::{Body, Category, Exchange, Library, SUBJECT_MAX_CHARS, Scenario};
 use super::persona::Tone;
@@ -14,8 +12,8 @@ use super::{Author, Cast, Script, ScriptStep};
 use crate::domain::{Stage, StageOffsets, StepParams};
 
 /// The whole lifecycle, or `None` if the library has nothing to write with.
-pub(super) fn compose<R: Rng + ?Sized>(
-    rng: &mut R,
+pub(super) fn compose(
+    rng: &mut Dice,
     lib: &Library,
     selection: &Selection,
     offsets: &StageOffsets,
@@ -30,7 +28,7 @@ pub(super) fn compose<R: Rng + ?Sized>(
         lib,
         scenario,
         tone,
-        exchange: scenario.exchanges.choose(rng),
+        exchange: rng.pick(&scenario.exchanges),
         signoff: pick(rng, &lib.phrases.agent_signoffs),
         vars,
         author: Author::Agent,
@@ -59,12 +57,7 @@ pub(super) fn compose<R: Rng + ?Sized>(
 }
 
 /// Every value of the thread (pools, people, group, topic) and its subject.
-fn thread_vars<R: Rng + ?Sized>(
-    rng: &mut R,
-    lib: &Library,
-    scenario: &Scenario,
-    cast: &Cast,
-) -> (Vars, String) {
+fn thread_vars(rng: &mut Dice, lib: &Library, scenario: &Scenario, cast: &Cast) -> (Vars, String) {
     let mut vars = Vars::draw(rng, &lib.variables).with_people(cast.customer, cast.agent);
     vars.insert("group", cast.escalation_group);
     let topic = vars.fill(pick(rng, &scenario.topics));
@@ -91,7 +84,7 @@ struct Writer<'a> {
 }
 
 impl Writer<'_> {
-    fn creation<R: Rng + ?Sized>(&mut self, rng: &mut R) -> ScriptStep {
+    fn creation(&mut self, rng: &mut Dice) -> ScriptStep {
         let (tone, scenario) = (self.tone, self.scenario);
         let opener = pick(rng, &tone.openers);
         let description = pick_body(rng, &scenario.descriptions);
@@ -108,12 +101,7 @@ impl Writer<'_> {
         }
     }
 
-    fn step<R: Rng + ?Sized>(
-        &mut self,
-        rng: &mut R,
-        spec: &StepSpec,
-        offsets: &StageOffsets,
-    ) -> ScriptStep {
+    fn step(&mut self, rng: &mut Dice, spec: &StepSpec, offsets: &StageOffsets) -> ScriptStep {
         let mut step = ScriptStep {
             kind: spec.kind,
             offset_ms: offsets.at(spec.at),
@@ -140,7 +128,7 @@ impl Writer<'_> {
 
     /// What the step changes besides its message: who writes next, the
     /// priority, the tags, or the time logged.
-    fn apply<R: Rng + ?Sized>(&mut self, rng: &mut R, spec: &StepSpec, step: &mut ScriptStep) {
+    fn apply(&mut self, rng: &mut Dice, spec: &StepSpec, step: &mut ScriptStep) {
         match spec.kind {
             Stage::Reassign => {
                 self.vars = self.vars.clone().with_agent(self.escalation_agent);
@@ -163,9 +151,9 @@ impl Writer<'_> {
         }
     }
 
-    fn time_entry<R: Rng + ?Sized>(&mut self, rng: &mut R, spec: &StepSpec, step: &mut ScriptStep) {
+    fn time_entry(&mut self, rng: &mut Dice, spec: &StepSpec, step: &mut ScriptStep) {
         let [low, high] = spec.minutes.unwrap_or([15, 30]);
-        let minutes = rng.random_range(low..=high.max(low));
+        let minutes = rng.between(low, high.max(low));
         step.author = Some(self.author);
         step.params.minutes = Some((minutes / 5 * 5).max(low));
         step.params.billable = Some(spec.billable.unwrap_or(true));
@@ -173,7 +161,7 @@ impl Writer<'_> {
     }
 
     /// The HTML of a message in `role`.
-    fn text<R: Rng + ?Sized>(&self, rng: &mut R, role: Role) -> String {
+    fn text(&self, rng: &mut Dice, role: Role) -> String {
         match role {
             Role::Answer | Role::Reopen => self.customer_text(rng, role),
             Role::EscalationNote | Role::WorkNote | Role::TimeNote => self.note_text(rng, role),
@@ -182,7 +170,7 @@ impl Writer<'_> {
     }
 
     /// The customer's answer to the question, or their "it's back" message.
-    fn customer_text<R: Rng + ?Sized>(&self, rng: &mut R, role: Role) -> String {
+    fn customer_text(&self, rng: &mut Dice, role: Role) -> String {
         let (p, s, tone) = (&self.lib.phrases, self.scenario, self.tone);
         let (openers, bodies, extras) = match role {
             Role::Answer => {
@@ -206,7 +194,7 @@ impl Writer<'_> {
 
     /// A public message by the agent writing now: greeting, maybe a second line
     /// (acknowledgement or handover), the body, a closing line, the signature.
-    fn agent_text<R: Rng + ?Sized>(&self, rng: &mut R, role: Role) -> String {
+    fn agent_text(&self, rng: &mut Dice, role: Role) -> String {
         let (p, s) = (&self.lib.phrases, self.scenario);
         let resolving = matches!(
             role,
@@ -241,14 +229,13 @@ impl Writer<'_> {
     }
 
     /// A private note's paragraphs, or a time entry's one line.
-    fn note_text<R: Rng + ?Sized>(&self, rng: &mut R, role: Role) -> String {
+    fn note_text(&self, rng: &mut Dice, role: Role) -> String {
         let p = &self.lib.phrases;
         let body: &[String] = match role {
             Role::EscalationNote => pick_body(rng, &p.escalation_notes),
             Role::WorkNote => pick_body(rng, &p.work_notes),
-            _ => p
-                .time_notes
-                .choose(rng)
+            _ => rng
+                .pick(&p.time_notes)
                 .map(std::slice::from_ref)
                 .unwrap_or_default(),
         };
@@ -265,9 +252,9 @@ impl Writer<'_> {
         paragraphs(parts.map(|part| self.vars.fill(part)))
     }
 
-    fn customer_reply<R: Rng + ?Sized>(
+    fn customer_reply(
         &self,
-        rng: &mut R,
+        rng: &mut Dice,
         opener: &str,
         body: &[String],
         extras: &[String],
@@ -278,9 +265,9 @@ impl Writer<'_> {
 
     /// The customer's words in their tone: opener, shaped body, maybe an extra
     /// paragraph, sign-off.
-    fn customer_message<R: Rng + ?Sized>(
+    fn customer_message(
         &self,
-        rng: &mut R,
+        rng: &mut Dice,
         opener: &str,
         body: &[String],
         extras: &[String],
@@ -301,22 +288,18 @@ fn own_or<'a>(own: &'a [Body], generic: &'a [Body]) -> &'a [Body] {
 }
 
 /// One phrase, or "" when the list is empty (the data checks rule that out).
-fn pick<'a, R: Rng + ?Sized>(rng: &mut R, phrases: &'a [String]) -> &'a str {
-    phrases.choose(rng).map(String::as_str).unwrap_or_default()
+fn pick<'a>(rng: &mut Dice, phrases: &'a [String]) -> &'a str {
+    rng.pick(phrases).map(String::as_str).unwrap_or_default()
 }
 
 /// One body, or no paragraphs when the list is empty (the data checks rule that out).
-fn pick_body<'a, R: Rng + ?Sized>(rng: &mut R, bodies: &'a [Body]) -> &'a [String] {
-    bodies.choose(rng).map(Vec::as_slice).unwrap_or_default()
+fn pick_body<'a>(rng: &mut Dice, bodies: &'a [Body]) -> &'a [String] {
+    rng.pick(bodies).map(Vec::as_slice).unwrap_or_default()
 }
 
-fn priority<R: Rng + ?Sized>(rng: &mut R, scenario: &Scenario) -> i64 {
+fn priority(rng: &mut Dice, scenario: &Scenario) -> i64 {
     let [low, high] = scenario.priority.map(|p| p.clamp(1, 4));
-    if low < high {
-        rng.random_range(low..=high)
-    } else {
-        low
-    }
+    rng.between(low, high)
 }
 
 /// The category first, then the scenario's own tags, without repeats.

@@ -6,10 +6,10 @@ use std::collections::BTreeMap;
 use std::path::Path;
 use std::sync::{Arc, OnceLock};
 
-use rand::Rng;
-use rand::seq::IndexedRandom;
+use rand::RngCore;
 use serde::Deserialize;
 
+use super::dice::Dice;
 use super::load::{self, LoadError, Source};
 use super::persona::{MadeUpPerson, Personas};
 use super::playbook::{Playbook, Selection};
@@ -218,12 +218,9 @@ impl Library {
 
     /// A category first, then one of its scenarios, so every category is equally
     /// likely however many scenarios it has.
-    pub(super) fn pick_scenario<R: Rng + ?Sized>(
-        &self,
-        rng: &mut R,
-    ) -> Option<(&Category, &Scenario)> {
-        let category = self.categories.choose(rng)?;
-        let scenario = category.scenarios.choose(rng)?;
+    pub(super) fn pick_scenario(&self, rng: &mut Dice) -> Option<(&Category, &Scenario)> {
+        let category = rng.pick(&self.categories)?;
+        let scenario = rng.pick(&category.scenarios)?;
         Some((category, scenario))
     }
 
@@ -240,9 +237,9 @@ impl Library {
     }
 
     /// `n` made-up people (for `preview` and `seed-contacts`): distinct names and
-    /// reserved-domain emails.
-    pub fn made_up_people<R: Rng + ?Sized>(&self, rng: &mut R, n: usize) -> Vec<MadeUpPerson> {
-        self.personas.made_up(rng, n)
+    /// reserved-domain emails. Takes one number from `rng` to seed [`Dice`].
+    pub fn made_up_people<R: RngCore + ?Sized>(&self, rng: &mut R, n: usize) -> Vec<MadeUpPerson> {
+        self.personas.made_up(&mut Dice::new(rng.next_u64()), n)
     }
 
     /// Group names for a made-up helpdesk.

@@ -7,8 +7,9 @@
 //! all messages.
 //!
 //! The module is pure: no I/O except reading the user's scenario directory once
-//! ([`Library::load`]), no clock; all randomness comes from the caller's RNG, so
-//! one seed reproduces the lifecycle exactly (for a given library).
+//! ([`Library::load`]), no clock; all randomness comes from [`Dice`], a PRNG
+//! specified in this crate, so one seed reproduces the lifecycle exactly (for a
+//! given library) on every build and `rand` version.
 //!
 //! Data (schemas: the structs in `library.rs`, `persona.rs`, `playbook.rs`):
 //! - `data/scenarios.json`: value pools, the agents' phrases, and categories of
@@ -30,6 +31,7 @@
 
 mod checks;
 mod compose;
+mod dice;
 mod html;
 mod library;
 mod load;
@@ -39,15 +41,18 @@ mod playbook_checks;
 mod template;
 
 #[cfg(test)]
+mod golden_tests;
+#[cfg(test)]
 mod library_tests;
 #[cfg(test)]
 mod tests;
 
-use rand::Rng;
+use rand::RngCore;
 use serde::Serialize;
 
 use crate::domain::{Stage, StageOffsets, StepParams};
 
+pub use dice::Dice;
 pub use html::html_to_text;
 pub use library::Library;
 pub use load::LoadError;
@@ -148,15 +153,29 @@ impl Script {
 }
 
 /// Writes a whole lifecycle for `cast`: a scenario and a playbook among
-/// `selection`, timed by `offsets`, using only `rng`.
-pub fn compose<R: Rng + ?Sized>(
+/// `selection`, timed by `offsets`. Takes one number from `rng` and seeds the
+/// content's own [`Dice`] with it (see [`compose_seeded`]).
+pub fn compose<R: RngCore + ?Sized>(
     rng: &mut R,
     library: &Library,
     selection: &Selection,
     offsets: &StageOffsets,
     cast: &Cast,
 ) -> Script {
-    compose::compose(rng, library, selection, offsets, cast)
+    compose_seeded(rng.next_u64(), library, selection, offsets, cast)
+}
+
+/// [`compose`] from a seed: every draw comes from [`Dice`], whose algorithm is
+/// fixed in this crate, so one seed gives the same text on every build.
+pub fn compose_seeded(
+    seed: u64,
+    library: &Library,
+    selection: &Selection,
+    offsets: &StageOffsets,
+    cast: &Cast,
+) -> Script {
+    let mut dice = Dice::new(seed);
+    compose::compose(&mut dice, library, selection, offsets, cast)
         .unwrap_or_else(|| fallback(cast, offsets))
 }
 

@@ -4,9 +4,9 @@
 
 use std::collections::HashSet;
 
-use rand::Rng;
-use rand::seq::IndexedRandom;
 use serde::Deserialize;
+
+use super::dice::Dice;
 
 /// `data/personas.json`.
 #[derive(Debug, Default, Deserialize)]
@@ -103,7 +103,7 @@ impl Personas {
 
     /// `n` people with distinct emails, and distinct names while the name pools
     /// last.
-    pub fn made_up<R: Rng + ?Sized>(&self, rng: &mut R, n: usize) -> Vec<MadeUpPerson> {
+    pub fn made_up(&self, rng: &mut Dice, n: usize) -> Vec<MadeUpPerson> {
         let mut out = Vec::with_capacity(n);
         let mut names = HashSet::new();
         let mut emails = HashSet::new();
@@ -111,7 +111,7 @@ impl Personas {
         let mut attempts = 0;
         while out.len() < n {
             let (Some(first), Some(last)) =
-                (self.first_names.choose(rng), self.last_names.choose(rng))
+                (rng.pick(&self.first_names), rng.pick(&self.last_names))
             else {
                 break;
             };
@@ -120,7 +120,7 @@ impl Personas {
             if !names.insert(name.clone()) && attempts < patience {
                 continue;
             }
-            let domain = self.email_domains.choose(rng).map_or("example.com", |d| d);
+            let domain = rng.pick(&self.email_domains).map_or("example.com", |d| d);
             let base = format!("{}.{}", slug(first), slug(last));
             let mut email = format!("{base}@{domain}");
             let mut k = 2;
@@ -152,14 +152,14 @@ impl Tone {
     }
 
     /// Maybe an extra paragraph from `pool`, by the tone's length.
-    pub fn extra<'a, R: Rng + ?Sized>(&self, rng: &mut R, pool: &'a [String]) -> Option<&'a str> {
+    pub fn extra<'a>(&self, rng: &mut Dice, pool: &'a [String]) -> Option<&'a str> {
         let wanted = match self.length {
             Length::Short => false,
-            Length::Normal => rng.random_bool(0.5),
+            Length::Normal => rng.chance(50),
             Length::Long => true,
         };
         if wanted {
-            pool.choose(rng).map(String::as_str)
+            rng.pick(pool).map(String::as_str)
         } else {
             None
         }

@@ -5,8 +5,7 @@
 
 use std::collections::BTreeMap;
 
-use rand::Rng;
-use rand::seq::IndexedRandom;
+use super::dice::Dice;
 
 /// Placeholders filled from the people rather than from a pool in the data file.
 /// `agent_*` always name the agent writing the message.
@@ -30,11 +29,11 @@ pub(super) struct Vars(BTreeMap<String, String>);
 impl Vars {
     /// Draws one value from every pool. A `BTreeMap` keeps the draw order, and therefore
     /// the output for a given seed, independent of hashing.
-    pub fn draw<R: Rng + ?Sized>(rng: &mut R, pools: &BTreeMap<String, Vec<String>>) -> Self {
+    pub fn draw(rng: &mut Dice, pools: &BTreeMap<String, Vec<String>>) -> Self {
         let values = pools
             .iter()
             .map(|(name, patterns)| {
-                let pattern = patterns.choose(rng).map(String::as_str).unwrap_or("");
+                let pattern = rng.pick(patterns).map(String::as_str).unwrap_or("");
                 (name.clone(), expand_digits(rng, pattern))
             })
             .collect();
@@ -97,12 +96,12 @@ impl Vars {
 }
 
 /// Replaces each `#` in a pool pattern with a random digit.
-fn expand_digits<R: Rng + ?Sized>(rng: &mut R, pattern: &str) -> String {
+fn expand_digits(rng: &mut Dice, pattern: &str) -> String {
     pattern
         .chars()
         .map(|c| {
             if c == DIGIT {
-                char::from(b'0' + rng.random_range(0..10u8))
+                char::from(b'0' + rng.below(10) as u8)
             } else {
                 c
             }
@@ -151,8 +150,6 @@ pub(super) fn placeholders(template: &str) -> Result<Vec<&str>, String> {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use rand::SeedableRng;
-    use rand::rngs::StdRng;
 
     fn vars(pairs: &[(&str, &str)]) -> Vars {
         Vars(
@@ -174,7 +171,7 @@ mod tests {
 
     #[test]
     fn digit_patterns_expand_to_digits_only_where_marked() {
-        let mut rng = StdRng::seed_from_u64(7);
+        let mut rng = Dice::new(7);
         let value = expand_digits(&mut rng, "ORD-#####");
         assert!(value.starts_with("ORD-"));
         assert_eq!(value.len(), 9);
