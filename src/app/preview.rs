@@ -95,8 +95,8 @@ pub struct PreviewStep {
 /// Freshdesk's style. The same seed gives the same people.
 pub fn made_up_people(library: &Library, seed: u64, contacts: usize, agents: usize) -> People {
     let mut rng = content::Dice::new(domain::lifecycle_seed(seed, -1));
-    let people = library.made_up_people(&mut rng, contacts + agents);
-    let (customers, staff) = people.split_at(contacts.min(people.len()));
+    let customers = library.made_up_people(&mut rng, contacts);
+    let staff = library.made_up_agents(&mut rng, agents, &customers);
     let contacts = customers
         .iter()
         .enumerate()

@@ -2,6 +2,7 @@
 //! the text of every message, in posting order. The draw order is part of the
 //! output for a seed: keep it stable.
 
+use super::agent::{AgentStyle, Verbosity};
 use super::dice::Dice;
 use super::html::paragraphs;
 use super::library::{Body, Category, Exchange, Library, SUBJECT_MAX_CHARS, Scenario};
@@ -29,7 +30,8 @@ pub(super) fn compose(
         scenario,
         tone,
         exchange: rng.pick(&scenario.exchanges),
-        signoff: pick(rng, &lib.phrases.agent_signoffs),
+        style: AgentStyle::of(cast.agent, &lib.phrases),
+        span_minutes: span_minutes(playbook, offsets),
         vars,
         author: Author::Agent,
         escalation_agent: cast.escalation_agent,
@@ -37,7 +39,10 @@ pub(super) fn compose(
         tags: tags(category, scenario),
     };
     let mut steps = vec![w.creation(rng)];
-    for spec in &playbook.steps {
+    for (i, spec) in playbook.steps.iter().enumerate() {
+        let next = playbook.steps.get(i + 1).map(|n| offsets.at(n.at));
+        let gap = next.map(|at| at - offsets.at(spec.at));
+        w.vars.insert("wait", wait_phrase(gap));
         steps.push(w.step(rng, spec, offsets));
     }
     let key = w.vars.get(&scenario.key).unwrap_or_default().to_owned();
@@ -59,11 +64,21 @@ pub(super) fn compose(
 /// Every value of the thread (pools, people, group, topic) and its subject.
 fn thread_vars(rng: &mut Dice, lib: &Library, scenario: &Scenario, cast: &Cast) -> (Vars, String) {
     let mut vars = Vars::draw(rng, &lib.variables).with_people(cast.customer, cast.agent);
-    vars.insert("group", cast.escalation_group);
+    vars.insert("group", &team_phrase(cast.escalation_group));
     let topic = vars.fill(pick(rng, &scenario.topics));
     vars.insert("topic", &topic);
     let subject = vars.fill(pick(rng, &scenario.subjects));
     (vars, subject.chars().take(SUBJECT_MAX_CHARS).collect())
+}
+
+/// A group's name as a team: "the Specialist Team", "the Escalations team".
+pub(super) fn team_phrase(group: &str) -> String {
+    let name = group.split_whitespace().collect::<Vec<_>>().join(" ");
+    if name.to_lowercase().ends_with("team") {
+        format!("the {name}")
+    } else {
+        format!("the {name} team")
+    }
 }
 
 /// The state of a thread being written: who writes for the agents now, and the
@@ -73,8 +88,10 @@ struct Writer<'a> {
     scenario: &'a Scenario,
     tone: &'a Tone,
     exchange: Option<&'a Exchange>,
-    /// The agents sign every message the same way.
-    signoff: &'a str,
+    /// The writing agent's habits: greeting, sign-off, verbosity, layout.
+    style: AgentStyle,
+    /// The lifecycle's length, which no time entry exceeds.
+    span_minutes: i64,
     vars: Vars,
     /// The agent writing for the helpdesk: the escalation agent once reassigned.
     author: Author,
@@ -132,6 +149,7 @@ impl Writer<'_> {
         match spec.kind {
             Stage::Reassign => {
                 self.vars = self.vars.clone().with_agent(self.escalation_agent);
+                self.style = AgentStyle::of(self.escalation_agent, &self.lib.phrases);
                 self.author = Author::EscalationAgent;
             }
             Stage::Priority => {
@@ -153,7 +171,9 @@ impl Writer<'_> {
 
     fn time_entry(&mut self, rng: &mut Dice, spec: &StepSpec, step: &mut ScriptStep) {
         let [low, high] = spec.minutes.unwrap_or([15, 30]);
-        let minutes = rng.between(low, high.max(low));
+        let high = high.max(low).min(self.span_minutes);
+        let low = low.min(high).max(1);
+        let minutes = rng.between(low, high);
         step.author = Some(self.author);
         step.params.minutes = Some((minutes / 5 * 5).max(low));
         step.params.billable = Some(spec.billable.unwrap_or(true));
@@ -204,8 +224,10 @@ impl Writer<'_> {
             true => &p.resolution_greetings,
             false => &p.agent_greetings,
         };
-        let greeting = pick(rng, greetings);
+        let greeting = nth(greetings, self.style.greeting);
+        let brief = self.style.verbosity == Verbosity::Brief;
         let second = match role {
+            Role::Question if brief => "",
             Role::Question => pick(rng, &self.tone.acknowledgements),
             Role::HandoverResolution => pick(rng, &p.handover_lines),
             _ => "",
@@ -221,11 +243,12 @@ impl Writer<'_> {
             _ => pick_body(rng, &s.resolutions),
         };
         let closer = match role {
+            _ if brief => "",
             Role::Question => pick(rng, &p.agent_reply_closers),
             Role::Reminder | Role::NoReplyClose => "",
             _ => pick(rng, &p.resolution_closers),
         };
-        self.agent_message(&[greeting, second], body, closer)
+        self.agent_message(&[greeting, second], &self.style.lay_out(body), closer)
     }
 
     /// A private note's paragraphs, or a time entry's one line.
@@ -248,7 +271,8 @@ impl Writer<'_> {
             .iter()
             .copied()
             .chain(body.iter().map(String::as_str));
-        let parts = parts.chain([closer, self.signoff]);
+        let signoff = nth(&self.lib.phrases.agent_signoffs, self.style.signoff);
+        let parts = parts.chain([closer, signoff]);
         paragraphs(parts.map(|part| self.vars.fill(part)))
     }
 
@@ -290,6 +314,37 @@ fn own_or<'a>(own: &'a [Body], generic: &'a [Body]) -> &'a [Body] {
 /// One phrase, or "" when the list is empty (the data checks rule that out).
 fn pick<'a>(rng: &mut Dice, phrases: &'a [String]) -> &'a str {
     rng.pick(phrases).map(String::as_str).unwrap_or_default()
+}
+
+/// The `i`th phrase (wrapping), or "" when the list is empty.
+fn nth(phrases: &[String], i: usize) -> &str {
+    match phrases.len() {
+        0 => "",
+        n => &phrases[i % n],
+    }
+}
+
+/// How long the ticket waits for the next step, in words that never promise
+/// more than the real gap (`{wait}`): "a little longer", "for another day or two".
+pub(super) fn wait_phrase(gap_ms: Option<i64>) -> &'static str {
+    const HOUR: i64 = 3_600_000;
+    match gap_ms {
+        Some(g) if g >= 3 * 24 * HOUR => "for a few more days",
+        Some(g) if g >= 24 * HOUR => "for another day or so",
+        Some(g) if g >= 4 * HOUR => "for the rest of the day",
+        _ => "a little longer",
+    }
+}
+
+/// The lifecycle's length in whole minutes (at least 1): its last step's time.
+fn span_minutes(playbook: &playbook::Playbook, offsets: &StageOffsets) -> i64 {
+    let last = playbook
+        .steps
+        .iter()
+        .map(|s| offsets.at(s.at))
+        .max()
+        .unwrap_or(0);
+    (last / 60_000).max(1)
 }
 
 /// One body, or no paragraphs when the list is empty (the data checks rule that out).

@@ -239,7 +239,24 @@ impl Library {
     /// `n` made-up people (for `preview` and `seed-contacts`): distinct names and
     /// reserved-domain emails. Takes one number from `rng` to seed [`Dice`].
     pub fn made_up_people<R: RngCore + ?Sized>(&self, rng: &mut R, n: usize) -> Vec<MadeUpPerson> {
-        self.personas.made_up(&mut Dice::new(rng.next_u64()), n)
+        self.personas
+            .made_up(&mut Dice::new(rng.next_u64()), n, &[])
+    }
+
+    /// `n` made-up agents for a helpdesk whose customers are `customers`: their
+    /// first names differ from every customer's while the name pool allows.
+    pub fn made_up_agents<R: RngCore + ?Sized>(
+        &self,
+        rng: &mut R,
+        n: usize,
+        customers: &[MadeUpPerson],
+    ) -> Vec<MadeUpPerson> {
+        let avoid: Vec<&str> = customers
+            .iter()
+            .filter_map(|c| c.name.split_whitespace().next())
+            .collect();
+        self.personas
+            .made_up(&mut Dice::new(rng.next_u64()), n, &avoid)
     }
 
     /// Group names for a made-up helpdesk.

@@ -29,6 +29,7 @@
 //! Everything is checked as a whole when loaded (see `checks.rs`), so a typo stops
 //! the program at start-up with `file:line:column`, not in a ticket.
 
+mod agent;
 mod checks;
 mod compose;
 mod dice;
@@ -58,6 +59,7 @@ pub use library::Library;
 pub use load::LoadError;
 pub use persona::MadeUpPerson;
 pub use playbook::{CLASSIC, Selection};
+pub use template::starts_with_vowel_sound;
 
 use html::paragraphs;
 

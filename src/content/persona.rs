@@ -102,16 +102,27 @@ impl Personas {
     }
 
     /// `n` people with distinct emails, and distinct names while the name pools
-    /// last.
-    pub fn made_up(&self, rng: &mut Dice, n: usize) -> Vec<MadeUpPerson> {
+    /// last. First names in `avoid` are skipped while others remain, so made-up
+    /// agents do not share a first name with the customers they write to.
+    pub fn made_up(&self, rng: &mut Dice, n: usize, avoid: &[&str]) -> Vec<MadeUpPerson> {
+        let free: Vec<String> = self
+            .first_names
+            .iter()
+            .filter(|f| !avoid.contains(&f.as_str()))
+            .cloned()
+            .collect();
+        let first_names = if free.is_empty() {
+            &self.first_names
+        } else {
+            &free
+        };
         let mut out = Vec::with_capacity(n);
         let mut names = HashSet::new();
         let mut emails = HashSet::new();
         let patience = 20 * n + 100;
         let mut attempts = 0;
         while out.len() < n {
-            let (Some(first), Some(last)) =
-                (rng.pick(&self.first_names), rng.pick(&self.last_names))
+            let (Some(first), Some(last)) = (rng.pick(first_names), rng.pick(&self.last_names))
             else {
                 break;
             };

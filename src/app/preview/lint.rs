@@ -9,6 +9,7 @@ use serde::Serialize;
 
 use super::PreviewLifecycle;
 use super::corpus::{body_lines, raw_words};
+use crate::content::starts_with_vowel_sound;
 use crate::domain::Stage;
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Serialize)]
@@ -207,25 +208,6 @@ pub fn wrong_articles(line: &str) -> Vec<String> {
         })
         .map(|w| format!("{} {}", w[0].1, w[1].1))
         .collect()
-}
-
-/// By spelling, with the usual exceptions: "an hour", "a user", "an HD webcam",
-/// "a USB hub". Acronyms (all capitals) are read letter by letter.
-pub fn starts_with_vowel_sound(word: &str) -> bool {
-    let letters = word.chars().count();
-    if letters >= 2 && word.chars().all(|c| c.is_ascii_uppercase()) {
-        return word.starts_with(['A', 'E', 'F', 'H', 'I', 'L', 'M', 'N', 'O', 'R', 'S', 'X']);
-    }
-    let w = word.to_lowercase();
-    const SILENT_H: [&str; 4] = ["hour", "honest", "honour", "heir"];
-    const SOUNDED_Y: [&str; 8] = ["uni", "use", "usu", "uti", "ure", "eu", "one", "once"];
-    if SILENT_H.iter().any(|p| w.starts_with(p)) {
-        return true;
-    }
-    if SOUNDED_Y.iter().any(|p| w.starts_with(p)) {
-        return false;
-    }
-    w.starts_with(['a', 'e', 'i', 'o', 'u'])
 }
 
 /// A phrase of [`CATEGORY_PHRASES`] used outside its categories.

@@ -1,5 +1,6 @@
 use super::lint::*;
 use super::*;
+use crate::content::starts_with_vowel_sound;
 use crate::domain::{Stage, StepParams};
 
 #[test]
@@ -43,7 +44,7 @@ fn vowel_sounds_follow_the_usual_exceptions() {
     for w in ["Acme", "hour", "HD", "order", "SMS"] {
         assert!(starts_with_vowel_sound(w), "{w}");
     }
-    for w in ["user", "USB", "monitor", "European", "one-time"] {
+    for w in ["user", "USB", "USB-C", "monitor", "European", "one-time"] {
         assert!(!starts_with_vowel_sound(w), "{w}");
     }
 }
@@ -131,4 +132,22 @@ fn lint_reports_the_step_and_words_of_a_message_at_fault() {
     let v = lint(std::slice::from_ref(&l));
     assert_eq!(v.len(), 1);
     assert_eq!((v[0].step, v[0].excerpt.as_str()), (Some(1), "Team team"));
+}
+
+#[test]
+fn three_hundred_previewed_lifecycles_break_no_mechanical_lint_rule() {
+    let library = crate::content::Library::embedded();
+    let content = crate::dispatcher::Content {
+        playbooks: library.select_playbooks("all").unwrap(),
+        library,
+        ..Default::default()
+    };
+    let opts = PreviewOptions {
+        count: 300,
+        seed: 5,
+        contacts: 50,
+        agents: 5,
+    };
+    let violations = lint(&preview(&content, &opts).unwrap());
+    assert!(violations.is_empty(), "{violations:?}");
 }
