@@ -209,7 +209,16 @@ impl Writer<'_> {
         };
         let opener = pick(rng, openers);
         let body = pick_body(rng, bodies);
-        self.customer_reply(rng, opener, body, extras)
+        // Anyone may answer in one line now and then: no greeting, no extras,
+        // just their name.
+        let one_line = role == Role::Answer && rng.chance(40);
+        match one_line {
+            true => {
+                let line = self.tone.one_line(body);
+                self.customer_message(rng, "", &line, &[], "{customer_first}")
+            }
+            false => self.customer_reply(rng, opener, body, extras),
+        }
     }
 
     /// A public message by the agent writing now: greeting, maybe a second line
@@ -287,8 +296,8 @@ impl Writer<'_> {
         self.customer_message(rng, opener, body, extras, closing)
     }
 
-    /// The customer's words in their tone: opener, shaped body, maybe an extra
-    /// paragraph, sign-off.
+    /// The customer's words in their tone: opener, shaped body, the tone's extra
+    /// paragraphs, sign-off.
     fn customer_message(
         &self,
         rng: &mut Dice,
@@ -298,10 +307,11 @@ impl Writer<'_> {
         closing: &str,
     ) -> String {
         let shaped = self.tone.shape(body);
-        let extra = self.tone.extra(rng, extras).unwrap_or("");
+        let added = self.tone.extras(rng, extras);
         let parts = std::iter::once(opener)
             .chain(shaped.iter().map(String::as_str))
-            .chain([extra, closing]);
+            .chain(added)
+            .chain([closing]);
         paragraphs(parts.map(|part| self.vars.fill(part)))
     }
 }

@@ -49,21 +49,24 @@ pub(super) struct Tone {
     /// text: how this customer phrases things.
     #[serde(default)]
     pub rewrites: Vec<[String; 2]>,
+    /// Ends a one-line answer with "!" instead of its full stop.
+    #[serde(default)]
+    pub exclaims: bool,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize)]
 #[serde(rename_all = "snake_case")]
 pub(super) enum Length {
-    /// Only the first paragraph of each body.
+    /// Only the first sentences (6 words or more) of the first paragraph.
     Short,
     /// The bodies as written.
     Normal,
-    /// The bodies plus one of the tone's extra paragraphs, always.
+    /// The bodies plus two of the tone's extra paragraphs, always.
     Long,
 }
 
 /// Paragraphs a tone adds to each kind of customer message. Tones of normal
-/// length add one half of the time, long ones always, short ones never.
+/// length add one half of the time, long ones two every time, short ones never.
 #[derive(Debug, Default, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub(super) struct Extras {
@@ -148,12 +151,21 @@ impl Personas {
 impl Tone {
     /// The customer's version of a scenario body: cut to length, rephrased.
     pub fn shape(&self, body: &[String]) -> Vec<String> {
-        let keep = if self.length == Length::Short {
-            1
-        } else {
-            body.len()
-        };
-        body.iter().take(keep).map(|p| self.rewrite(p)).collect()
+        if self.length == Length::Short {
+            let first = body.first().map(|p| shortest(p)).unwrap_or_default();
+            return vec![self.rewrite(first)];
+        }
+        body.iter().map(|p| self.rewrite(p)).collect()
+    }
+
+    /// The first sentences (6 words or more) of the body, as one paragraph.
+    pub fn one_line(&self, body: &[String]) -> Vec<String> {
+        let line = body.first().map(|p| self.rewrite(shortest(p)));
+        let line = line.map(|l| match (self.exclaims, l.strip_suffix('.')) {
+            (true, Some(stem)) => format!("{stem}!"),
+            _ => l,
+        });
+        line.into_iter().collect()
     }
 
     fn rewrite(&self, text: &str) -> String {
@@ -162,19 +174,39 @@ impl Tone {
             .fold(text.to_string(), |t, [from, to]| t.replace(from, to))
     }
 
-    /// Maybe an extra paragraph from `pool`, by the tone's length.
-    pub fn extra<'a>(&self, rng: &mut Dice, pool: &'a [String]) -> Option<&'a str> {
+    /// Extra paragraphs from `pool`, by the tone's length: none for short
+    /// tones, one half of the time for normal ones, two for long ones.
+    pub fn extras<'a>(&self, rng: &mut Dice, pool: &'a [String]) -> Vec<&'a str> {
         let wanted = match self.length {
-            Length::Short => false,
-            Length::Normal => rng.chance(50),
-            Length::Long => true,
+            Length::Short => 0,
+            Length::Normal => usize::from(rng.chance(50)),
+            Length::Long => 2,
         };
-        if wanted {
-            rng.pick(pool).map(String::as_str)
-        } else {
-            None
+        let mut out: Vec<&str> = Vec::new();
+        for _ in 0..wanted.min(pool.len()) {
+            let free: Vec<&String> = pool.iter().filter(|p| !out.contains(&p.as_str())).collect();
+            if let Some(p) = rng.pick(&free) {
+                out.push(p);
+            }
+        }
+        out
+    }
+}
+
+/// The first sentences of a paragraph, up to 6 words or more: what a terse
+/// customer bothers to write.
+fn shortest(paragraph: &str) -> &str {
+    let mut words = 0;
+    for (i, c) in paragraph.char_indices() {
+        if c == ' ' {
+            words += 1;
+        }
+        let end = matches!(c, '.' | '!' | '?') && paragraph[i + 1..].starts_with(' ');
+        if end && words >= 5 {
+            return &paragraph[..=i];
         }
     }
+    paragraph
 }
 
 /// Lowercase ASCII letters and digits for an email's local part ("Zoë" → "zoe").
@@ -233,6 +265,15 @@ mod tests {
         for bad in ["gmail.com", "example.co", "test", "notexample.com"] {
             assert!(!is_reserved_domain(bad), "{bad}");
         }
+    }
+
+    #[test]
+    fn a_terse_customer_keeps_the_first_sentences_up_to_six_words() {
+        assert_eq!(
+            shortest("Sure. It is the card ending in 1234. Both went through."),
+            "Sure. It is the card ending in 1234."
+        );
+        assert_eq!(shortest("No dot here"), "No dot here");
     }
 
     #[test]

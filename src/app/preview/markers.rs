@@ -30,7 +30,7 @@ pub const FRUSTRATION: [&str; 22] = [
 ];
 
 /// Errors typical of learners of English (lowercase, matched anywhere).
-pub const LEARNER_ERRORS: [&str; 24] = [
+pub const LEARNER_ERRORS: [&str; 25] = [
     "since two days",
     "since three days",
     "since one week",
@@ -51,6 +51,7 @@ pub const LEARNER_ERRORS: [&str; 24] = [
     "waiting your",
     "answer me",
     "i write again",
+    "your helps",
     "what i am doing",
     "in this moment",
     "how i can",
