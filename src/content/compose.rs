@@ -25,11 +25,13 @@ pub(super) fn compose(
     let tone = lib.personas.tone_for(cast.customer_key)?;
     let (vars, subject) = thread_vars(rng, lib, scenario, cast);
     let priority = priority(rng, scenario);
+    let (outcome, resolutions) = choose_outcome(rng, scenario, playbook);
     let mut w = Writer {
         lib,
         scenario,
         tone,
         exchange: rng.pick(&scenario.exchanges),
+        resolutions,
         style: AgentStyle::of(cast.agent, &lib.phrases),
         span_minutes: span_minutes(playbook, offsets),
         vars,
@@ -51,7 +53,7 @@ pub(super) fn compose(
         scenario: scenario.name.clone(),
         playbook: playbook.name.clone(),
         tone: tone.name.clone(),
-        outcome: "granted".into(),
+        outcome: outcome.into(),
         subject,
         ticket_type: scenario.ticket_type.clone(),
         priority,
@@ -88,6 +90,8 @@ struct Writer<'a> {
     scenario: &'a Scenario,
     tone: &'a Tone,
     exchange: Option<&'a Exchange>,
+    /// The resolutions of the chosen outcome.
+    resolutions: &'a [Body],
     /// The writing agent's habits: greeting, sign-off, verbosity, layout.
     style: AgentStyle,
     /// The lifecycle's length, which no time entry exceeds.
@@ -249,7 +253,7 @@ impl Writer<'_> {
             Role::Followup => pick_body(rng, own_or(&s.followups, &p.followups)),
             Role::Reminder => pick_body(rng, &p.reminders),
             Role::NoReplyClose => pick_body(rng, &p.no_reply_closings),
-            _ => pick_body(rng, &s.resolutions),
+            _ => pick_body(rng, self.resolutions),
         };
         let closer = match role {
             _ if brief => "",
@@ -315,6 +319,32 @@ impl Writer<'_> {
         paragraphs(parts.map(|part| self.vars.fill(part)))
     }
 }
+
+/// How the ticket ends, and the resolutions that say so: `granted` counts
+/// twice against each of the scenario's other outcomes. A playbook with a
+/// second fix after a reopen is always `granted`; one without a resolution
+/// is `unresolved`.
+fn choose_outcome<'a>(
+    rng: &mut Dice,
+    scenario: &'a Scenario,
+    playbook: &playbook::Playbook,
+) -> (&'a str, &'a [Body]) {
+    let has = |role: Role| playbook.steps.iter().any(|s| s.text == Some(role));
+    if !has(Role::Resolution) && !has(Role::HandoverResolution) {
+        return ("unresolved", &scenario.resolutions);
+    }
+    if has(Role::Followup) || scenario.outcomes.is_empty() {
+        return (GRANTED, &scenario.resolutions);
+    }
+    let i = rng.below(scenario.outcomes.len() as u64 + 2) as usize;
+    match scenario.outcomes.get(i) {
+        Some(o) => (&o.name, &o.resolutions),
+        None => (GRANTED, &scenario.resolutions),
+    }
+}
+
+/// The outcome of a ticket whose customer gets what they asked for.
+pub(super) const GRANTED: &str = "granted";
 
 /// The scenario's own bodies when it has some, else the generic ones.
 fn own_or<'a>(own: &'a [Body], generic: &'a [Body]) -> &'a [Body] {

@@ -107,6 +107,10 @@ pub(super) struct Scenario {
     pub descriptions: Vec<Body>,
     pub exchanges: Vec<Exchange>,
     pub resolutions: Vec<Body>,
+    /// Endings where the customer does not get what they asked for, each
+    /// with its own resolutions (the plain `resolutions` are `granted`).
+    #[serde(default)]
+    pub outcomes: Vec<Outcome>,
     /// Own "the problem is back" messages; the generic ones otherwise.
     #[serde(default)]
     pub reopens: Vec<Body>,
@@ -116,6 +120,27 @@ pub(super) struct Scenario {
     /// Weights of playbooks for this scenario, replacing the playbooks' own.
     #[serde(default)]
     pub playbooks: BTreeMap<String, u32>,
+}
+
+/// The outcomes a scenario may declare besides `granted`.
+pub(super) const OUTCOMES: [&str; 6] = [
+    "refused",
+    "partial",
+    "workaround",
+    "not-planned",
+    "own-error",
+    "duplicate",
+];
+
+/// A way a ticket can end other than the customer getting what they asked
+/// for: a refusal with the policy, a partial refund, a workaround only, a
+/// feature not planned, the customer's own error explained, a duplicate merged.
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub(super) struct Outcome {
+    /// One of [`OUTCOMES`].
+    pub name: String,
+    pub resolutions: Vec<Body>,
 }
 
 /// An agent question with the customer answers that fit it, kept together so the

@@ -167,6 +167,29 @@ fn an_unknown_placeholder_in_a_user_scenario_is_reported_at_its_line() {
 }
 
 #[test]
+fn an_unknown_outcome_or_one_without_the_key_is_refused() {
+    let load = |outcome: &str| {
+        let scenario = user_scenario("kettle-warranty", "")
+            .replace("\n}", &format!(",\n  \"outcomes\": [{outcome}]\n}}"));
+        let text = file_with(&format!(
+            "{{\"name\": \"warranty\", \"scenarios\": [{scenario}]}}"
+        ));
+        let dir = user_dir(&[("w.json", text)]);
+        Library::load(Some(dir.path()))
+            .map(|_| ())
+            .map_err(|e| e.to_string())
+    };
+    let e = load(r#"{"name": "maybe", "resolutions": [["No claim for {order}."]]}"#).unwrap_err();
+    assert!(
+        e.contains("outcome \"maybe\" must be one of refused, partial"),
+        "{e}"
+    );
+    let e = load(r#"{"name": "refused", "resolutions": [["No claim."]]}"#).unwrap_err();
+    assert!(e.contains("does not mention the key {order}"), "{e}");
+    load(r#"{"name": "refused", "resolutions": [["No claim for {order}."]]}"#).unwrap();
+}
+
+#[test]
 fn a_user_scenario_may_not_reuse_a_built_in_name() {
     let scenario = user_scenario("double-charge", "");
     let dir = user_dir(&[(

@@ -245,6 +245,29 @@ fn an_escalated_ticket_is_resolved_by_the_new_agent_who_introduces_themselves() 
 }
 
 #[test]
+fn a_quarter_or_more_of_resolutions_are_not_granted_and_a_reopened_ticket_is() {
+    let scripts = sample(&all());
+    let resolved: Vec<&Script> = scripts
+        .iter()
+        .filter(|s| s.outcome != "unresolved")
+        .collect();
+    let other = resolved
+        .iter()
+        .filter(|s| s.outcome != compose::GRANTED)
+        .count();
+    assert!(other * 4 >= resolved.len(), "{other} of {}", resolved.len());
+    for s in &scripts {
+        match s.playbook.as_str() {
+            "reopen" => assert_eq!(s.outcome, compose::GRANTED),
+            "no-answer" => assert_eq!(s.outcome, "unresolved"),
+            _ => assert!(
+                s.outcome == compose::GRANTED || library::OUTCOMES.contains(&s.outcome.as_str())
+            ),
+        }
+    }
+}
+
+#[test]
 fn an_agent_greets_and_signs_the_same_way_on_every_ticket() {
     let mut greetings = BTreeSet::new();
     let mut signoffs = BTreeSet::new();
