@@ -47,6 +47,9 @@ pub struct PreviewLifecycle {
     /// How the resolution ends for the customer: `granted` (they get what they
     /// asked for) or another outcome.
     pub outcome: String,
+    /// What the customer stated, what the agent asked, what the resolution cites
+    /// (variable names).
+    pub facts: content::Facts,
     pub customer: PreviewPerson,
     pub agent: PreviewPerson,
     pub subject: String,
@@ -166,6 +169,7 @@ fn describe(n: usize, seed: u64, p: &Planned, people: &People) -> PreviewLifecyc
         playbook: plan.playbook.clone(),
         tone: plan.tone.clone(),
         outcome: p.script.outcome.clone(),
+        facts: p.script.facts.clone(),
         customer: PreviewPerson {
             id: plan.contact_id,
             name: plan.contact_name.clone(),

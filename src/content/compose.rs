@@ -4,6 +4,7 @@
 
 use super::agent::{AgentStyle, Verbosity};
 use super::dice::Dice;
+use super::facts::{self, Facts};
 use super::html::paragraphs;
 use super::library::{Body, Category, Exchange, Library, SUBJECT_MAX_CHARS, Scenario};
 use super::persona::Tone;
@@ -30,7 +31,8 @@ pub(super) fn compose(
         lib,
         scenario,
         tone,
-        exchange: rng.pick(&scenario.exchanges),
+        exchange: None,
+        facts: Facts::default(),
         resolutions,
         style: AgentStyle::of(cast.agent, &lib.phrases),
         span_minutes: span_minutes(playbook, offsets),
@@ -48,12 +50,14 @@ pub(super) fn compose(
         steps.push(w.step(rng, spec, offsets));
     }
     let key = w.vars.get(&scenario.key).unwrap_or_default().to_owned();
+    let facts = std::mem::take(&mut w.facts);
     Some(Script {
         category: category.name.clone(),
         scenario: scenario.name.clone(),
         playbook: playbook.name.clone(),
         tone: tone.name.clone(),
         outcome: outcome.into(),
+        facts,
         subject,
         ticket_type: scenario.ticket_type.clone(),
         priority,
@@ -90,6 +94,8 @@ struct Writer<'a> {
     scenario: &'a Scenario,
     tone: &'a Tone,
     exchange: Option<&'a Exchange>,
+    /// What the customer has said and the agent asked and cited.
+    facts: Facts,
     /// The resolutions of the chosen outcome.
     resolutions: &'a [Body],
     /// The writing agent's habits: greeting, sign-off, verbosity, layout.
@@ -112,6 +118,9 @@ impl Writer<'_> {
         let closing = pick(rng, &tone.closings);
         let extras = &tone.extras.description;
         let body = self.customer_message(rng, opener, description, extras, closing);
+        self.facts.stated = facts::stated(&tone.shape(description));
+        self.exchange = facts::choose_exchange(rng, &scenario.exchanges, &self.facts.stated);
+        self.facts.asked = self.exchange.map(facts::asks).unwrap_or_default();
         ScriptStep {
             kind: Stage::Create,
             offset_ms: 0,
@@ -185,7 +194,7 @@ impl Writer<'_> {
     }
 
     /// The HTML of a message in `role`.
-    fn text(&self, rng: &mut Dice, role: Role) -> String {
+    fn text(&mut self, rng: &mut Dice, role: Role) -> String {
         match role {
             Role::Answer | Role::Reopen => self.customer_text(rng, role),
             Role::EscalationNote | Role::WorkNote | Role::TimeNote => self.note_text(rng, role),
@@ -194,7 +203,7 @@ impl Writer<'_> {
     }
 
     /// The customer's answer to the question, or their "it's back" message.
-    fn customer_text(&self, rng: &mut Dice, role: Role) -> String {
+    fn customer_text(&mut self, rng: &mut Dice, role: Role) -> String {
         let (p, s, tone) = (&self.lib.phrases, self.scenario, self.tone);
         let (openers, bodies, extras) = match role {
             Role::Answer => {
@@ -216,18 +225,22 @@ impl Writer<'_> {
         // Anyone may answer in one line now and then: no greeting, no extras,
         // just their name.
         let one_line = role == Role::Answer && rng.chance(40);
+        let written = match one_line {
+            true => self.tone.one_line(body),
+            false => self.tone.shape(body),
+        };
+        if role == Role::Answer {
+            self.facts.answered = facts::stated(&written);
+        }
         match one_line {
-            true => {
-                let line = self.tone.one_line(body);
-                self.customer_message(rng, "", &line, &[], "{customer_first}")
-            }
+            true => self.customer_message(rng, "", &written, &[], "{customer_first}"),
             false => self.customer_reply(rng, opener, body, extras),
         }
     }
 
     /// A public message by the agent writing now: greeting, maybe a second line
     /// (acknowledgement or handover), the body, a closing line, the signature.
-    fn agent_text(&self, rng: &mut Dice, role: Role) -> String {
+    fn agent_text(&mut self, rng: &mut Dice, role: Role) -> String {
         let (p, s) = (&self.lib.phrases, self.scenario);
         let resolving = matches!(
             role,
@@ -253,7 +266,13 @@ impl Writer<'_> {
             Role::Followup => pick_body(rng, own_or(&s.followups, &p.followups)),
             Role::Reminder => pick_body(rng, &p.reminders),
             Role::NoReplyClose => pick_body(rng, &p.no_reply_closings),
-            _ => pick_body(rng, self.resolutions),
+            _ => {
+                let known = self.facts.known();
+                let key = &self.scenario.key;
+                let (body, cited) = facts::choose_resolution(rng, self.resolutions, &known, key);
+                self.facts.cited.extend(cited);
+                body
+            }
         };
         let closer = match role {
             _ if brief => "",

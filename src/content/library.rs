@@ -150,6 +150,10 @@ pub(super) struct Outcome {
 pub(super) struct Exchange {
     pub agent: Body,
     pub customer: Vec<Body>,
+    /// The facts (variable names) the question asks for; by default, those
+    /// every answer states.
+    #[serde(default)]
+    pub asks: Vec<String>,
 }
 
 /// Everything the generator reads. Built once at start-up and shared (`Arc`).

@@ -33,6 +33,7 @@ mod agent;
 mod checks;
 mod compose;
 mod dice;
+mod facts;
 mod html;
 mod library;
 mod load;
@@ -54,6 +55,7 @@ use serde::Serialize;
 use crate::domain::{Stage, StageOffsets, StepParams};
 
 pub use dice::Dice;
+pub use facts::Facts;
 pub use html::html_to_text;
 pub use library::Library;
 pub use load::LoadError;
@@ -123,6 +125,8 @@ pub struct Script {
     pub tags: Vec<String>,
     /// The value of the scenario's key variable (order number, product, error code).
     pub key: String,
+    /// What the customer stated, what the agent asked, what the resolution cites.
+    pub facts: Facts,
     /// In order; the first is the creation, whose body is the description.
     pub steps: Vec<ScriptStep>,
 }
@@ -249,6 +253,7 @@ fn fallback(cast: &Cast, offsets: &StageOffsets) -> Script {
         playbook: CLASSIC.into(),
         tone: "polite".into(),
         outcome: "granted".into(),
+        facts: Facts::default(),
         subject: "Question about my account".into(),
         ticket_type: "Question".into(),
         priority: 1,

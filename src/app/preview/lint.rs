@@ -1,7 +1,6 @@
 //! `preview --lint`: rule violations in previewed lifecycles, each with the
-//! lifecycle, the step and the words at fault. The mechanical rules are here;
-//! the fact rules (a question for a stated fact, a resolution citing no fact)
-//! need the fact model and are not checked yet.
+//! lifecycle, the step and the words at fault: the fact rules (from the facts
+//! the content records) and the mechanical ones (from the text).
 
 use std::fmt;
 
@@ -15,6 +14,8 @@ use crate::domain::Stage;
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Serialize)]
 #[serde(rename_all = "kebab-case")]
 pub enum Rule {
+    StatedFactAsked,
+    NoFactCited,
     DoubledWord,
     Article,
     SameFirstName,
@@ -24,7 +25,9 @@ pub enum Rule {
 }
 
 impl Rule {
-    pub const ALL: [Rule; 6] = [
+    pub const ALL: [Rule; 8] = [
+        Rule::StatedFactAsked,
+        Rule::NoFactCited,
         Rule::DoubledWord,
         Rule::Article,
         Rule::SameFirstName,
@@ -35,6 +38,8 @@ impl Rule {
 
     pub fn describe(self) -> &'static str {
         match self {
+            Rule::StatedFactAsked => "question for a fact already stated",
+            Rule::NoFactCited => "resolution cites no fact the customer gave",
             Rule::DoubledWord => "doubled word",
             Rule::Article => "a/an before the wrong sound",
             Rule::SameFirstName => "customer and agent share a first name",
@@ -128,6 +133,19 @@ fn lint_one(l: &PreviewLifecycle) -> Vec<Violation> {
     };
     if let Some(name) = same_first_name(l) {
         add(None, Rule::SameFirstName, name);
+    }
+    let step_of = |kind: Stage| l.steps.iter().position(|s| s.kind == kind);
+    let repeated: Vec<&str> = l
+        .facts
+        .asked
+        .intersection(&l.facts.stated)
+        .map(String::as_str)
+        .collect();
+    if let (Some(i), false) = (step_of(Stage::AgentReply), repeated.is_empty()) {
+        add(Some(i), Rule::StatedFactAsked, repeated.join(", "));
+    }
+    if let (Some(i), true) = (step_of(Stage::Resolve), l.facts.cited.is_empty()) {
+        add(Some(i), Rule::NoFactCited, String::new());
     }
     let span = l.steps.iter().map(|s| s.offset_ms).max().unwrap_or(0);
     for (i, step) in l.steps.iter().enumerate() {
