@@ -238,6 +238,25 @@ fn check_scenario_refs(library: &Library, s: &Scenario, anchor: &str, out: &mut 
     }
 }
 
+/// Every outcome has a known name and resolutions (their text is checked
+/// with the other agent messages).
+fn check_outcomes(s: &Scenario, anchor: &str, out: &mut Problems) {
+    let msg = |what: &str| format!("scenario \"{}\": {what}", s.name);
+    for outcome in &s.outcomes {
+        out.require(
+            OUTCOMES.contains(&outcome.name.as_str()) && !outcome.resolutions.is_empty(),
+            || {
+                msg(&format!(
+                    "outcome \"{}\" must be one of {} and have resolutions",
+                    outcome.name,
+                    OUTCOMES.join(", ")
+                ))
+            },
+            At::new(anchor, &[&format!("\"{}\"", outcome.name)]),
+        );
+    }
+}
+
 /// Placeholders, subject length, and the key variable in every agent message.
 fn check_scenario_text(library: &Library, s: &Scenario, anchor: &str, out: &mut Problems) {
     let known = scenario_known(library);
@@ -273,19 +292,7 @@ fn check_scenario_text(library: &Library, s: &Scenario, anchor: &str, out: &mut 
     for body in s.descriptions.iter().chain(&s.reopens).chain(answers) {
         check_body(&known, body, anchor, out);
     }
-    for outcome in &s.outcomes {
-        out.require(
-            OUTCOMES.contains(&outcome.name.as_str()) && !outcome.resolutions.is_empty(),
-            || {
-                msg(&format!(
-                    "outcome \"{}\" must be one of {} and have resolutions",
-                    outcome.name,
-                    OUTCOMES.join(", ")
-                ))
-            },
-            At::new(anchor, &[&format!("\"{}\"", outcome.name)]),
-        );
-    }
+    check_outcomes(s, anchor, out);
     for exchange in &s.exchanges {
         out.require(
             !exchange.customer.is_empty(),

@@ -7,6 +7,7 @@ use super::dice::Dice;
 use super::facts::{self, Facts};
 use super::html::paragraphs;
 use super::library::{Body, Category, Exchange, Library, SUBJECT_MAX_CHARS, Scenario};
+use super::outcome::{choose_outcome, span_minutes, wait_phrase};
 use super::persona::Tone;
 use super::playbook::{self, Role, Selection, StepSpec};
 use super::template::Vars;
@@ -42,13 +43,7 @@ pub(super) fn compose(
         priority,
         tags: tags(category, scenario),
     };
-    let mut steps = vec![w.creation(rng)];
-    for (i, spec) in playbook.steps.iter().enumerate() {
-        let next = playbook.steps.get(i + 1).map(|n| offsets.at(n.at));
-        let gap = next.map(|at| at - offsets.at(spec.at));
-        w.vars.insert("wait", wait_phrase(gap));
-        steps.push(w.step(rng, spec, offsets));
-    }
+    let steps = w.steps(rng, playbook, offsets);
     let key = w.vars.get(&scenario.key).unwrap_or_default().to_owned();
     let facts = std::mem::take(&mut w.facts);
     Some(Script {
@@ -111,6 +106,24 @@ struct Writer<'a> {
 }
 
 impl Writer<'_> {
+    /// The creation, then every step of the playbook, each knowing how long
+    /// the ticket waits after it (`{wait}`).
+    fn steps(
+        &mut self,
+        rng: &mut Dice,
+        playbook: &playbook::Playbook,
+        offsets: &StageOffsets,
+    ) -> Vec<ScriptStep> {
+        let mut steps = vec![self.creation(rng)];
+        for (i, spec) in playbook.steps.iter().enumerate() {
+            let next = playbook.steps.get(i + 1).map(|n| offsets.at(n.at));
+            let gap = next.map(|at| at - offsets.at(spec.at));
+            self.vars.insert("wait", wait_phrase(gap));
+            steps.push(self.step(rng, spec, offsets));
+        }
+        steps
+    }
+
     fn creation(&mut self, rng: &mut Dice) -> ScriptStep {
         let (tone, scenario) = (self.tone, self.scenario);
         let opener = pick(rng, &tone.openers);
@@ -339,32 +352,6 @@ impl Writer<'_> {
     }
 }
 
-/// How the ticket ends, and the resolutions that say so: `granted` counts
-/// twice against each of the scenario's other outcomes. A playbook with a
-/// second fix after a reopen is always `granted`; one without a resolution
-/// is `unresolved`.
-fn choose_outcome<'a>(
-    rng: &mut Dice,
-    scenario: &'a Scenario,
-    playbook: &playbook::Playbook,
-) -> (&'a str, &'a [Body]) {
-    let has = |role: Role| playbook.steps.iter().any(|s| s.text == Some(role));
-    if !has(Role::Resolution) && !has(Role::HandoverResolution) {
-        return ("unresolved", &scenario.resolutions);
-    }
-    if has(Role::Followup) || scenario.outcomes.is_empty() {
-        return (GRANTED, &scenario.resolutions);
-    }
-    let i = rng.below(scenario.outcomes.len() as u64 + 2) as usize;
-    match scenario.outcomes.get(i) {
-        Some(o) => (&o.name, &o.resolutions),
-        None => (GRANTED, &scenario.resolutions),
-    }
-}
-
-/// The outcome of a ticket whose customer gets what they asked for.
-pub(super) const GRANTED: &str = "granted";
-
 /// The scenario's own bodies when it has some, else the generic ones.
 fn own_or<'a>(own: &'a [Body], generic: &'a [Body]) -> &'a [Body] {
     if own.is_empty() { generic } else { own }
@@ -381,29 +368,6 @@ fn nth(phrases: &[String], i: usize) -> &str {
         0 => "",
         n => &phrases[i % n],
     }
-}
-
-/// How long the ticket waits for the next step, in words that never promise
-/// more than the real gap (`{wait}`): "a little longer", "for another day or two".
-pub(super) fn wait_phrase(gap_ms: Option<i64>) -> &'static str {
-    const HOUR: i64 = 3_600_000;
-    match gap_ms {
-        Some(g) if g >= 3 * 24 * HOUR => "for a few more days",
-        Some(g) if g >= 24 * HOUR => "for another day or so",
-        Some(g) if g >= 4 * HOUR => "for the rest of the day",
-        _ => "a little longer",
-    }
-}
-
-/// The lifecycle's length in whole minutes (at least 1): its last step's time.
-fn span_minutes(playbook: &playbook::Playbook, offsets: &StageOffsets) -> i64 {
-    let last = playbook
-        .steps
-        .iter()
-        .map(|s| offsets.at(s.at))
-        .max()
-        .unwrap_or(0);
-    (last / 60_000).max(1)
 }
 
 /// One body, or no paragraphs when the list is empty (the data checks rule that out).

@@ -37,6 +37,7 @@ mod facts;
 mod html;
 mod library;
 mod load;
+mod outcome;
 mod persona;
 mod playbook;
 mod playbook_checks;

@@ -253,15 +253,15 @@ fn a_quarter_or_more_of_resolutions_are_not_granted_and_a_reopened_ticket_is() {
         .collect();
     let other = resolved
         .iter()
-        .filter(|s| s.outcome != compose::GRANTED)
+        .filter(|s| s.outcome != outcome::GRANTED)
         .count();
     assert!(other * 4 >= resolved.len(), "{other} of {}", resolved.len());
     for s in &scripts {
         match s.playbook.as_str() {
-            "reopen" => assert_eq!(s.outcome, compose::GRANTED),
+            "reopen" => assert_eq!(s.outcome, outcome::GRANTED),
             "no-answer" => assert_eq!(s.outcome, "unresolved"),
             _ => assert!(
-                s.outcome == compose::GRANTED || library::OUTCOMES.contains(&s.outcome.as_str())
+                s.outcome == outcome::GRANTED || library::OUTCOMES.contains(&s.outcome.as_str())
             ),
         }
     }
@@ -288,9 +288,9 @@ fn an_agent_greets_and_signs_the_same_way_on_every_ticket() {
 
 #[test]
 fn no_time_phrase_promises_more_than_the_wait_before_the_next_step() {
-    assert_eq!(compose::wait_phrase(Some(15 * 60_000)), "a little longer");
+    assert_eq!(outcome::wait_phrase(Some(15 * 60_000)), "a little longer");
     assert_eq!(
-        compose::wait_phrase(Some(5 * 86_400_000)),
+        outcome::wait_phrase(Some(5 * 86_400_000)),
         "for a few more days"
     );
     for s in sample(&all())

@@ -121,66 +121,75 @@ pub fn lint(lifecycles: &[PreviewLifecycle]) -> Vec<Violation> {
     lifecycles.iter().flat_map(lint_one).collect()
 }
 
+/// (step, rule, excerpt) of one lifecycle's violations.
+type Found = Vec<(Option<usize>, Rule, String)>;
+
 fn lint_one(l: &PreviewLifecycle) -> Vec<Violation> {
-    let mut out = Vec::new();
-    let mut add = |step, rule, excerpt: String| {
-        out.push(Violation {
-            lifecycle: l.lifecycle,
-            step,
-            rule,
-            excerpt,
-        });
-    };
+    let mut found: Found = Vec::new();
     if let Some(name) = same_first_name(l) {
-        add(None, Rule::SameFirstName, name);
+        found.push((None, Rule::SameFirstName, name));
     }
+    fact_violations(l, &mut found);
+    for i in 0..l.steps.len() {
+        step_violations(l, i, &mut found);
+    }
+    let violation = |(step, rule, excerpt)| Violation {
+        lifecycle: l.lifecycle,
+        step,
+        rule,
+        excerpt,
+    };
+    found.into_iter().map(violation).collect()
+}
+
+/// A question for a fact the description stated; a resolution citing none.
+fn fact_violations(l: &PreviewLifecycle, found: &mut Found) {
     let step_of = |kind: Stage| l.steps.iter().position(|s| s.kind == kind);
-    let repeated: Vec<&str> = l
-        .facts
+    let facts = &l.facts;
+    let repeated: Vec<&str> = facts
         .asked
-        .intersection(&l.facts.stated)
+        .intersection(&facts.stated)
         .map(String::as_str)
         .collect();
     if let (Some(i), false) = (step_of(Stage::AgentReply), repeated.is_empty()) {
-        add(Some(i), Rule::StatedFactAsked, repeated.join(", "));
+        found.push((Some(i), Rule::StatedFactAsked, repeated.join(", ")));
     }
-    if let (Some(i), true) = (step_of(Stage::Resolve), l.facts.cited.is_empty()) {
-        add(Some(i), Rule::NoFactCited, String::new());
+    if let (Some(i), true) = (step_of(Stage::Resolve), facts.cited.is_empty()) {
+        found.push((Some(i), Rule::NoFactCited, String::new()));
+    }
+}
+
+/// The text rules on every line of step `i`, and its time entry.
+fn step_violations(l: &PreviewLifecycle, i: usize, found: &mut Found) {
+    let step = &l.steps[i];
+    let lines = step.body.as_deref().map(body_lines).unwrap_or_default();
+    let gap = l
+        .steps
+        .get(i + 1)
+        .map(|next| next.offset_ms - step.offset_ms);
+    for line in lines.iter().chain(&step.params.note) {
+        let mut add = |rule, excerpt: String| found.push((Some(i), rule, excerpt));
+        doubled_words(line)
+            .into_iter()
+            .for_each(|e| add(Rule::DoubledWord, e));
+        wrong_articles(line)
+            .into_iter()
+            .for_each(|e| add(Rule::Article, e));
+        if let Some(p) = foreign_phrase(line, &l.category) {
+            add(Rule::CrossCategory, p.to_string());
+        }
+        if let Some(p) = gap.and_then(|g| too_long_phrase(line, g)) {
+            add(Rule::TimePhrase, p.to_string());
+        }
     }
     let span = l.steps.iter().map(|s| s.offset_ms).max().unwrap_or(0);
-    for (i, step) in l.steps.iter().enumerate() {
-        let lines = step.body.as_deref().map(body_lines).unwrap_or_default();
-        let lines: Vec<String> = lines.into_iter().chain(step.params.note.clone()).collect();
-        for line in &lines {
-            doubled_words(line)
-                .into_iter()
-                .for_each(|e| add(Some(i), Rule::DoubledWord, e));
-            wrong_articles(line)
-                .into_iter()
-                .for_each(|e| add(Some(i), Rule::Article, e));
-            if let Some(p) = foreign_phrase(line, &l.category) {
-                add(Some(i), Rule::CrossCategory, p.to_string());
-            }
-            let gap = l
-                .steps
-                .get(i + 1)
-                .map(|next| next.offset_ms - step.offset_ms);
-            if let Some(p) = gap.and_then(|g| too_long_phrase(line, g)) {
-                add(Some(i), Rule::TimePhrase, p.to_string());
-            }
-        }
-        let minutes = (step.kind == Stage::TimeEntry)
-            .then_some(step.params.minutes)
-            .flatten();
-        if let Some(m) = minutes.filter(|m| m * 60_000 > span) {
-            add(
-                Some(i),
-                Rule::TimeEntry,
-                format!("{m} minutes in a lifecycle of {} minutes", span / 60_000),
-            );
-        }
+    let minutes = (step.kind == Stage::TimeEntry)
+        .then_some(step.params.minutes)
+        .flatten();
+    if let Some(m) = minutes.filter(|m| m * 60_000 > span) {
+        let excerpt = format!("{m} minutes in a lifecycle of {} minutes", span / 60_000);
+        found.push((Some(i), Rule::TimeEntry, excerpt));
     }
-    out
 }
 
 /// The shared first name when the customer and an agent who writes have one.

@@ -210,108 +210,93 @@ fn ratio(part: usize, whole: usize) -> f64 {
     }
 }
 
+/// A percentage of `part` in `whole`.
+fn pct(part: usize, whole: usize) -> f64 {
+    100.0 * ratio(part, whole)
+}
+
+/// "12.5% (25 of 200)".
+fn share((whole, part): (usize, usize)) -> String {
+    format!("{:.1}% ({part} of {whole})", pct(part, whole))
+}
+
+impl CorpusStats {
+    /// Each figure: its name, its value, and issue 12's target.
+    pub fn rows(&self) -> Vec<(&'static str, String, &'static str)> {
+        let (sentences, distinct) = (self.sentences, self.distinct_sentences);
+        let pairs = self.scenario_pairs;
+        vec![
+            (
+                "distinct-sentence ratio",
+                format!(
+                    "{:.3} ({distinct} of {sentences})",
+                    ratio(distinct, sentences)
+                ),
+                ">= 0.6",
+            ),
+            (
+                "top-20 sentences' share",
+                share((sentences, self.top_sentences)),
+                "<= 10%",
+            ),
+            ("distinct words", self.distinct_words.to_string(), ">= 4000"),
+            (
+                "same-scenario pairs sharing a question",
+                share((pairs, self.pairs_sharing_question)),
+                "<= 15%",
+            ),
+            (
+                "same-scenario pairs sharing a resolution",
+                share((pairs, self.pairs_sharing_resolution)),
+                "<= 10%",
+            ),
+            (
+                "customer message words p10",
+                format!(
+                    "{} ({} messages)",
+                    self.customer_words_p10, self.customer_messages
+                ),
+                "<= 12",
+            ),
+            (
+                "customer message words p90",
+                self.customer_words_p90.to_string(),
+                ">= 120",
+            ),
+            (
+                "resolved lifecycles not \"granted\"",
+                share((self.resolved, self.not_granted)),
+                ">= 25%",
+            ),
+            (
+                "frustrated messages with a frustration marker",
+                share(self.frustrated),
+                ">= 95%",
+            ),
+            (
+                "non-native messages with a learner error",
+                share(self.non_native),
+                ">= 50%",
+            ),
+            (
+                "informal messages with a typo or no greeting",
+                share(self.informal),
+                ">= 10%",
+            ),
+        ]
+    }
+}
+
 impl fmt::Display for CorpusStats {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        let pct = |part, whole| 100.0 * ratio(part, whole);
+        let n = self.lifecycles;
         writeln!(
             f,
-            "corpus of {} lifecycles (names, numbers and ids masked)",
-            self.lifecycles
+            "corpus of {n} lifecycles (names, numbers and ids masked)"
         )?;
-        let line = |f: &mut fmt::Formatter<'_>, name: &str, value: String, target: &str| {
-            writeln!(f, "  {name:<44} {value:<26} target {target}")
-        };
-        line(
-            f,
-            "distinct-sentence ratio",
-            format!(
-                "{:.3} ({} of {})",
-                ratio(self.distinct_sentences, self.sentences),
-                self.distinct_sentences,
-                self.sentences
-            ),
-            ">= 0.6",
-        )?;
-        line(
-            f,
-            "top-20 sentences' share",
-            format!(
-                "{:.1}% ({})",
-                pct(self.top_sentences, self.sentences),
-                self.top_sentences
-            ),
-            "<= 10%",
-        )?;
-        line(
-            f,
-            "distinct words",
-            self.distinct_words.to_string(),
-            ">= 4000",
-        )?;
-        line(
-            f,
-            "same-scenario pairs sharing a question",
-            format!(
-                "{:.1}% of {}",
-                pct(self.pairs_sharing_question, self.scenario_pairs),
-                self.scenario_pairs
-            ),
-            "<= 15%",
-        )?;
-        line(
-            f,
-            "same-scenario pairs sharing a resolution",
-            format!(
-                "{:.1}%",
-                pct(self.pairs_sharing_resolution, self.scenario_pairs)
-            ),
-            "<= 10%",
-        )?;
-        line(
-            f,
-            "customer message words p10",
-            format!(
-                "{} ({} messages)",
-                self.customer_words_p10, self.customer_messages
-            ),
-            "<= 12",
-        )?;
-        line(
-            f,
-            "customer message words p90",
-            self.customer_words_p90.to_string(),
-            ">= 120",
-        )?;
-        line(
-            f,
-            "resolved lifecycles not \"granted\"",
-            format!(
-                "{:.1}% ({} of {})",
-                pct(self.not_granted, self.resolved),
-                self.not_granted,
-                self.resolved
-            ),
-            ">= 25%",
-        )?;
-        let tone = |(n, hit): (usize, usize)| format!("{:.1}% ({hit} of {n})", pct(hit, n));
-        line(
-            f,
-            "frustrated messages with a frustration marker",
-            tone(self.frustrated),
-            ">= 95%",
-        )?;
-        line(
-            f,
-            "non-native messages with a learner error",
-            tone(self.non_native),
-            ">= 50%",
-        )?;
-        line(
-            f,
-            "informal messages with a typo or no greeting",
-            tone(self.informal),
-            ">= 10%",
-        )?;
+        for (name, value, target) in self.rows() {
+            writeln!(f, "  {name:<46} {value:<26} target {target}")?;
+        }
         writeln!(f, "most common sentences:")?;
         for (text, n) in self.most_common.iter().take(10) {
             writeln!(f, "  {n:>6}  {text}")?;
