@@ -20,8 +20,10 @@
 //!   never contains markup. Placeholders are `{name}`, filled from the pools
 //!   (where `#` is a random digit) or from the people (`{customer_first}`,
 //!   `{agent_name}`, `{agent_first}`, and in generic phrases `{previous_agent_first}`,
-//!   `{group}`, `{topic}`). Every agent message names the scenario's `key`
-//!   variable, which keeps replies about the actual problem.
+//!   `{group}`, `{topic}`, `{wait}`). Every agent message names the scenario's
+//!   `key` variable, which keeps replies about the actual problem. Optional
+//!   `outcomes` add endings other than `granted` (`outcome.rs`); an exchange's
+//!   optional `asks` names the facts its question asks for (`facts.rs`).
 //! - `data/personas.json`: names, reserved email domains and the customers'
 //!   tones (how they open, phrase, pad and sign their messages).
 //! - `data/playbooks.json`: the sequences of steps a lifecycle can follow.

@@ -4,7 +4,13 @@
 //! on. The lists are here so a figure can be checked by hand.
 
 /// Words and phrases that show frustration (lowercase, matched anywhere).
-pub const FRUSTRATION: [&str; 22] = [
+pub const FRUSTRATION: [&str; 28] = [
+    "furious",
+    "useless",
+    "shouldn't have to",
+    "tired of",
+    "out of patience",
+    "had enough",
     "frustrat",
     "unacceptable",
     "ridiculous",
