@@ -49,7 +49,7 @@ fn the_built_in_library_loads_and_passes_every_check() {
 }
 
 #[test]
-fn the_built_in_library_covers_the_eight_categories_with_sixteen_scenarios() {
+fn the_built_in_library_covers_twelve_categories_with_twenty_five_scenarios() {
     let lib = Library::load(None).unwrap();
     for wanted in [
         "billing",
@@ -60,11 +60,18 @@ fn the_built_in_library_covers_the_eight_categories_with_sixteen_scenarios() {
         "outage",
         "feature-request",
         "how-to",
+        "security",
+        "privacy",
+        "subscription",
+        "integrations",
     ] {
         let category = lib.categories.iter().find(|c| c.name == wanted);
-        assert!(category.is_some_and(|c| c.scenarios.len() >= 2), "{wanted}");
+        assert!(
+            category.is_some_and(|c| !c.scenarios.is_empty()),
+            "{wanted}"
+        );
     }
-    assert!(lib.scenario_names().len() >= 16);
+    assert!(lib.scenario_names().len() >= 25);
     let playbooks = lib.playbook_names();
     let want = [
         "classic",
