@@ -155,7 +155,16 @@ fn fact_violations(l: &PreviewLifecycle, found: &mut Found) {
         found.push((Some(i), Rule::StatedFactAsked, repeated.join(", ")));
     }
     if let (Some(i), true) = (step_of(Stage::Resolve), facts.cited.is_empty()) {
-        found.push((Some(i), Rule::NoFactCited, String::new()));
+        let known: Vec<&str> = facts
+            .stated
+            .union(&facts.answered)
+            .map(String::as_str)
+            .collect();
+        found.push((
+            Some(i),
+            Rule::NoFactCited,
+            format!("customer gave {}", known.join(", ")),
+        ));
     }
 }
 

@@ -173,7 +173,7 @@ fn a_question_for_a_stated_fact_and_a_resolution_citing_none_are_flagged() {
         found,
         [
             (Rule::StatedFactAsked, Some(1), "last4"),
-            (Rule::NoFactCited, Some(2), "")
+            (Rule::NoFactCited, Some(2), "customer gave last4, order")
         ]
     );
     l.facts.asked = ["when".to_string()].into();
