@@ -12,7 +12,8 @@ pub use check::{CheckOptions, CheckReport, check};
 pub use contacts::{DEFAULT_CONTACT_SEED, SeedSummary, seed_contacts};
 pub use demo::{DemoOptions, DemoSummary, demo};
 pub use preview::{
-    PreviewLifecycle, PreviewOptions, PreviewPerson, PreviewStep, made_up_people, preview,
+    CorpusStats, PreviewLifecycle, PreviewOptions, PreviewPerson, PreviewStep, Rule, Violation,
+    body_lines, corpus_stats, lint, made_up_people, preview,
 };
 
 use std::path::Path;

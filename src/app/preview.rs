@@ -1,8 +1,17 @@
 //! `ticketsim preview`: the lifecycles `run` would generate, written by the same
 //! planner, for a made-up helpdesk. No request is made and no database is touched.
 
-use rand::SeedableRng;
-use rand::rngs::StdRng;
+mod corpus;
+mod lint;
+#[cfg(test)]
+mod lint_tests;
+mod markers;
+mod stats;
+
+pub use corpus::body_lines;
+pub use lint::{Rule, Violation, lint};
+pub use stats::{CorpusStats, corpus_stats};
+
 use serde::Serialize;
 use serde_json::json;
 
@@ -35,6 +44,12 @@ pub struct PreviewLifecycle {
     pub playbook: String,
     /// The customer's tone.
     pub tone: String,
+    /// How the resolution ends for the customer: `granted` (they get what they
+    /// asked for) or another outcome.
+    pub outcome: String,
+    /// What the customer stated, what the agent asked, what the resolution cites
+    /// (variable names).
+    pub facts: content::Facts,
     pub customer: PreviewPerson,
     pub agent: PreviewPerson,
     pub subject: String,
@@ -82,9 +97,9 @@ pub struct PreviewStep {
 /// Agents, contacts and groups of a helpdesk that does not exist, with ids in
 /// Freshdesk's style. The same seed gives the same people.
 pub fn made_up_people(library: &Library, seed: u64, contacts: usize, agents: usize) -> People {
-    let mut rng = StdRng::seed_from_u64(domain::lifecycle_seed(seed, -1));
-    let people = library.made_up_people(&mut rng, contacts + agents);
-    let (customers, staff) = people.split_at(contacts.min(people.len()));
+    let mut rng = content::Dice::new(domain::lifecycle_seed(seed, -1));
+    let customers = library.made_up_people(&mut rng, contacts);
+    let staff = library.made_up_agents(&mut rng, agents, &customers);
     let contacts = customers
         .iter()
         .enumerate()
@@ -153,6 +168,8 @@ fn describe(n: usize, seed: u64, p: &Planned, people: &People) -> PreviewLifecyc
         category: plan.category.clone(),
         playbook: plan.playbook.clone(),
         tone: plan.tone.clone(),
+        outcome: p.script.outcome.clone(),
+        facts: p.script.facts.clone(),
         customer: PreviewPerson {
             id: plan.contact_id,
             name: plan.contact_name.clone(),

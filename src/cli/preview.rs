@@ -26,6 +26,15 @@ pub struct PreviewArgs {
     /// time-logged, reopen, no-answer [default: TICKETSIM_PLAYBOOKS, else classic].
     #[arg(long, value_name = "LIST")]
     pub playbooks: Option<String>,
+    /// Print the corpus figures (distinct sentences, words, shared questions,
+    /// lengths, outcomes, tone markers) instead of the lifecycles.
+    #[arg(long, conflicts_with = "json")]
+    pub stats: bool,
+    /// Print every rule violation (doubled word, a/an, shared first name,
+    /// cross-category phrase, time phrase, time entry) with its lifecycle and
+    /// the line of the text output where it is.
+    #[arg(long, conflicts_with = "json")]
+    pub lint: bool,
     /// Made-up contacts to pick customers from.
     #[arg(long, default_value_t = 10, value_parser = clap::value_parser!(u64).range(1..=10_000))]
     pub contacts: u64,
@@ -57,7 +66,9 @@ pub fn run(args: PreviewArgs) -> Result<(), AppError> {
     };
     let lifecycles = app::preview(&content, &opts).map_err(AppError::Usage)?;
     let mut out = std::io::BufWriter::new(std::io::stdout().lock());
-    let written = if args.json {
+    let written = if args.stats || args.lint {
+        report(&mut out, &lifecycles, args.stats, args.lint)
+    } else if args.json {
         serde_json::to_writer_pretty(&mut out, &lifecycles)
             .map_err(std::io::Error::other)
             .and_then(|()| writeln!(out))
@@ -71,8 +82,64 @@ pub fn run(args: PreviewArgs) -> Result<(), AppError> {
         .map_err(|e| AppError::Io(format!("cannot write output: {e}")))
 }
 
+/// `--stats` and/or `--lint`: the figures, then the violations with a count per rule.
+fn report(
+    out: &mut impl Write,
+    lifecycles: &[PreviewLifecycle],
+    stats: bool,
+    lint: bool,
+) -> std::io::Result<()> {
+    if stats {
+        write!(out, "{}", app::corpus_stats(lifecycles))?;
+    }
+    if !lint {
+        return Ok(());
+    }
+    let violations = app::lint(lifecycles);
+    let mut first_line = 1;
+    for l in lifecycles {
+        let lines = text_lines(l, lifecycles.len());
+        for v in violations.iter().filter(|v| v.lifecycle == l.lifecycle) {
+            let at = line_of(&lines, v).map_or(first_line, |i| first_line + i);
+            writeln!(
+                out,
+                "line {at}: lifecycle {} ({}): {v}",
+                l.lifecycle, l.scenario
+            )?;
+        }
+        first_line += lines.len();
+    }
+    writeln!(out, "lint: {} violations", violations.len())?;
+    for rule in app::Rule::ALL {
+        let n = violations.iter().filter(|v| v.rule == rule).count();
+        writeln!(out, "  {:<40} {n}", rule.describe())?;
+    }
+    Ok(())
+}
+
+/// The index among a lifecycle's text lines of the one a violation is on: the
+/// first line of its step holding the excerpt, else the step's first line.
+fn line_of(lines: &[(Option<usize>, String)], v: &app::Violation) -> Option<usize> {
+    let step = v.step?;
+    let in_step = |(_, (s, _)): &(usize, &(Option<usize>, String))| *s == Some(step);
+    let mut candidates = lines.iter().enumerate().filter(in_step);
+    let first = candidates.clone().next().map(|(i, _)| i);
+    candidates
+        .find(|(_, (_, t))| t.contains(&v.excerpt))
+        .map(|(i, _)| i)
+        .or(first)
+}
+
 /// A lifecycle for people: the picks and fields, then every step with its message.
 pub fn text(l: &PreviewLifecycle, of: usize) -> String {
+    text_lines(l, of)
+        .into_iter()
+        .map(|(_, t)| t + "\n")
+        .collect()
+}
+
+/// The lines of [`text`], each with the index of the step it belongs to.
+fn text_lines(l: &PreviewLifecycle, of: usize) -> Vec<(Option<usize>, String)> {
     let mut t = format!(
         "lifecycle {} of {of} (seed {})\n  {} / {}, playbook {}, customer tone {}\n",
         l.lifecycle, l.seed, l.category, l.scenario, l.playbook, l.tone
@@ -87,11 +154,13 @@ pub fn text(l: &PreviewLifecycle, of: usize) -> String {
         l.priority,
         l.tags.join(", ")
     ));
-    for step in &l.steps {
-        t.push_str(&step_text(step));
+    let mut lines: Vec<(Option<usize>, String)> =
+        t.lines().map(|x| (None, x.to_string())).collect();
+    for (i, step) in l.steps.iter().enumerate() {
+        lines.extend(step_text(step).lines().map(|x| (Some(i), x.to_string())));
     }
-    t.push('\n');
-    t
+    lines.push((None, String::new()));
+    lines
 }
 
 fn step_text(s: &PreviewStep) -> String {
@@ -110,17 +179,8 @@ fn step_text(s: &PreviewStep) -> String {
     if let Some(note) = &s.params.note {
         t.push_str(&format!("             note: {note}\n"));
     }
-    for line in s.body.as_deref().map(lines).unwrap_or_default() {
+    for line in s.body.as_deref().map(app::body_lines).unwrap_or_default() {
         t.push_str(&format!("             {line}\n"));
     }
     t
-}
-
-/// The body's paragraphs and line breaks as plain-text lines.
-fn lines(html: &str) -> Vec<String> {
-    html.split("</p>")
-        .flat_map(|p| p.split("<br>"))
-        .map(crate::content::html_to_text)
-        .filter(|l| !l.is_empty())
-        .collect()
 }

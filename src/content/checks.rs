@@ -5,7 +5,7 @@
 use std::collections::BTreeSet;
 
 use super::library::{
-    Category, Library, Phrases, SUBJECT_MAX_CHARS, Scenario, TAG_MAX_CHARS, TICKET_TYPES,
+    Category, Library, OUTCOMES, Phrases, SUBJECT_MAX_CHARS, Scenario, TAG_MAX_CHARS, TICKET_TYPES,
 };
 use super::load::{At, Problems, json_text, quoted};
 use super::persona::{Personas, Tone, is_reserved_domain};
@@ -238,15 +238,36 @@ fn check_scenario_refs(library: &Library, s: &Scenario, anchor: &str, out: &mut 
     }
 }
 
+/// Every outcome has a known name and resolutions (their text is checked
+/// with the other agent messages).
+fn check_outcomes(s: &Scenario, anchor: &str, out: &mut Problems) {
+    let msg = |what: &str| format!("scenario \"{}\": {what}", s.name);
+    for outcome in &s.outcomes {
+        out.require(
+            OUTCOMES.contains(&outcome.name.as_str()) && !outcome.resolutions.is_empty(),
+            || {
+                msg(&format!(
+                    "outcome \"{}\" must be one of {} and have resolutions",
+                    outcome.name,
+                    OUTCOMES.join(", ")
+                ))
+            },
+            At::new(anchor, &[&format!("\"{}\"", outcome.name)]),
+        );
+    }
+}
+
 /// Placeholders, subject length, and the key variable in every agent message.
 fn check_scenario_text(library: &Library, s: &Scenario, anchor: &str, out: &mut Problems) {
     let known = scenario_known(library);
     let msg = |what: &str| format!("scenario \"{}\": {what}", s.name);
     check_subjects(library, &known, s, anchor, out);
     let key = format!("{{{}}}", s.key);
+    let outcome_bodies = s.outcomes.iter().flat_map(|o| &o.resolutions);
     let agent_bodies = s
         .resolutions
         .iter()
+        .chain(outcome_bodies)
         .chain(&s.followups)
         .chain(s.exchanges.iter().map(|e| &e.agent));
     for body in agent_bodies {
@@ -271,6 +292,7 @@ fn check_scenario_text(library: &Library, s: &Scenario, anchor: &str, out: &mut 
     for body in s.descriptions.iter().chain(&s.reopens).chain(answers) {
         check_body(&known, body, anchor, out);
     }
+    check_outcomes(s, anchor, out);
     for exchange in &s.exchanges {
         out.require(
             !exchange.customer.is_empty(),

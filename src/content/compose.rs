@@ -2,11 +2,12 @@
 //! the text of every message, in posting order. The draw order is part of the
 //! output for a seed: keep it stable.
 
-use rand::Rng;
-use rand::seq::IndexedRandom;
-
+use super::agent::{AgentStyle, Verbosity};
+use super::dice::Dice;
+use super::facts::{self, Facts};
 use super::html::paragraphs;
 use super::library::{Body, Category, Exchange, Library, SUBJECT_MAX_CHARS, Scenario};
+use super::outcome::{choose_outcome, span_minutes, wait_phrase};
 use super::persona::Tone;
 use super::playbook::{self, Role, Selection, StepSpec};
 use super::template::Vars;
@@ -14,8 +15,8 @@ use super::{Author, Cast, Script, ScriptStep};
 use crate::domain::{Stage, StageOffsets, StepParams};
 
 /// The whole lifecycle, or `None` if the library has nothing to write with.
-pub(super) fn compose<R: Rng + ?Sized>(
-    rng: &mut R,
+pub(super) fn compose(
+    rng: &mut Dice,
     lib: &Library,
     selection: &Selection,
     offsets: &StageOffsets,
@@ -26,28 +27,32 @@ pub(super) fn compose<R: Rng + ?Sized>(
     let tone = lib.personas.tone_for(cast.customer_key)?;
     let (vars, subject) = thread_vars(rng, lib, scenario, cast);
     let priority = priority(rng, scenario);
+    let (outcome, resolutions) = choose_outcome(rng, scenario, playbook);
     let mut w = Writer {
         lib,
         scenario,
         tone,
-        exchange: scenario.exchanges.choose(rng),
-        signoff: pick(rng, &lib.phrases.agent_signoffs),
+        exchange: None,
+        facts: Facts::default(),
+        resolutions,
+        style: AgentStyle::of(cast.agent, &lib.phrases),
+        span_minutes: span_minutes(playbook, offsets),
         vars,
         author: Author::Agent,
         escalation_agent: cast.escalation_agent,
         priority,
         tags: tags(category, scenario),
     };
-    let mut steps = vec![w.creation(rng)];
-    for spec in &playbook.steps {
-        steps.push(w.step(rng, spec, offsets));
-    }
+    let steps = w.steps(rng, playbook, offsets);
     let key = w.vars.get(&scenario.key).unwrap_or_default().to_owned();
+    let facts = std::mem::take(&mut w.facts);
     Some(Script {
         category: category.name.clone(),
         scenario: scenario.name.clone(),
         playbook: playbook.name.clone(),
         tone: tone.name.clone(),
+        outcome: outcome.into(),
+        facts,
         subject,
         ticket_type: scenario.ticket_type.clone(),
         priority,
@@ -58,18 +63,23 @@ pub(super) fn compose<R: Rng + ?Sized>(
 }
 
 /// Every value of the thread (pools, people, group, topic) and its subject.
-fn thread_vars<R: Rng + ?Sized>(
-    rng: &mut R,
-    lib: &Library,
-    scenario: &Scenario,
-    cast: &Cast,
-) -> (Vars, String) {
+fn thread_vars(rng: &mut Dice, lib: &Library, scenario: &Scenario, cast: &Cast) -> (Vars, String) {
     let mut vars = Vars::draw(rng, &lib.variables).with_people(cast.customer, cast.agent);
-    vars.insert("group", cast.escalation_group);
+    vars.insert("group", &team_phrase(cast.escalation_group));
     let topic = vars.fill(pick(rng, &scenario.topics));
     vars.insert("topic", &topic);
     let subject = vars.fill(pick(rng, &scenario.subjects));
     (vars, subject.chars().take(SUBJECT_MAX_CHARS).collect())
+}
+
+/// A group's name as a team: "the Specialist Team", "the Escalations team".
+pub(super) fn team_phrase(group: &str) -> String {
+    let name = group.split_whitespace().collect::<Vec<_>>().join(" ");
+    if name.to_lowercase().ends_with("team") {
+        format!("the {name}")
+    } else {
+        format!("the {name} team")
+    }
 }
 
 /// The state of a thread being written: who writes for the agents now, and the
@@ -79,8 +89,14 @@ struct Writer<'a> {
     scenario: &'a Scenario,
     tone: &'a Tone,
     exchange: Option<&'a Exchange>,
-    /// The agents sign every message the same way.
-    signoff: &'a str,
+    /// What the customer has said and the agent asked and cited.
+    facts: Facts,
+    /// The resolutions of the chosen outcome.
+    resolutions: &'a [Body],
+    /// The writing agent's habits: greeting, sign-off, verbosity, layout.
+    style: AgentStyle,
+    /// The lifecycle's length, which no time entry exceeds.
+    span_minutes: i64,
     vars: Vars,
     /// The agent writing for the helpdesk: the escalation agent once reassigned.
     author: Author,
@@ -90,13 +106,34 @@ struct Writer<'a> {
 }
 
 impl Writer<'_> {
-    fn creation<R: Rng + ?Sized>(&mut self, rng: &mut R) -> ScriptStep {
+    /// The creation, then every step of the playbook, each knowing how long
+    /// the ticket waits after it (`{wait}`).
+    fn steps(
+        &mut self,
+        rng: &mut Dice,
+        playbook: &playbook::Playbook,
+        offsets: &StageOffsets,
+    ) -> Vec<ScriptStep> {
+        let mut steps = vec![self.creation(rng)];
+        for (i, spec) in playbook.steps.iter().enumerate() {
+            let next = playbook.steps.get(i + 1).map(|n| offsets.at(n.at));
+            let gap = next.map(|at| at - offsets.at(spec.at));
+            self.vars.insert("wait", wait_phrase(gap));
+            steps.push(self.step(rng, spec, offsets));
+        }
+        steps
+    }
+
+    fn creation(&mut self, rng: &mut Dice) -> ScriptStep {
         let (tone, scenario) = (self.tone, self.scenario);
         let opener = pick(rng, &tone.openers);
         let description = pick_body(rng, &scenario.descriptions);
         let closing = pick(rng, &tone.closings);
         let extras = &tone.extras.description;
         let body = self.customer_message(rng, opener, description, extras, closing);
+        self.facts.stated = facts::stated(&tone.shape(description));
+        self.exchange = facts::choose_exchange(rng, &scenario.exchanges, &self.facts.stated);
+        self.facts.asked = self.exchange.map(facts::asks).unwrap_or_default();
         ScriptStep {
             kind: Stage::Create,
             offset_ms: 0,
@@ -107,12 +144,7 @@ impl Writer<'_> {
         }
     }
 
-    fn step<R: Rng + ?Sized>(
-        &mut self,
-        rng: &mut R,
-        spec: &StepSpec,
-        offsets: &StageOffsets,
-    ) -> ScriptStep {
+    fn step(&mut self, rng: &mut Dice, spec: &StepSpec, offsets: &StageOffsets) -> ScriptStep {
         let mut step = ScriptStep {
             kind: spec.kind,
             offset_ms: offsets.at(spec.at),
@@ -139,10 +171,11 @@ impl Writer<'_> {
 
     /// What the step changes besides its message: who writes next, the
     /// priority, the tags, or the time logged.
-    fn apply<R: Rng + ?Sized>(&mut self, rng: &mut R, spec: &StepSpec, step: &mut ScriptStep) {
+    fn apply(&mut self, rng: &mut Dice, spec: &StepSpec, step: &mut ScriptStep) {
         match spec.kind {
             Stage::Reassign => {
                 self.vars = self.vars.clone().with_agent(self.escalation_agent);
+                self.style = AgentStyle::of(self.escalation_agent, &self.lib.phrases);
                 self.author = Author::EscalationAgent;
             }
             Stage::Priority => {
@@ -162,9 +195,11 @@ impl Writer<'_> {
         }
     }
 
-    fn time_entry<R: Rng + ?Sized>(&mut self, rng: &mut R, spec: &StepSpec, step: &mut ScriptStep) {
+    fn time_entry(&mut self, rng: &mut Dice, spec: &StepSpec, step: &mut ScriptStep) {
         let [low, high] = spec.minutes.unwrap_or([15, 30]);
-        let minutes = rng.random_range(low..=high.max(low));
+        let high = high.max(low).min(self.span_minutes);
+        let low = low.min(high).max(1);
+        let minutes = rng.between(low, high);
         step.author = Some(self.author);
         step.params.minutes = Some((minutes / 5 * 5).max(low));
         step.params.billable = Some(spec.billable.unwrap_or(true));
@@ -172,7 +207,7 @@ impl Writer<'_> {
     }
 
     /// The HTML of a message in `role`.
-    fn text<R: Rng + ?Sized>(&self, rng: &mut R, role: Role) -> String {
+    fn text(&mut self, rng: &mut Dice, role: Role) -> String {
         match role {
             Role::Answer | Role::Reopen => self.customer_text(rng, role),
             Role::EscalationNote | Role::WorkNote | Role::TimeNote => self.note_text(rng, role),
@@ -181,7 +216,7 @@ impl Writer<'_> {
     }
 
     /// The customer's answer to the question, or their "it's back" message.
-    fn customer_text<R: Rng + ?Sized>(&self, rng: &mut R, role: Role) -> String {
+    fn customer_text(&mut self, rng: &mut Dice, role: Role) -> String {
         let (p, s, tone) = (&self.lib.phrases, self.scenario, self.tone);
         let (openers, bodies, extras) = match role {
             Role::Answer => {
@@ -200,12 +235,25 @@ impl Writer<'_> {
         };
         let opener = pick(rng, openers);
         let body = pick_body(rng, bodies);
-        self.customer_reply(rng, opener, body, extras)
+        // Anyone may answer in one line now and then: no greeting, no extras,
+        // just their name.
+        let one_line = role == Role::Answer && rng.chance(40);
+        let written = match one_line {
+            true => self.tone.one_line(body),
+            false => self.tone.shape(body),
+        };
+        if role == Role::Answer {
+            self.facts.answered = facts::stated(&written);
+        }
+        match one_line {
+            true => self.customer_message(rng, "", &written, &[], "{customer_first}"),
+            false => self.customer_reply(rng, opener, body, extras),
+        }
     }
 
     /// A public message by the agent writing now: greeting, maybe a second line
     /// (acknowledgement or handover), the body, a closing line, the signature.
-    fn agent_text<R: Rng + ?Sized>(&self, rng: &mut R, role: Role) -> String {
+    fn agent_text(&mut self, rng: &mut Dice, role: Role) -> String {
         let (p, s) = (&self.lib.phrases, self.scenario);
         let resolving = matches!(
             role,
@@ -215,8 +263,10 @@ impl Writer<'_> {
             true => &p.resolution_greetings,
             false => &p.agent_greetings,
         };
-        let greeting = pick(rng, greetings);
+        let greeting = nth(greetings, self.style.greeting);
+        let brief = self.style.verbosity == Verbosity::Brief;
         let second = match role {
+            Role::Question if brief => "",
             Role::Question => pick(rng, &self.tone.acknowledgements),
             Role::HandoverResolution => pick(rng, &p.handover_lines),
             _ => "",
@@ -229,25 +279,31 @@ impl Writer<'_> {
             Role::Followup => pick_body(rng, own_or(&s.followups, &p.followups)),
             Role::Reminder => pick_body(rng, &p.reminders),
             Role::NoReplyClose => pick_body(rng, &p.no_reply_closings),
-            _ => pick_body(rng, &s.resolutions),
+            _ => {
+                let known = self.facts.known();
+                let key = &self.scenario.key;
+                let (body, cited) = facts::choose_resolution(rng, self.resolutions, &known, key);
+                self.facts.cited.extend(cited);
+                body
+            }
         };
         let closer = match role {
+            _ if brief => "",
             Role::Question => pick(rng, &p.agent_reply_closers),
             Role::Reminder | Role::NoReplyClose => "",
             _ => pick(rng, &p.resolution_closers),
         };
-        self.agent_message(&[greeting, second], body, closer)
+        self.agent_message(&[greeting, second], &self.style.lay_out(body), closer)
     }
 
     /// A private note's paragraphs, or a time entry's one line.
-    fn note_text<R: Rng + ?Sized>(&self, rng: &mut R, role: Role) -> String {
+    fn note_text(&self, rng: &mut Dice, role: Role) -> String {
         let p = &self.lib.phrases;
         let body: &[String] = match role {
             Role::EscalationNote => pick_body(rng, &p.escalation_notes),
             Role::WorkNote => pick_body(rng, &p.work_notes),
-            _ => p
-                .time_notes
-                .choose(rng)
+            _ => rng
+                .pick(&p.time_notes)
                 .map(std::slice::from_ref)
                 .unwrap_or_default(),
         };
@@ -260,13 +316,14 @@ impl Writer<'_> {
             .iter()
             .copied()
             .chain(body.iter().map(String::as_str));
-        let parts = parts.chain([closer, self.signoff]);
+        let signoff = nth(&self.lib.phrases.agent_signoffs, self.style.signoff);
+        let parts = parts.chain([closer, signoff]);
         paragraphs(parts.map(|part| self.vars.fill(part)))
     }
 
-    fn customer_reply<R: Rng + ?Sized>(
+    fn customer_reply(
         &self,
-        rng: &mut R,
+        rng: &mut Dice,
         opener: &str,
         body: &[String],
         extras: &[String],
@@ -275,21 +332,22 @@ impl Writer<'_> {
         self.customer_message(rng, opener, body, extras, closing)
     }
 
-    /// The customer's words in their tone: opener, shaped body, maybe an extra
-    /// paragraph, sign-off.
-    fn customer_message<R: Rng + ?Sized>(
+    /// The customer's words in their tone: opener, shaped body, the tone's extra
+    /// paragraphs, sign-off.
+    fn customer_message(
         &self,
-        rng: &mut R,
+        rng: &mut Dice,
         opener: &str,
         body: &[String],
         extras: &[String],
         closing: &str,
     ) -> String {
         let shaped = self.tone.shape(body);
-        let extra = self.tone.extra(rng, extras).unwrap_or("");
+        let added = self.tone.extras(rng, extras);
         let parts = std::iter::once(opener)
             .chain(shaped.iter().map(String::as_str))
-            .chain([extra, closing]);
+            .chain(added)
+            .chain([closing]);
         paragraphs(parts.map(|part| self.vars.fill(part)))
     }
 }
@@ -300,22 +358,26 @@ fn own_or<'a>(own: &'a [Body], generic: &'a [Body]) -> &'a [Body] {
 }
 
 /// One phrase, or "" when the list is empty (the data checks rule that out).
-fn pick<'a, R: Rng + ?Sized>(rng: &mut R, phrases: &'a [String]) -> &'a str {
-    phrases.choose(rng).map(String::as_str).unwrap_or_default()
+fn pick<'a>(rng: &mut Dice, phrases: &'a [String]) -> &'a str {
+    rng.pick(phrases).map(String::as_str).unwrap_or_default()
+}
+
+/// The `i`th phrase (wrapping), or "" when the list is empty.
+fn nth(phrases: &[String], i: usize) -> &str {
+    match phrases.len() {
+        0 => "",
+        n => &phrases[i % n],
+    }
 }
 
 /// One body, or no paragraphs when the list is empty (the data checks rule that out).
-fn pick_body<'a, R: Rng + ?Sized>(rng: &mut R, bodies: &'a [Body]) -> &'a [String] {
-    bodies.choose(rng).map(Vec::as_slice).unwrap_or_default()
+fn pick_body<'a>(rng: &mut Dice, bodies: &'a [Body]) -> &'a [String] {
+    rng.pick(bodies).map(Vec::as_slice).unwrap_or_default()
 }
 
-fn priority<R: Rng + ?Sized>(rng: &mut R, scenario: &Scenario) -> i64 {
+fn priority(rng: &mut Dice, scenario: &Scenario) -> i64 {
     let [low, high] = scenario.priority.map(|p| p.clamp(1, 4));
-    if low < high {
-        rng.random_range(low..=high)
-    } else {
-        low
-    }
+    rng.between(low, high)
 }
 
 /// The category first, then the scenario's own tags, without repeats.

@@ -6,10 +6,10 @@ use std::collections::BTreeMap;
 use std::path::Path;
 use std::sync::{Arc, OnceLock};
 
-use rand::Rng;
-use rand::seq::IndexedRandom;
+use rand::RngCore;
 use serde::Deserialize;
 
+use super::dice::Dice;
 use super::load::{self, LoadError, Source};
 use super::persona::{MadeUpPerson, Personas};
 use super::playbook::{Playbook, Selection};
@@ -107,6 +107,10 @@ pub(super) struct Scenario {
     pub descriptions: Vec<Body>,
     pub exchanges: Vec<Exchange>,
     pub resolutions: Vec<Body>,
+    /// Endings where the customer does not get what they asked for, each
+    /// with its own resolutions (the plain `resolutions` are `granted`).
+    #[serde(default)]
+    pub outcomes: Vec<Outcome>,
     /// Own "the problem is back" messages; the generic ones otherwise.
     #[serde(default)]
     pub reopens: Vec<Body>,
@@ -118,6 +122,27 @@ pub(super) struct Scenario {
     pub playbooks: BTreeMap<String, u32>,
 }
 
+/// The outcomes a scenario may declare besides `granted`.
+pub(super) const OUTCOMES: [&str; 6] = [
+    "refused",
+    "partial",
+    "workaround",
+    "not-planned",
+    "own-error",
+    "duplicate",
+];
+
+/// A way a ticket can end other than the customer getting what they asked
+/// for: a refusal with the policy, a partial refund, a workaround only, a
+/// feature not planned, the customer's own error explained, a duplicate merged.
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub(super) struct Outcome {
+    /// One of [`OUTCOMES`].
+    pub name: String,
+    pub resolutions: Vec<Body>,
+}
+
 /// An agent question with the customer answers that fit it, kept together so the
 /// customer always answers what was asked.
 #[derive(Debug, Deserialize)]
@@ -125,6 +150,10 @@ pub(super) struct Scenario {
 pub(super) struct Exchange {
     pub agent: Body,
     pub customer: Vec<Body>,
+    /// The facts (variable names) the question asks for; by default, those
+    /// every answer states.
+    #[serde(default)]
+    pub asks: Vec<String>,
 }
 
 /// Everything the generator reads. Built once at start-up and shared (`Arc`).
@@ -218,12 +247,9 @@ impl Library {
 
     /// A category first, then one of its scenarios, so every category is equally
     /// likely however many scenarios it has.
-    pub(super) fn pick_scenario<R: Rng + ?Sized>(
-        &self,
-        rng: &mut R,
-    ) -> Option<(&Category, &Scenario)> {
-        let category = self.categories.choose(rng)?;
-        let scenario = category.scenarios.choose(rng)?;
+    pub(super) fn pick_scenario(&self, rng: &mut Dice) -> Option<(&Category, &Scenario)> {
+        let category = rng.pick(&self.categories)?;
+        let scenario = rng.pick(&category.scenarios)?;
         Some((category, scenario))
     }
 
@@ -240,9 +266,26 @@ impl Library {
     }
 
     /// `n` made-up people (for `preview` and `seed-contacts`): distinct names and
-    /// reserved-domain emails.
-    pub fn made_up_people<R: Rng + ?Sized>(&self, rng: &mut R, n: usize) -> Vec<MadeUpPerson> {
-        self.personas.made_up(rng, n)
+    /// reserved-domain emails. Takes one number from `rng` to seed [`Dice`].
+    pub fn made_up_people<R: RngCore + ?Sized>(&self, rng: &mut R, n: usize) -> Vec<MadeUpPerson> {
+        self.personas
+            .made_up(&mut Dice::new(rng.next_u64()), n, &[])
+    }
+
+    /// `n` made-up agents for a helpdesk whose customers are `customers`: their
+    /// first names differ from every customer's while the name pool allows.
+    pub fn made_up_agents<R: RngCore + ?Sized>(
+        &self,
+        rng: &mut R,
+        n: usize,
+        customers: &[MadeUpPerson],
+    ) -> Vec<MadeUpPerson> {
+        let avoid: Vec<&str> = customers
+            .iter()
+            .filter_map(|c| c.name.split_whitespace().next())
+            .collect();
+        self.personas
+            .made_up(&mut Dice::new(rng.next_u64()), n, &avoid)
     }
 
     /// Group names for a made-up helpdesk.

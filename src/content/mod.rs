@@ -7,8 +7,9 @@
 //! all messages.
 //!
 //! The module is pure: no I/O except reading the user's scenario directory once
-//! ([`Library::load`]), no clock; all randomness comes from the caller's RNG, so
-//! one seed reproduces the lifecycle exactly (for a given library).
+//! ([`Library::load`]), no clock; all randomness comes from [`Dice`], a PRNG
+//! specified in this crate, so one seed reproduces the lifecycle exactly (for a
+//! given library) on every build and `rand` version.
 //!
 //! Data (schemas: the structs in `library.rs`, `persona.rs`, `playbook.rs`):
 //! - `data/scenarios.json`: value pools, the agents' phrases, and categories of
@@ -19,8 +20,10 @@
 //!   never contains markup. Placeholders are `{name}`, filled from the pools
 //!   (where `#` is a random digit) or from the people (`{customer_first}`,
 //!   `{agent_name}`, `{agent_first}`, and in generic phrases `{previous_agent_first}`,
-//!   `{group}`, `{topic}`). Every agent message names the scenario's `key`
-//!   variable, which keeps replies about the actual problem.
+//!   `{group}`, `{topic}`, `{wait}`). Every agent message names the scenario's
+//!   `key` variable, which keeps replies about the actual problem. Optional
+//!   `outcomes` add endings other than `granted` (`outcome.rs`); an exchange's
+//!   optional `asks` names the facts its question asks for (`facts.rs`).
 //! - `data/personas.json`: names, reserved email domains and the customers'
 //!   tones (how they open, phrase, pad and sign their messages).
 //! - `data/playbooks.json`: the sequences of steps a lifecycle can follow.
@@ -28,31 +31,40 @@
 //! Everything is checked as a whole when loaded (see `checks.rs`), so a typo stops
 //! the program at start-up with `file:line:column`, not in a ticket.
 
+mod agent;
 mod checks;
 mod compose;
+mod dice;
+mod facts;
 mod html;
 mod library;
 mod load;
+mod outcome;
 mod persona;
 mod playbook;
 mod playbook_checks;
 mod template;
 
 #[cfg(test)]
+mod golden_tests;
+#[cfg(test)]
 mod library_tests;
 #[cfg(test)]
 mod tests;
 
-use rand::Rng;
+use rand::RngCore;
 use serde::Serialize;
 
 use crate::domain::{Stage, StageOffsets, StepParams};
 
+pub use dice::Dice;
+pub use facts::Facts;
 pub use html::html_to_text;
 pub use library::Library;
 pub use load::LoadError;
 pub use persona::MadeUpPerson;
 pub use playbook::{CLASSIC, Selection};
+pub use template::starts_with_vowel_sound;
 
 use html::paragraphs;
 
@@ -103,6 +115,9 @@ pub struct Script {
     pub playbook: String,
     /// The customer's tone, e.g. "polite".
     pub tone: String,
+    /// How the resolution ends for the customer: `granted` (they get what they
+    /// asked for), or e.g. `refused`, `partial`, `workaround`.
+    pub outcome: String,
     /// Plain text, at most 120 characters.
     pub subject: String,
     /// One of Freshdesk's default ticket types.
@@ -113,6 +128,8 @@ pub struct Script {
     pub tags: Vec<String>,
     /// The value of the scenario's key variable (order number, product, error code).
     pub key: String,
+    /// What the customer stated, what the agent asked, what the resolution cites.
+    pub facts: Facts,
     /// In order; the first is the creation, whose body is the description.
     pub steps: Vec<ScriptStep>,
 }
@@ -145,15 +162,29 @@ impl Script {
 }
 
 /// Writes a whole lifecycle for `cast`: a scenario and a playbook among
-/// `selection`, timed by `offsets`, using only `rng`.
-pub fn compose<R: Rng + ?Sized>(
+/// `selection`, timed by `offsets`. Takes one number from `rng` and seeds the
+/// content's own [`Dice`] with it (see [`compose_seeded`]).
+pub fn compose<R: RngCore + ?Sized>(
     rng: &mut R,
     library: &Library,
     selection: &Selection,
     offsets: &StageOffsets,
     cast: &Cast,
 ) -> Script {
-    compose::compose(rng, library, selection, offsets, cast)
+    compose_seeded(rng.next_u64(), library, selection, offsets, cast)
+}
+
+/// [`compose`] from a seed: every draw comes from [`Dice`], whose algorithm is
+/// fixed in this crate, so one seed gives the same text on every build.
+pub fn compose_seeded(
+    seed: u64,
+    library: &Library,
+    selection: &Selection,
+    offsets: &StageOffsets,
+    cast: &Cast,
+) -> Script {
+    let mut dice = Dice::new(seed);
+    compose::compose(&mut dice, library, selection, offsets, cast)
         .unwrap_or_else(|| fallback(cast, offsets))
 }
 
@@ -224,6 +255,8 @@ fn fallback(cast: &Cast, offsets: &StageOffsets) -> Script {
         scenario: "general-question".into(),
         playbook: CLASSIC.into(),
         tone: "polite".into(),
+        outcome: "granted".into(),
+        facts: Facts::default(),
         subject: "Question about my account".into(),
         ticket_type: "Question".into(),
         priority: 1,

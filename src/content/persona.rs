@@ -4,9 +4,9 @@
 
 use std::collections::HashSet;
 
-use rand::Rng;
-use rand::seq::IndexedRandom;
 use serde::Deserialize;
+
+use super::dice::Dice;
 
 /// `data/personas.json`.
 #[derive(Debug, Default, Deserialize)]
@@ -49,21 +49,24 @@ pub(super) struct Tone {
     /// text: how this customer phrases things.
     #[serde(default)]
     pub rewrites: Vec<[String; 2]>,
+    /// Ends a one-line answer with "!" instead of its full stop.
+    #[serde(default)]
+    pub exclaims: bool,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize)]
 #[serde(rename_all = "snake_case")]
 pub(super) enum Length {
-    /// Only the first paragraph of each body.
+    /// Only the first sentences (6 words or more) of the first paragraph.
     Short,
     /// The bodies as written.
     Normal,
-    /// The bodies plus one of the tone's extra paragraphs, always.
+    /// The bodies plus two of the tone's extra paragraphs, always.
     Long,
 }
 
 /// Paragraphs a tone adds to each kind of customer message. Tones of normal
-/// length add one half of the time, long ones always, short ones never.
+/// length add one half of the time, long ones two every time, short ones never.
 #[derive(Debug, Default, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub(super) struct Extras {
@@ -102,16 +105,27 @@ impl Personas {
     }
 
     /// `n` people with distinct emails, and distinct names while the name pools
-    /// last.
-    pub fn made_up<R: Rng + ?Sized>(&self, rng: &mut R, n: usize) -> Vec<MadeUpPerson> {
+    /// last. First names in `avoid` are skipped while others remain, so made-up
+    /// agents do not share a first name with the customers they write to.
+    pub fn made_up(&self, rng: &mut Dice, n: usize, avoid: &[&str]) -> Vec<MadeUpPerson> {
+        let free: Vec<String> = self
+            .first_names
+            .iter()
+            .filter(|f| !avoid.contains(&f.as_str()))
+            .cloned()
+            .collect();
+        let first_names = if free.is_empty() {
+            &self.first_names
+        } else {
+            &free
+        };
         let mut out = Vec::with_capacity(n);
         let mut names = HashSet::new();
         let mut emails = HashSet::new();
         let patience = 20 * n + 100;
         let mut attempts = 0;
         while out.len() < n {
-            let (Some(first), Some(last)) =
-                (self.first_names.choose(rng), self.last_names.choose(rng))
+            let (Some(first), Some(last)) = (rng.pick(first_names), rng.pick(&self.last_names))
             else {
                 break;
             };
@@ -120,7 +134,7 @@ impl Personas {
             if !names.insert(name.clone()) && attempts < patience {
                 continue;
             }
-            let domain = self.email_domains.choose(rng).map_or("example.com", |d| d);
+            let domain = rng.pick(&self.email_domains).map_or("example.com", |d| d);
             let base = format!("{}.{}", slug(first), slug(last));
             let mut email = format!("{base}@{domain}");
             let mut k = 2;
@@ -137,12 +151,21 @@ impl Personas {
 impl Tone {
     /// The customer's version of a scenario body: cut to length, rephrased.
     pub fn shape(&self, body: &[String]) -> Vec<String> {
-        let keep = if self.length == Length::Short {
-            1
-        } else {
-            body.len()
-        };
-        body.iter().take(keep).map(|p| self.rewrite(p)).collect()
+        if self.length == Length::Short {
+            let first = body.first().map(|p| shortest(p)).unwrap_or_default();
+            return vec![self.rewrite(first)];
+        }
+        body.iter().map(|p| self.rewrite(p)).collect()
+    }
+
+    /// The first sentences (6 words or more) of the body, as one paragraph.
+    pub fn one_line(&self, body: &[String]) -> Vec<String> {
+        let line = body.first().map(|p| self.rewrite(shortest(p)));
+        let line = line.map(|l| match (self.exclaims, l.strip_suffix('.')) {
+            (true, Some(stem)) => format!("{stem}!"),
+            _ => l,
+        });
+        line.into_iter().collect()
     }
 
     fn rewrite(&self, text: &str) -> String {
@@ -151,19 +174,39 @@ impl Tone {
             .fold(text.to_string(), |t, [from, to]| t.replace(from, to))
     }
 
-    /// Maybe an extra paragraph from `pool`, by the tone's length.
-    pub fn extra<'a, R: Rng + ?Sized>(&self, rng: &mut R, pool: &'a [String]) -> Option<&'a str> {
+    /// Extra paragraphs from `pool`, by the tone's length: none for short
+    /// tones, one half of the time for normal ones, two for long ones.
+    pub fn extras<'a>(&self, rng: &mut Dice, pool: &'a [String]) -> Vec<&'a str> {
         let wanted = match self.length {
-            Length::Short => false,
-            Length::Normal => rng.random_bool(0.5),
-            Length::Long => true,
+            Length::Short => 0,
+            Length::Normal => usize::from(rng.chance(50)),
+            Length::Long => 2,
         };
-        if wanted {
-            pool.choose(rng).map(String::as_str)
-        } else {
-            None
+        let mut out: Vec<&str> = Vec::new();
+        for _ in 0..wanted.min(pool.len()) {
+            let free: Vec<&String> = pool.iter().filter(|p| !out.contains(&p.as_str())).collect();
+            if let Some(p) = rng.pick(&free) {
+                out.push(p);
+            }
+        }
+        out
+    }
+}
+
+/// The first sentences of a paragraph, up to 6 words or more: what a terse
+/// customer bothers to write.
+fn shortest(paragraph: &str) -> &str {
+    let mut words = 0;
+    for (i, c) in paragraph.char_indices() {
+        if c == ' ' {
+            words += 1;
+        }
+        let end = matches!(c, '.' | '!' | '?') && paragraph[i + 1..].starts_with(' ');
+        if end && words >= 5 {
+            return &paragraph[..=i];
         }
     }
+    paragraph
 }
 
 /// Lowercase ASCII letters and digits for an email's local part ("Zoë" → "zoe").
@@ -222,6 +265,15 @@ mod tests {
         for bad in ["gmail.com", "example.co", "test", "notexample.com"] {
             assert!(!is_reserved_domain(bad), "{bad}");
         }
+    }
+
+    #[test]
+    fn a_terse_customer_keeps_the_first_sentences_up_to_six_words() {
+        assert_eq!(
+            shortest("Sure. It is the card ending in 1234. Both went through."),
+            "Sure. It is the card ending in 1234."
+        );
+        assert_eq!(shortest("No dot here"), "No dot here");
     }
 
     #[test]

@@ -4,9 +4,9 @@
 //! change. Times are in stage units (see `domain::StageOffsets::at`), so every
 //! playbook follows `TICKETSIM_STAGE_OFFSETS`.
 
-use rand::Rng;
 use serde::Deserialize;
 
+use super::dice::Dice;
 use super::library::Scenario;
 use crate::domain::Stage;
 
@@ -151,8 +151,8 @@ impl Selection {
 /// The playbook for a thread about `scenario`: by weight among the selected ones
 /// (the scenario's weights first, then the playbook's). With a single playbook
 /// selected, no random number is drawn.
-pub(super) fn choose<'a, R: Rng + ?Sized>(
-    rng: &mut R,
+pub(super) fn choose<'a>(
+    rng: &mut Dice,
     playbooks: &'a [Playbook],
     selection: &Selection,
     scenario: &Scenario,
@@ -170,10 +170,9 @@ pub(super) fn choose<'a, R: Rng + ?Sized>(
     };
     let total: u64 = candidates.iter().map(|p| weight(p)).sum();
     if total == 0 {
-        let i = rng.random_range(0..candidates.len());
-        return Some(candidates[i]);
+        return rng.pick(&candidates).copied();
     }
-    let mut pick = rng.random_range(0..total);
+    let mut pick = rng.below(total);
     for p in &candidates {
         if pick < weight(p) {
             return Some(p);

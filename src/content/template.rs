@@ -5,16 +5,16 @@
 
 use std::collections::BTreeMap;
 
-use rand::Rng;
-use rand::seq::IndexedRandom;
+use super::dice::Dice;
 
 /// Placeholders filled from the people rather than from a pool in the data file.
 /// `agent_*` always name the agent writing the message.
 pub(super) const PERSON_VARIABLES: [&str; 3] = ["customer_first", "agent_name", "agent_first"];
 
 /// Placeholders only the generic phrases may use: the agent who had the ticket
-/// before an escalation, the group it went to, and the scenario's topic.
-pub(super) const THREAD_VARIABLES: [&str; 3] = ["previous_agent_first", "group", "topic"];
+/// before an escalation, the group it went to ("the Escalations team"), the
+/// scenario's topic, and how long the ticket waits for its next step.
+pub(super) const THREAD_VARIABLES: [&str; 4] = ["previous_agent_first", "group", "topic", "wait"];
 
 /// Stands in for a random decimal digit in a pool pattern such as `ORD-#####`.
 const DIGIT: char = '#';
@@ -30,11 +30,11 @@ pub(super) struct Vars(BTreeMap<String, String>);
 impl Vars {
     /// Draws one value from every pool. A `BTreeMap` keeps the draw order, and therefore
     /// the output for a given seed, independent of hashing.
-    pub fn draw<R: Rng + ?Sized>(rng: &mut R, pools: &BTreeMap<String, Vec<String>>) -> Self {
+    pub fn draw(rng: &mut Dice, pools: &BTreeMap<String, Vec<String>>) -> Self {
         let values = pools
             .iter()
             .map(|(name, patterns)| {
-                let pattern = patterns.choose(rng).map(String::as_str).unwrap_or("");
+                let pattern = rng.pick(patterns).map(String::as_str).unwrap_or("");
                 (name.clone(), expand_digits(rng, pattern))
             })
             .collect();
@@ -82,6 +82,7 @@ impl Vars {
                 .and_then(|close| Some((self.get(&after[..close])?, close)));
             match value {
                 Some((value, close)) => {
+                    fix_article(&mut out, value);
                     out.push_str(value);
                     rest = &after[close + 1..];
                 }
@@ -96,13 +97,57 @@ impl Vars {
     }
 }
 
+/// By spelling, with the usual exceptions: "an hour", "a user", "an HD webcam",
+/// "a USB hub". Acronyms (all capitals) are read letter by letter.
+pub fn starts_with_vowel_sound(word: &str) -> bool {
+    let lead: String = word.chars().take_while(|c| c.is_alphabetic()).collect();
+    if lead.chars().count() >= 2 && lead.chars().all(|c| c.is_ascii_uppercase()) {
+        return lead.starts_with(['A', 'E', 'F', 'H', 'I', 'L', 'M', 'N', 'O', 'R', 'S', 'X']);
+    }
+    let w = word.to_lowercase();
+    const SILENT_H: [&str; 4] = ["hour", "honest", "honour", "heir"];
+    const SOUNDED_Y: [&str; 8] = ["uni", "use", "usu", "uti", "ure", "eu", "one", "once"];
+    if SILENT_H.iter().any(|p| w.starts_with(p)) {
+        return true;
+    }
+    if SOUNDED_Y.iter().any(|p| w.starts_with(p)) {
+        return false;
+    }
+    w.starts_with(['a', 'e', 'i', 'o', 'u'])
+}
+
+/// Makes an "a" or "an" just before a filled-in value fit it: "a {product}"
+/// reads "an Acme Invoicing", "a {item}" "an HD webcam".
+fn fix_article(out: &mut String, value: &str) {
+    let Some(first) = value.split_whitespace().next() else {
+        return;
+    };
+    if !first.starts_with(char::is_alphabetic) {
+        return;
+    }
+    let vowel = starts_with_vowel_sound(first);
+    for (wrong, right) in [("a ", "an "), ("A ", "An "), ("an ", "a "), ("An ", "A ")] {
+        let is_article = out.ends_with(wrong)
+            && out[..out.len() - wrong.len()]
+                .chars()
+                .next_back()
+                .is_none_or(|c| !c.is_alphanumeric());
+        let fits = (wrong.len() == 2) != vowel;
+        if is_article && !fits {
+            out.truncate(out.len() - wrong.len());
+            out.push_str(right);
+            return;
+        }
+    }
+}
+
 /// Replaces each `#` in a pool pattern with a random digit.
-fn expand_digits<R: Rng + ?Sized>(rng: &mut R, pattern: &str) -> String {
+fn expand_digits(rng: &mut Dice, pattern: &str) -> String {
     pattern
         .chars()
         .map(|c| {
             if c == DIGIT {
-                char::from(b'0' + rng.random_range(0..10u8))
+                char::from(b'0' + rng.below(10) as u8)
             } else {
                 c
             }
@@ -151,8 +196,6 @@ pub(super) fn placeholders(template: &str) -> Result<Vec<&str>, String> {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use rand::SeedableRng;
-    use rand::rngs::StdRng;
 
     fn vars(pairs: &[(&str, &str)]) -> Vars {
         Vars(
@@ -174,7 +217,7 @@ mod tests {
 
     #[test]
     fn digit_patterns_expand_to_digits_only_where_marked() {
-        let mut rng = StdRng::seed_from_u64(7);
+        let mut rng = Dice::new(7);
         let value = expand_digits(&mut rng, "ORD-#####");
         assert!(value.starts_with("ORD-"));
         assert_eq!(value.len(), 9);
@@ -190,6 +233,20 @@ mod tests {
         let blank = Vars::default().with_people(" ", "");
         assert_eq!(blank.get("customer_first"), Some(CUSTOMER_FALLBACK));
         assert_eq!(blank.get("agent_name"), Some(AGENT_FALLBACK));
+    }
+
+    #[test]
+    fn an_article_before_a_value_is_made_to_fit_it() {
+        let v = vars(&[
+            ("product", "Acme Invoicing"),
+            ("item", "desk lamp"),
+            ("hd", "HD webcam"),
+        ]);
+        assert_eq!(
+            v.fill("a {product}, A {item}, an {item}, a {hd}"),
+            "an Acme Invoicing, A desk lamp, a desk lamp, an HD webcam"
+        );
+        assert_eq!(v.fill("Papa {product}"), "Papa Acme Invoicing");
     }
 
     #[test]

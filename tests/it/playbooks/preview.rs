@@ -124,6 +124,65 @@ async fn the_preview_command_prints_the_same_json_twice() {
 }
 
 #[tokio::test]
+async fn preview_stats_and_lint_print_the_figures_and_a_count_per_rule() {
+    let dir = tempfile::tempdir().unwrap();
+    let args = [
+        "preview",
+        "--stats",
+        "--lint",
+        "-n",
+        "200",
+        "--seed",
+        "3",
+        "--playbooks",
+        "all",
+    ];
+    let out = ticketsim(dir.path(), &[])
+        .args(args)
+        .output()
+        .await
+        .unwrap();
+    let stdout = String::from_utf8_lossy(&out.stdout);
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    for figure in [
+        "corpus of 200 lifecycles",
+        "distinct-sentence ratio",
+        "distinct words",
+        "customer message words p90",
+        "resolved lifecycles not \"granted\"",
+        "frustrated messages with a frustration marker",
+        "lint: ",
+        "question for a fact already stated",
+        "resolution cites no fact the customer gave",
+    ] {
+        assert!(stdout.contains(figure), "{figure} missing in:\n{stdout}");
+    }
+    for rule in [
+        "doubled word",
+        "a/an before the wrong sound",
+        "customer and agent share a first name",
+        "phrase from another category",
+        "time phrase longer than the real gap",
+        "time entry longer than the lifecycle",
+    ] {
+        let line = stdout.lines().find(|l| l.trim_start().starts_with(rule));
+        let count = line.and_then(|l| l.split_whitespace().last());
+        assert_eq!(count, Some("0"), "{rule} in:\n{stdout}");
+    }
+    let both = ["preview", "--stats", "--json"];
+    let out = ticketsim(dir.path(), &[])
+        .args(both)
+        .output()
+        .await
+        .unwrap();
+    assert_eq!(out.status.code(), Some(2), "--stats and --json conflict");
+}
+
+#[tokio::test]
 async fn preview_follows_the_stage_offsets_and_playbooks_variables() {
     let dir = tempfile::tempdir().unwrap();
     let scenarios = dir.path().join("scenarios");
