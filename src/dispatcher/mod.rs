@@ -7,6 +7,7 @@
 
 mod actions;
 mod backlog;
+mod order;
 mod people;
 pub mod plan;
 mod pool;

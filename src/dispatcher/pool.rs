@@ -10,13 +10,13 @@
 //! intent first, so a released step that did send looks before re-sending.
 
 use std::sync::Arc;
-use std::sync::atomic::{AtomicUsize, Ordering};
 use std::time::Duration;
 
 use tokio::sync::watch;
 use tokio::task::JoinSet;
 
 use super::backlog::Backlog;
+use super::order::{SendOrder, Turn};
 use super::{DispatchError, Dispatcher};
 use crate::clock::UnixMs;
 use crate::store::{ClaimOptions, ClaimedStep, NewTickets, StoreError};
@@ -42,7 +42,7 @@ impl Dispatcher {
         self.recover().await?;
         let workers = self.inner.cfg.workers.max(1);
         let mut opts = self.claim_options(!drain);
-        let in_flight = Arc::new(AtomicUsize::new(0));
+        let order = Arc::new(SendOrder::default());
         let (cancel_tx, cancel_rx) = watch::channel(false);
         let mut set: JoinSet<()> = JoinSet::new();
         let mut backlog = Backlog::default();
@@ -57,16 +57,14 @@ impl Dispatcher {
             let free = workers.saturating_sub(set.len());
             let mut wait_ms = self.inner.cfg.max_idle_ms;
             if free > 0 {
-                // New tickets only once no step of a ticket in flight is due or running.
-                opts.new_tickets = match in_flight.load(Ordering::Acquire) {
-                    0 => NewTickets::WhenNoneInFlight,
-                    _ => NewTickets::Never,
-                };
+                // New tickets only once no step of a ticket in flight is due;
+                // they send nothing before the in-flight steps claimed earlier.
+                opts.new_tickets = NewTickets::WhenNoneInFlight;
                 match self.claim_some(free as i64, opts).await {
                     Ok(steps) if !steps.is_empty() => {
                         for step in steps {
-                            let guard = InFlight::count(&in_flight, &step);
-                            self.spawn_worker(&mut set, step, cancel_rx.clone(), guard);
+                            let turn = Place::of(&order, &step);
+                            self.spawn_worker(&mut set, step, cancel_rx.clone(), turn);
                         }
                         continue;
                     }
@@ -106,14 +104,23 @@ impl Dispatcher {
         set: &mut JoinSet<()>,
         step: ClaimedStep,
         mut cancel: watch::Receiver<bool>,
-        guard: Option<InFlight>,
+        place: Place,
     ) {
         let this = self.clone();
         set.spawn(async move {
-            let _guard = guard;
             let held = step.clone();
+            let work = async {
+                let _turn = match place {
+                    Place::InFlight(turn) => Some(turn),
+                    Place::New { order, mark } => {
+                        order.wait_for_earlier(mark).await;
+                        None
+                    }
+                };
+                this.handle(step).await
+            };
             tokio::select! {
-                () = this.handle(step) => {}
+                () = work => {}
                 () = cancelled(&mut cancel) => this.release(&held).await,
             }
         });
@@ -178,21 +185,24 @@ impl Dispatcher {
     }
 }
 
-/// Counts a running step of a ticket in flight (seq > 0) while it lives.
-struct InFlight(Arc<AtomicUsize>);
-
-impl InFlight {
-    fn count(counter: &Arc<AtomicUsize>, step: &ClaimedStep) -> Option<InFlight> {
-        (step.seq > 0).then(|| {
-            counter.fetch_add(1, Ordering::AcqRel);
-            InFlight(counter.clone())
-        })
-    }
+/// Where a claimed step stands in the send order (see [`SendOrder`]).
+enum Place {
+    /// A step of a ticket in flight, holding its turn until done.
+    InFlight(Turn),
+    /// A new ticket, sending nothing before the in-flight steps claimed earlier.
+    New { order: Arc<SendOrder>, mark: u64 },
 }
 
-impl Drop for InFlight {
-    fn drop(&mut self) {
-        self.0.fetch_sub(1, Ordering::AcqRel);
+impl Place {
+    fn of(order: &Arc<SendOrder>, step: &ClaimedStep) -> Place {
+        if step.seq > 0 {
+            Place::InFlight(order.in_flight())
+        } else {
+            Place::New {
+                order: order.clone(),
+                mark: order.mark(),
+            }
+        }
     }
 }
 
