@@ -10,3 +10,4 @@ mod lifecycle;
 mod playbooks;
 mod process;
 mod restart;
+mod systemd;
