@@ -232,7 +232,19 @@ async fn seed_contacts(db: Option<PathBuf>, count: u64, seed: Option<u64>) -> Re
 
 async fn run(db: Option<PathBuf>, drain: bool) -> Result<(), AppError> {
     let cfg = Config::from_env(&ProcessEnv, db.as_deref())?;
+    warn_if_any_host_is_allowed(&cfg);
     app::run(cfg, RunOptions { drain }, app::stop_on_signals()).await
+}
+
+/// The default is to allow any host: say so once, unless the host is loopback.
+fn warn_if_any_host_is_allowed(cfg: &Config) {
+    let host = config::host_of(&cfg.freshdesk_url);
+    if cfg.allowed_hosts.is_none() && !config::is_loopback(&host) {
+        tracing::warn!(
+            host = %host,
+            "TICKETSIM_ALLOWED_HOSTS is unset, so any FRESHDESK_URL host is written to; set it (e.g. *.freshdesk.com or your sandbox's host) to refuse a mistyped URL"
+        );
+    }
 }
 
 async fn check(json: bool, no_probe: bool) -> Result<(), AppError> {

@@ -5,6 +5,7 @@
 mod client;
 mod emulator_cli;
 mod first_hour;
+mod guards;
 mod harness;
 mod lifecycle;
 mod playbooks;

@@ -1,0 +1,73 @@
+//! Safety guards: `TICKETSIM_ALLOWED_HOSTS` refuses a FRESHDESK_URL on another
+//! host before any request, for every command that would send one.
+
+use std::sync::Arc;
+
+use ticketsim::clock::SystemClock;
+
+use crate::harness::{API_KEY, emulator_config, spawn_emulator};
+use crate::process::ticketsim;
+
+/// The commands that send requests to Freshdesk.
+const SENDERS: [&[&str]; 3] = [
+    &["--db", "t.db", "run"],
+    &["check", "--no-probe"],
+    &["--db", "t.db", "seed-contacts", "--count", "3"],
+];
+
+#[tokio::test]
+async fn every_command_that_sends_exits_2_naming_both_hosts_when_the_url_is_not_allowed() {
+    let (emulator, url, _stop) = spawn_emulator(emulator_config(), Arc::new(SystemClock)).await;
+    let dir = tempfile::tempdir().unwrap();
+    let env = [
+        ("FRESHDESK_URL", url.as_str()),
+        ("FRESHDESK_API_KEY", API_KEY),
+        (
+            "TICKETSIM_ALLOWED_HOSTS",
+            "*.freshdesk.com, sandbox.example.org",
+        ),
+    ];
+    for args in SENDERS {
+        let out = ticketsim(dir.path(), &env)
+            .args(args)
+            .output()
+            .await
+            .unwrap();
+        let stderr = String::from_utf8_lossy(&out.stderr);
+        assert_eq!(out.status.code(), Some(2), "{args:?}: {stderr}");
+        let lines: Vec<&str> = stderr.lines().collect();
+        assert_eq!(lines.len(), 1, "{args:?}: one line: {stderr}");
+        for named in [
+            "TICKETSIM_ALLOWED_HOSTS",
+            "\"127.0.0.1\"",
+            "*.freshdesk.com",
+        ] {
+            assert!(
+                lines[0].contains(named),
+                "{args:?}: {named} not in {stderr}"
+            );
+        }
+        assert!(!stderr.contains(API_KEY));
+    }
+    assert!(emulator.requests().is_empty(), "no request was made");
+    assert!(!dir.path().join("t.db").exists(), "no database was created");
+}
+
+#[tokio::test]
+async fn a_listed_host_is_allowed_through() {
+    let (emulator, url, _stop) = spawn_emulator(emulator_config(), Arc::new(SystemClock)).await;
+    let dir = tempfile::tempdir().unwrap();
+    let env = [
+        ("FRESHDESK_URL", url.as_str()),
+        ("FRESHDESK_API_KEY", API_KEY),
+        ("TICKETSIM_ALLOWED_HOSTS", "*.freshdesk.com,127.0.0.1"),
+    ];
+    let out = ticketsim(dir.path(), &env)
+        .args(["check", "--no-probe"])
+        .output()
+        .await
+        .unwrap();
+    let stdout = String::from_utf8_lossy(&out.stdout);
+    assert_eq!(out.status.code(), Some(0), "{stdout}");
+    assert!(!emulator.requests().is_empty());
+}
