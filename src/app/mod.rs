@@ -5,6 +5,7 @@ pub mod check;
 mod contacts;
 mod demo;
 mod preview;
+mod purge;
 mod startup;
 
 pub use check::{CheckOptions, CheckReport, check};
@@ -13,6 +14,7 @@ pub use demo::{DemoOptions, DemoSummary, demo};
 pub use preview::{
     PreviewLifecycle, PreviewOptions, PreviewPerson, PreviewStep, made_up_people, preview,
 };
+pub use purge::{PurgeOptions, PurgeSummary, purge, purge_plan};
 
 use std::path::Path;
 use std::sync::Arc;

@@ -3,6 +3,7 @@
 
 mod emulator;
 mod preview;
+mod purge;
 mod report;
 
 use std::path::PathBuf;
@@ -106,6 +107,15 @@ pub enum Command {
     /// it runs; POST /_emulator/tickets/{id}/delete (or /spam) and
     /// /_emulator/contacts/{id}/block to act as a human in the UI.
     Emulator(EmulatorArgs),
+    /// Delete from Freshdesk the tickets ticketsim made (and, on request, its contacts).
+    ///
+    /// A ticket is deleted only when the database knows it and it still carries the
+    /// tag (TICKETSIM_TAG); --include-tagged adds tagged tickets the database does not
+    /// know. Deletes go to Freshdesk's trash, one request each, within the rate budget.
+    /// Each removal is recorded, and a ticket already deleted counts as done, so a
+    /// purge that was stopped is finished by running it again. Progress on stderr,
+    /// the summary on stdout. Asks first unless --yes.
+    Purge(purge::PurgeArgs),
     /// Lifecycles by state, failed ones with their reasons, and the next due step.
     Status {
         /// Print JSON instead of text.
@@ -195,6 +205,10 @@ pub async fn dispatch(cli: Cli) -> Result<(), AppError> {
         Command::Export { format, db: d } => report::export(&path(d), format).await,
         Command::SeedContacts { count, seed, db: d } => seed_contacts(db(d), count, seed).await,
         Command::Check { json, no_probe } => check(json, no_probe).await,
+        Command::Purge(mut args) => {
+            let d = db(std::mem::take(&mut args.db));
+            purge::run(args, d).await
+        }
         Command::Emulator(args) => emulator::run(args).await,
         Command::Preview(args) => preview::run(args),
     }

@@ -9,12 +9,14 @@ mod lock;
 mod messages;
 #[cfg(test)]
 mod plan_tests;
+mod purge;
 mod report;
 mod schedule;
 
 pub use lifecycles::{Lifecycle, Plan, PlannedMessage, PlannedStep};
 pub use lock::DbLock;
 pub use messages::Message;
+pub use purge::{PurgeKind, PurgeOutcome};
 pub use report::{ExportMessage, ExportRecord, FailedLifecycle, NextStep, Status, StepRow};
 pub use schedule::ClaimedStep;
 

@@ -9,9 +9,10 @@ use crate::harness::{API_KEY, emulator_config, spawn_emulator};
 use crate::process::ticketsim;
 
 /// The commands that send requests to Freshdesk.
-const SENDERS: [&[&str]; 3] = [
+const SENDERS: [&[&str]; 4] = [
     &["--db", "t.db", "run"],
     &["check", "--no-probe"],
+    &["--db", "t.db", "purge", "--yes"],
     &["--db", "t.db", "seed-contacts", "--count", "3"],
 ];
 

@@ -10,5 +10,6 @@ mod harness;
 mod lifecycle;
 mod playbooks;
 mod process;
+mod purge;
 mod restart;
 mod systemd;
