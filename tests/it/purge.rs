@@ -183,3 +183,39 @@ async fn a_purge_killed_midway_is_finished_by_a_rerun_with_no_error() {
     assert_eq!(total, 12, "{s}");
     assert_eq!(deleted(&app), ours.into_iter().collect::<HashSet<_>>());
 }
+
+#[tokio::test]
+async fn contacts_made_by_seed_contacts_are_deleted_only_with_the_contacts_flag() {
+    let app = spawn_app().await;
+    made_by_ticketsim(&app, 1).await;
+    let dir = tempfile::tempdir().unwrap();
+    let db = app.db.to_str().unwrap();
+    let seeded = ticketsim(dir.path(), &env(&app, "100000"))
+        .args(["--db", db, "seed-contacts", "--count", "3"])
+        .output()
+        .await
+        .unwrap();
+    assert!(seeded.status.success(), "{seeded:?}");
+    let live = |app: &TestApp| {
+        app.emulator
+            .contacts()
+            .iter()
+            .filter(|c| c.deleted != Some(true))
+            .count()
+    };
+    let before = live(&app);
+
+    let (code, stdout, stderr) = purge(&app, "100000", &["--yes", "--json"]).await;
+    assert_eq!(code, Some(0), "{stderr}");
+    assert_eq!(json(&stdout)["contacts_deleted"], 0);
+    assert_eq!(live(&app), before, "contacts are kept without --contacts");
+
+    let (code, stdout, stderr) = purge(&app, "100000", &["--yes", "--json", "--contacts"]).await;
+    assert_eq!(code, Some(0), "{stderr}");
+    assert_eq!(json(&stdout)["contacts_deleted"], 3, "{stdout}");
+    assert_eq!(
+        live(&app),
+        before - 3,
+        "the emulator's own contacts survive"
+    );
+}
