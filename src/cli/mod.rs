@@ -25,7 +25,7 @@ pub use emulator::EmulatorArgs;
 #[derive(Debug, Parser)]
 #[command(name = "ticketsim", version, about, long_about, after_help = EXIT_CODES)]
 pub struct Cli {
-    /// SQLite database file, for run, demo, status, show, export and seed-contacts (which
+    /// SQLite database file, for run, demo, status, show, export, seed-contacts and purge (which
     /// also take it after their name) [env: TICKETSIM_DB; default:
     /// $STATE_DIRECTORY/ticketsim.db under systemd, else ./ticketsim.db; the demo defaults
     /// to ./ticketsim-demo.db]
@@ -59,6 +59,10 @@ pub enum Command {
         /// Start no new tickets: finish the lifecycles in flight, then exit.
         #[arg(long)]
         drain: bool,
+        /// Send no writes to Freshdesk: read as usual, log each POST/PUT/DELETE it
+        /// would send. Lifecycles fail at their first write, so use a scratch --db.
+        #[arg(long)]
+        dry_run: bool,
         #[command(flatten)]
         db: DbArg,
     },
@@ -193,7 +197,11 @@ pub async fn dispatch(cli: Cli) -> Result<(), AppError> {
     let db = |arg: DbArg| arg.db.or(top.clone());
     let path = |arg: DbArg| config::db_path(&ProcessEnv, db(arg).as_deref());
     match cli.command {
-        Command::Run { drain, db: d } => run(db(d), drain).await,
+        Command::Run {
+            drain,
+            dry_run,
+            db: d,
+        } => run(db(d), drain, dry_run).await,
         Command::Demo {
             duration,
             seed,
@@ -244,9 +252,16 @@ async fn seed_contacts(db: Option<PathBuf>, count: u64, seed: Option<u64>) -> Re
     Ok(())
 }
 
-async fn run(db: Option<PathBuf>, drain: bool) -> Result<(), AppError> {
-    let cfg = Config::from_env(&ProcessEnv, db.as_deref())?;
+async fn run(db: Option<PathBuf>, drain: bool, dry_run: bool) -> Result<(), AppError> {
+    let mut cfg = Config::from_env(&ProcessEnv, db.as_deref())?;
     warn_if_any_host_is_allowed(&cfg);
+    if dry_run {
+        cfg.client.dry_run = true;
+        tracing::warn!(
+            db = %cfg.db_path.display(),
+            "dry run: nothing is written to Freshdesk; each write is logged as \"dry run: would send\" and its lifecycle fails there, in this database"
+        );
+    }
     app::run(cfg, RunOptions { drain }, app::stop_on_signals()).await
 }
 

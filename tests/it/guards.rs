@@ -72,3 +72,49 @@ async fn a_listed_host_is_allowed_through() {
     assert_eq!(out.status.code(), Some(0), "{stdout}");
     assert!(!emulator.requests().is_empty());
 }
+
+#[tokio::test]
+async fn run_with_dry_run_sends_only_gets_and_logs_the_writes_it_would_send() {
+    use tokio::io::{AsyncBufReadExt, BufReader};
+    let (emulator, url, _stop) = spawn_emulator(emulator_config(), Arc::new(SystemClock)).await;
+    let dir = tempfile::tempdir().unwrap();
+    let env = [
+        ("FRESHDESK_URL", url.as_str()),
+        ("FRESHDESK_API_KEY", API_KEY),
+        ("TICKETSIM_CREATE_CRON", "* * * * * *"),
+    ];
+    let mut child = ticketsim(dir.path(), &env)
+        .args(["--db", "t.db", "run", "--dry-run"])
+        .stderr(std::process::Stdio::piped())
+        .spawn()
+        .unwrap();
+    let mut lines = BufReader::new(child.stderr.take().unwrap()).lines();
+    let mut log = String::new();
+    let found = tokio::time::timeout(std::time::Duration::from_secs(20), async {
+        while let Some(line) = lines.next_line().await.unwrap() {
+            log.push_str(&line);
+            log.push('\n');
+            if line.contains("dry run: would send POST /api/v2/tickets") {
+                return;
+            }
+        }
+    })
+    .await;
+    assert!(found.is_ok(), "no would-send line within 20 s:\n{log}");
+    // SAFETY: sending a signal to our own child process.
+    unsafe { libc::kill(child.id().unwrap() as i32, libc::SIGTERM) };
+    let status = tokio::time::timeout(std::time::Duration::from_secs(20), child.wait())
+        .await
+        .unwrap()
+        .unwrap();
+    assert_eq!(status.code(), Some(0), "{log}");
+    let requests = emulator.requests();
+    assert!(!requests.is_empty());
+    let writes: Vec<String> = requests
+        .iter()
+        .filter(|r| r.method != "GET")
+        .map(|r| format!("{} {}", r.method, r.path))
+        .collect();
+    assert!(writes.is_empty(), "writes reached the emulator: {writes:?}");
+    assert!(!log.contains(API_KEY));
+}
