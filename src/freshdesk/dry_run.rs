@@ -31,3 +31,35 @@ pub(crate) fn refuse_write(req: &Request) -> Error {
         req.url.path()
     ))
 }
+
+#[cfg(test)]
+mod tests {
+
+    use super::super::client_tests::ticket;
+    use super::super::stub::{Reply, Stub};
+    use super::super::{Client, ClientConfig, Error};
+
+    #[tokio::test]
+    async fn a_dry_run_client_reads_but_refuses_every_write_without_sending_it() {
+        let stub = Stub::start().await;
+        stub.push([Reply::json(200, ticket(7))]);
+        let client = Client::new(ClientConfig {
+            dry_run: true,
+            ..stub.config()
+        })
+        .unwrap();
+        assert_eq!(client.get_ticket(7).await.unwrap().id, 7);
+        let refused = [
+            client.delete_ticket(7).await,
+            client.change_status(7, 4).await.map(|_| ()),
+            client.delete_contact(9).await,
+        ];
+        for r in refused {
+            let e = r.unwrap_err();
+            assert!(matches!(e, Error::Invalid(_)), "{e}");
+            assert!(e.to_string().contains("dry run"), "{e}");
+        }
+        let seen: Vec<String> = stub.seen().iter().map(|s| s.method.clone()).collect();
+        assert_eq!(seen, ["GET"], "only the read reached the server");
+    }
+}
