@@ -5,6 +5,7 @@
 //! act as the customer (a probe that removes what it made), and whether the
 //! schedule fits the budget. When the URL or key fails, nothing else is asked.
 
+mod hosts;
 mod probe;
 mod report;
 mod schedule;
@@ -57,7 +58,7 @@ pub async fn check(cfg: &Config, opts: CheckOptions) -> CheckReport {
             return r;
         }
     }
-    allowed_hosts(&mut r, cfg);
+    hosts::allowed_hosts(&mut r, cfg);
     rate_limit(&mut r, &client, cfg);
     let pages = people(&mut r, &client).await;
     ticket_fields(&mut r, &client, cfg).await;
@@ -86,19 +87,6 @@ fn connected(r: &mut CheckReport, me: &Agent) {
         name: me.contact.name.clone(),
         email,
     });
-}
-
-/// A warning when `TICKETSIM_ALLOWED_HOSTS` is unset and the host is not
-/// loopback (a mismatch never gets here: the configuration is refused).
-fn allowed_hosts(r: &mut CheckReport, cfg: &Config) {
-    let host = crate::config::host_of(&cfg.freshdesk_url);
-    if cfg.allowed_hosts.is_none() && !crate::config::is_loopback(&host) {
-        r.push(
-            "allowed hosts",
-            Status::Warn,
-            format!("TICKETSIM_ALLOWED_HOSTS is unset, so a mistyped FRESHDESK_URL would be written to; set it to {host} or *.freshdesk.com"),
-        );
-    }
 }
 
 /// The one-line reason `/agents/me` failed, naming what to fix.
