@@ -16,8 +16,9 @@ use std::io::Write;
 use serde::Serialize;
 
 use super::AppError;
-use crate::clock::{Clock, SystemClock};
+use crate::clock::{Clock, SystemClock, parse_iso};
 use crate::config::Config;
+use crate::domain::UnixMs;
 use crate::freshdesk::{Client, ContactQuery, Error, SearchQuery, Ticket};
 use crate::store::{DbLock, PurgeKind, PurgeOutcome, Store, StoreError};
 
@@ -35,6 +36,8 @@ pub struct PurgeOptions {
     pub include_tagged: bool,
     /// Also delete the tagged contacts on reserved domains.
     pub contacts: bool,
+    /// Only tickets created at least this long ago (ms); contacts are not aged.
+    pub older_than_ms: Option<i64>,
 }
 
 /// What `purge` did (or, with `dry_run`, would do).
@@ -54,6 +57,8 @@ pub struct PurgeSummary {
     pub contacts_deleted: usize,
     /// Tagged contacts whose email is not on a reserved domain: kept.
     pub contacts_kept: usize,
+    /// Tickets (known or tagged) created within `--older-than`: kept.
+    pub too_recent_kept: usize,
     /// The first ticket ids deleted (or that would be).
     pub first_ids: Vec<i64>,
 }
@@ -122,23 +127,33 @@ pub async fn purge(
 
 impl<W: Write> Purge<'_, W> {
     async fn run(&mut self) -> Result<(), AppError> {
-        let known = self.store.made_ticket_ids().await?;
+        let made = self.store.made_tickets().await?;
         let done = self.store.purged_ids(PurgeKind::Ticket).await?;
-        self.summary.tickets_already_gone = known.iter().filter(|id| done.contains(id)).count();
-        let todo: Vec<i64> = known
+        self.summary.tickets_already_gone = made.iter().filter(|t| done.contains(&t.0)).count();
+        let (old, recent): (Vec<_>, Vec<_>) = made
             .iter()
-            .copied()
-            .filter(|id| !done.contains(id))
-            .collect();
-        for (n, id) in todo.iter().enumerate() {
-            self.known_ticket(*id, n + 1, todo.len()).await?;
+            .filter(|t| !done.contains(&t.0))
+            .partition(|t| self.old_enough(t.1));
+        self.summary.too_recent_kept += recent.len();
+        for (n, (id, _)) in old.iter().enumerate() {
+            self.known_ticket(*id, n + 1, old.len()).await?;
         }
-        let known: HashSet<i64> = known.into_iter().collect();
+        let known: HashSet<i64> = made.into_iter().map(|t| t.0).collect();
         self.tagged_unknown(&known).await?;
         if self.opts.contacts {
             self.contacts().await?;
         }
         Ok(())
+    }
+
+    /// Whether a ticket created at `created` is outside `--older-than` (an
+    /// unknown time is kept when an age is asked for).
+    fn old_enough(&self, created: Option<UnixMs>) -> bool {
+        match (self.opts.older_than_ms, created) {
+            (None, _) => true,
+            (Some(age), Some(at)) => at <= self.clock.now_ms() - age,
+            (Some(_), None) => false,
+        }
     }
 
     /// A ticket a lifecycle made: deleted if it still carries the tag.
@@ -202,13 +217,7 @@ impl<W: Write> Purge<'_, W> {
         let mut seen: HashSet<i64> = HashSet::new();
         for _ in 0..MAX_SEARCH_ROUNDS {
             let found = self.client.search_tickets(&query).await?;
-            let fresh: Vec<i64> = found
-                .results
-                .iter()
-                .filter(|t| t.deleted != Some(true) && !known.contains(&t.id))
-                .map(|t| t.id)
-                .filter(|id| seen.insert(*id))
-                .collect();
+            let fresh = self.fresh(&found.results, known, &mut seen);
             if fresh.is_empty() {
                 break;
             }
@@ -220,6 +229,28 @@ impl<W: Write> Purge<'_, W> {
             }
         }
         Ok(())
+    }
+
+    /// The search results not seen before, not deleted, unknown to the
+    /// database and old enough; the too recent are counted.
+    fn fresh(
+        &mut self,
+        found: &[Ticket],
+        known: &HashSet<i64>,
+        seen: &mut HashSet<i64>,
+    ) -> Vec<i64> {
+        let mut fresh = Vec::new();
+        for t in found {
+            if t.deleted == Some(true) || known.contains(&t.id) || !seen.insert(t.id) {
+                continue;
+            }
+            if self.old_enough(t.created_at.as_deref().and_then(parse_iso)) {
+                fresh.push(t.id);
+            } else {
+                self.summary.too_recent_kept += 1;
+            }
+        }
+        fresh
     }
 
     async fn tagged_ticket(&mut self, id: i64) -> Result<(), AppError> {

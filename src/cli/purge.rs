@@ -18,6 +18,9 @@ pub struct PurgeArgs {
     /// Also delete the contacts seed-contacts made (tagged, on reserved domains).
     #[arg(long)]
     pub contacts: bool,
+    /// Only tickets created at least this long ago (e.g. 7d, 12h); contacts are not aged.
+    #[arg(long, value_name = "DURATION", value_parser = parse_age)]
+    pub older_than: Option<i64>,
     /// Do not ask before deleting (needed when stdin is not a terminal).
     #[arg(long)]
     pub yes: bool,
@@ -34,6 +37,7 @@ pub async fn run(args: PurgeArgs, db: Option<PathBuf>) -> Result<(), AppError> {
         dry_run: args.dry_run,
         include_tagged: args.include_tagged,
         contacts: args.contacts,
+        older_than_ms: args.older_than,
     };
     if !opts.dry_run && !args.yes {
         confirm(&cfg, opts).await?;
@@ -58,7 +62,7 @@ async fn confirm(cfg: &Config, opts: PurgeOptions) -> Result<(), AppError> {
     let ids = app::purge_plan(cfg).await?;
     let first: Vec<String> = ids.iter().take(10).map(i64::to_string).collect();
     let mut what = format!(
-        "{} tickets ticketsim made (ids {} ...)",
+        "up to {} tickets ticketsim made (ids {} ...)",
         ids.len(),
         first.join(", ")
     );
@@ -83,12 +87,19 @@ async fn confirm(cfg: &Config, opts: PurgeOptions) -> Result<(), AppError> {
     }
 }
 
+fn parse_age(s: &str) -> Result<i64, String> {
+    match crate::domain::parse_duration(s)? {
+        ms if ms > 0 => Ok(ms),
+        _ => Err("must be greater than zero".into()),
+    }
+}
+
 fn summary_text(s: &PurgeSummary) -> String {
     let verb = if s.dry_run { "would delete" } else { "deleted" };
     let ids: Vec<String> = s.first_ids.iter().map(i64::to_string).collect();
     format!(
         "purge{}: {verb} {} tickets ticketsim made and {} tagged tickets unknown to the database; \
-         {} were already gone; kept {} untagged and {} tagged-but-unknown; contacts: {verb} {}, kept {}\n\
+         {} were already gone; kept {} untagged, {} tagged-but-unknown and {} too recent; contacts: {verb} {}, kept {}\n\
          first ids: {}\n",
         if s.dry_run { " (dry run)" } else { "" },
         s.tickets_deleted,
@@ -96,6 +107,7 @@ fn summary_text(s: &PurgeSummary) -> String {
         s.tickets_already_gone,
         s.tickets_untagged_kept,
         s.tagged_unknown_kept,
+        s.too_recent_kept,
         s.contacts_deleted,
         s.contacts_kept,
         if ids.is_empty() {

@@ -40,6 +40,18 @@ impl Store {
         Ok(ids)
     }
 
+    /// Every Freshdesk ticket a lifecycle recorded, with when it was created
+    /// (`None` when unknown), ascending by id.
+    pub async fn made_tickets(&self) -> Result<Vec<(i64, Option<UnixMs>)>> {
+        let rows = sqlx::query_as(
+            "SELECT ticket_id, ticket_created_at FROM lifecycles
+             WHERE ticket_id IS NOT NULL ORDER BY ticket_id",
+        )
+        .fetch_all(&self.pool)
+        .await?;
+        Ok(rows)
+    }
+
     /// The ids of this kind that an earlier purge already removed.
     pub async fn purged_ids(&self, kind: PurgeKind) -> Result<HashSet<i64>> {
         let ids: Vec<i64> = sqlx::query_scalar("SELECT remote_id FROM purged WHERE kind = ?1")

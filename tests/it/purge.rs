@@ -219,3 +219,36 @@ async fn contacts_made_by_seed_contacts_are_deleted_only_with_the_contacts_flag(
         "the emulator's own contacts survive"
     );
 }
+
+#[tokio::test]
+async fn older_than_keeps_tickets_created_more_recently() {
+    let app = spawn_app().await;
+    let ours = made_by_ticketsim(&app, 2).await;
+    let stranger = made_elsewhere(&app, &["ticketsim"]).await;
+    // The tickets were created at T0 on the emulator's manual clock.
+    let now = std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .unwrap()
+        .as_millis() as i64;
+    let age_hours = (now - T0) / 3_600_000;
+    assert!(age_hours > 2, "the machine's clock is after T0");
+    let younger = format!("{}h", age_hours + 1);
+    let older = format!("{}h", age_hours - 1);
+
+    let args = ["--yes", "--json", "--include-tagged", "--older-than"];
+    let mut first = args.to_vec();
+    first.push(&younger);
+    let (code, stdout, stderr) = purge(&app, "100000", &first).await;
+    assert_eq!(code, Some(0), "{stderr}");
+    assert_eq!(json(&stdout)["too_recent_kept"], 3, "{stdout}");
+    assert!(deleted(&app).is_empty());
+
+    let mut second = args.to_vec();
+    second.push(&older);
+    let (code, stdout, stderr) = purge(&app, "100000", &second).await;
+    assert_eq!(code, Some(0), "{stderr}");
+    assert_eq!(json(&stdout)["too_recent_kept"], 0, "{stdout}");
+    let mut all: HashSet<i64> = ours.into_iter().collect();
+    all.insert(stranger);
+    assert_eq!(deleted(&app), all);
+}
