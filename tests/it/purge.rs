@@ -8,7 +8,7 @@ use std::time::Duration;
 use tokio::io::{AsyncBufReadExt, BufReader};
 
 use ticketsim::freshdesk::CreateTicket;
-use ticketsim::store::Store;
+use ticketsim::store::{DbLock, Store};
 
 use crate::harness::{API_KEY, T0, TestApp, spawn_app};
 use crate::process::ticketsim;
@@ -118,13 +118,17 @@ async fn purge_deletes_exactly_ticketsims_tickets_and_tagged_strangers_only_with
 }
 
 #[tokio::test]
-async fn a_dry_run_lists_and_deletes_nothing_and_without_yes_or_a_terminal_it_refuses() {
+async fn a_dry_run_reads_beside_the_daemon_and_deletes_nothing_and_without_yes_or_a_terminal_it_refuses()
+ {
     let app = spawn_app().await;
     let ours = made_by_ticketsim(&app, 2).await;
     made_elsewhere(&app, &["ticketsim"]).await;
     let before = app.emulator.requests().len();
 
+    // A dry run only reads the database, so it works while the daemon holds the lock.
+    let lock = DbLock::acquire(&app.db).unwrap();
     let (code, stdout, stderr) = purge(&app, "100000", &["--dry-run", "--include-tagged"]).await;
+    drop(lock);
     assert_eq!(code, Some(0), "{stderr}");
     assert!(
         stdout.contains("dry run") && stdout.contains("would delete 2"),
