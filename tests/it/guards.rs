@@ -29,10 +29,11 @@ async fn every_command_that_sends_exits_2_naming_both_hosts_when_the_url_is_not_
         ),
     ];
     for args in SENDERS {
-        let out = ticketsim(dir.path(), &env)
-            .args(args)
-            .output()
+        // Bounded: without the guard, `run` would start and never exit.
+        let out = ticketsim(dir.path(), &env).args(args).output();
+        let out = tokio::time::timeout(std::time::Duration::from_secs(20), out)
             .await
+            .unwrap_or_else(|_| panic!("{args:?} did not exit within 20 s"))
             .unwrap();
         let stderr = String::from_utf8_lossy(&out.stderr);
         assert_eq!(out.status.code(), Some(2), "{args:?}: {stderr}");
