@@ -5,6 +5,7 @@
 //! act as the customer (a probe that removes what it made), and whether the
 //! schedule fits the budget. When the URL or key fails, nothing else is asked.
 
+mod hosts;
 mod probe;
 mod report;
 mod schedule;
@@ -57,6 +58,7 @@ pub async fn check(cfg: &Config, opts: CheckOptions) -> CheckReport {
             return r;
         }
     }
+    hosts::allowed_hosts(&mut r, cfg);
     rate_limit(&mut r, &client, cfg);
     let pages = people(&mut r, &client).await;
     ticket_fields(&mut r, &client, cfg).await;

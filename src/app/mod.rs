@@ -6,6 +6,7 @@ mod contacts;
 mod demo;
 pub mod export;
 mod preview;
+mod purge;
 mod startup;
 
 pub use check::{CheckOptions, CheckReport, check};
@@ -15,6 +16,7 @@ pub use preview::{
     CorpusStats, PreviewLifecycle, PreviewOptions, PreviewPerson, PreviewStep, Rule, Violation,
     body_lines, corpus_stats, lint, made_up_people, preview,
 };
+pub use purge::{PurgeOptions, PurgeSummary, purge, purge_plan};
 
 use std::path::Path;
 use std::sync::Arc;

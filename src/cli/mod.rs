@@ -4,6 +4,7 @@
 mod emulator;
 mod export;
 mod preview;
+mod purge;
 mod report;
 
 use std::path::PathBuf;
@@ -25,7 +26,7 @@ pub use emulator::EmulatorArgs;
 #[derive(Debug, Parser)]
 #[command(name = "ticketsim", version, about, long_about, after_help = EXIT_CODES)]
 pub struct Cli {
-    /// SQLite database file, for run, demo, status, show, export and seed-contacts (which
+    /// SQLite database file, for run, demo, status, show, export, seed-contacts and purge (which
     /// also take it after their name) [env: TICKETSIM_DB; default:
     /// $STATE_DIRECTORY/ticketsim.db under systemd, else ./ticketsim.db; the demo defaults
     /// to ./ticketsim-demo.db]
@@ -59,6 +60,10 @@ pub enum Command {
         /// Start no new tickets: finish the lifecycles in flight, then exit.
         #[arg(long)]
         drain: bool,
+        /// Send no writes to Freshdesk: read as usual, log each POST/PUT/DELETE it
+        /// would send. Lifecycles fail at their first write, so use a scratch --db.
+        #[arg(long)]
+        dry_run: bool,
         #[command(flatten)]
         db: DbArg,
     },
@@ -107,6 +112,15 @@ pub enum Command {
     /// it runs; POST /_emulator/tickets/{id}/delete (or /spam) and
     /// /_emulator/contacts/{id}/block to act as a human in the UI.
     Emulator(EmulatorArgs),
+    /// Delete from Freshdesk the tickets ticketsim made (and, on request, its contacts).
+    ///
+    /// A ticket is deleted only when the database knows it and it still carries the
+    /// tag (TICKETSIM_TAG); --include-tagged adds tagged tickets the database does not
+    /// know. Deletes go to Freshdesk's trash, one request each, within the rate budget.
+    /// Each removal is recorded, and a ticket already deleted counts as done, so a
+    /// purge that was stopped is finished by running it again. Progress on stderr,
+    /// the summary on stdout. Asks first unless --yes.
+    Purge(purge::PurgeArgs),
     /// Lifecycles by state, failed ones with their reasons, and the next due step.
     Status {
         /// Print JSON instead of text.
@@ -198,7 +212,11 @@ pub async fn dispatch(cli: Cli) -> Result<(), AppError> {
     let db = |arg: DbArg| arg.db.or(top.clone());
     let path = |arg: DbArg| config::db_path(&ProcessEnv, db(arg).as_deref());
     match cli.command {
-        Command::Run { drain, db: d } => run(db(d), drain).await,
+        Command::Run {
+            drain,
+            dry_run,
+            db: d,
+        } => run(db(d), drain, dry_run).await,
         Command::Demo {
             duration,
             seed,
@@ -223,6 +241,10 @@ pub async fn dispatch(cli: Cli) -> Result<(), AppError> {
         }
         Command::SeedContacts { count, seed, db: d } => seed_contacts(db(d), count, seed).await,
         Command::Check { json, no_probe } => check(json, no_probe).await,
+        Command::Purge(mut args) => {
+            let d = db(std::mem::take(&mut args.db));
+            purge::run(args, d).await
+        }
         Command::Emulator(args) => emulator::run(args).await,
         Command::Preview(args) => preview::run(args),
     }
@@ -258,9 +280,28 @@ async fn seed_contacts(db: Option<PathBuf>, count: u64, seed: Option<u64>) -> Re
     Ok(())
 }
 
-async fn run(db: Option<PathBuf>, drain: bool) -> Result<(), AppError> {
-    let cfg = Config::from_env(&ProcessEnv, db.as_deref())?;
+async fn run(db: Option<PathBuf>, drain: bool, dry_run: bool) -> Result<(), AppError> {
+    let mut cfg = Config::from_env(&ProcessEnv, db.as_deref())?;
+    warn_if_any_host_is_allowed(&cfg);
+    if dry_run {
+        cfg.client.dry_run = true;
+        tracing::warn!(
+            db = %cfg.db_path.display(),
+            "dry run: nothing is written to Freshdesk; each write is logged as \"dry run: would send\" and its lifecycle fails there, in this database"
+        );
+    }
     app::run(cfg, RunOptions { drain }, app::stop_on_signals()).await
+}
+
+/// The default is to allow any host: say so once, unless the host is loopback.
+fn warn_if_any_host_is_allowed(cfg: &Config) {
+    let host = config::host_of(&cfg.freshdesk_url);
+    if cfg.allowed_hosts.is_none() && !config::is_loopback(&host) {
+        tracing::warn!(
+            host = %host,
+            "TICKETSIM_ALLOWED_HOSTS is unset, so any FRESHDESK_URL host is written to; set it (e.g. *.freshdesk.com or your sandbox's host) to refuse a mistyped URL"
+        );
+    }
 }
 
 async fn check(json: bool, no_probe: bool) -> Result<(), AppError> {

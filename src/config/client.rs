@@ -17,6 +17,8 @@ pub struct ClientVars {
     pub connect_timeout: Duration,
     pub request_timeout: Duration,
     pub custom_fields: CustomFieldMap,
+    /// `run --dry-run`: the client sends GETs only (set by the CLI, not the environment).
+    pub dry_run: bool,
 }
 
 impl ClientVars {
@@ -35,6 +37,7 @@ impl ClientVars {
                 Duration::from_secs(600),
             )?,
             custom_fields: parse_custom_fields(env.get("TICKETSIM_CUSTOM_FIELDS"))?,
+            dry_run: false,
         })
     }
 }
@@ -46,6 +49,7 @@ impl Config {
         cc.rate_per_min = self.rate_per_min;
         cc.connect_timeout = self.client.connect_timeout;
         cc.request_timeout = self.client.request_timeout;
+        cc.dry_run = self.client.dry_run;
         cc
     }
 }

@@ -5,6 +5,7 @@ mod client;
 mod content;
 mod dotenv;
 mod helpdesk;
+mod hosts;
 
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
@@ -13,6 +14,7 @@ pub use client::ClientVars;
 pub use dotenv::{load_dotenv, read_dotenv};
 pub use helpdesk::is_loopback;
 use helpdesk::{parse_url, read_api_key};
+pub use hosts::{AllowedHosts, host_of, is_freshdesk};
 
 use crate::content::{Library, Selection};
 use crate::domain::{self, StageOffsets};
@@ -84,6 +86,8 @@ pub struct Config {
     pub library: Arc<Library>,
     /// `TICKETSIM_PLAYBOOKS`: the playbooks in use (`classic` only by default).
     pub playbooks: Selection,
+    /// `TICKETSIM_ALLOWED_HOSTS`, already checked against `freshdesk_url`; `None` = unset.
+    pub allowed_hosts: Option<AllowedHosts>,
 }
 
 impl Config {
@@ -91,6 +95,7 @@ impl Config {
     /// wins over `TICKETSIM_DB`.
     pub fn from_env(env: &impl Env, db_flag: Option<&Path>) -> Result<Config, ConfigError> {
         let freshdesk_url = parse_url(env.get("FRESHDESK_URL"))?;
+        let allowed_hosts = hosts::check_url(env.get("TICKETSIM_ALLOWED_HOSTS"), &freshdesk_url)?;
         let api_key = read_api_key(env)?;
         let seed_var = env.get("TICKETSIM_SEED");
         let seed = match &seed_var {
@@ -112,6 +117,7 @@ impl Config {
             client: ClientVars::from_env(env)?,
             library: content.0,
             playbooks: content.1,
+            allowed_hosts,
         })
     }
 }

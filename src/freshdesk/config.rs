@@ -54,6 +54,9 @@ pub struct ClientConfig {
     /// Turns the rate budget off: no pacing and no learning from the headers, only
     /// 429s are waited out. For the benchmark's contrast, never for real use.
     pub budget_off: bool,
+    /// Sends only GETs: every POST, PUT and DELETE is logged ("dry run: would
+    /// send") and answered with [`Error::Invalid`] without leaving the process.
+    pub dry_run: bool,
 }
 
 impl ClientConfig {
@@ -70,6 +73,7 @@ impl ClientConfig {
             backoff_base: Duration::from_millis(500),
             backoff_cap: Duration::from_secs(30),
             budget_off: false,
+            dry_run: false,
         }
     }
 

@@ -21,6 +21,7 @@ mod bulk;
 mod client;
 mod config;
 mod conversations;
+mod dry_run;
 mod error;
 mod fields;
 mod listing;

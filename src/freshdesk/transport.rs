@@ -64,6 +64,7 @@ pub(crate) struct Transport {
     max_attempts: u32,
     backoff_base: Duration,
     backoff_cap: Duration,
+    dry_run: bool,
 }
 
 impl Transport {
@@ -91,6 +92,7 @@ impl Transport {
             max_attempts: cfg.max_attempts.max(1),
             backoff_base: cfg.backoff_base,
             backoff_cap: cfg.backoff_cap,
+            dry_run: cfg.dry_run,
         })
     }
 
@@ -118,6 +120,9 @@ impl Transport {
         &self,
         req: &Request,
     ) -> Result<Page<T>, Error> {
+        if self.dry_run && req.method != Method::GET {
+            return Err(super::dry_run::refuse_write(req));
+        }
         let mut failures = 0u32;
         let mut waits = 0u32;
         loop {

@@ -16,6 +16,7 @@ mod open_tests;
 mod outcomes;
 #[cfg(test)]
 mod plan_tests;
+mod purge;
 mod report;
 mod schedule;
 mod timing;
@@ -26,6 +27,7 @@ pub use lifecycles::{Lifecycle, Plan, PlannedMessage, PlannedStep};
 pub use lock::DbLock;
 pub use messages::Message;
 pub use outcomes::StepWrite;
+pub use purge::{PurgeKind, PurgeOutcome};
 pub use report::{
     ExportMessage, ExportRecord, FailedLifecycle, LifecycleFilter, NextStep, Status, StepRow,
 };

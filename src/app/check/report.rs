@@ -126,6 +126,7 @@ fn key_for(name: &str) -> &'static str {
         "probe cleanup" => "probe_cleanup",
         "schedule" => "schedule",
         "bursts" => "bursts",
+        "allowed hosts" => "allowed_hosts",
         _ => "other",
     }
 }
