@@ -78,7 +78,7 @@ pub async fn fill(path: &Path, n: i64, backlog: Backlog, now: i64) {
             .expect("fill steps");
     }
     tx.commit().await.expect("commit");
-    pool.close().await;
+    settle(pool).await;
 }
 
 /// Adds `n` new slots (a lifecycle and its creation step each, as a cron firing
@@ -113,7 +113,7 @@ pub async fn fill_new_slots(path: &Path, n: i64, first_at: i64, gap_us: i64) {
             .expect("fill new slots");
     }
     tx.commit().await.expect("commit");
-    pool.close().await;
+    settle(pool).await;
 }
 
 async fn open(path: &Path) -> sqlx::SqlitePool {
@@ -126,4 +126,14 @@ async fn open(path: &Path) -> sqlx::SqlitePool {
         .connect_with(opts)
         .await
         .expect("open for filling")
+}
+
+/// Folds the WAL into the database, as a daemon that has run for a while has
+/// it, so the figures measure the backlog and not a freshly written WAL.
+async fn settle(pool: sqlx::SqlitePool) {
+    sqlx::query("PRAGMA wal_checkpoint(TRUNCATE)")
+        .execute(&pool)
+        .await
+        .expect("checkpoint");
+    pool.close().await;
 }

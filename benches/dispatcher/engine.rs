@@ -8,7 +8,7 @@ use std::time::{Duration, Instant};
 use tempfile::TempDir;
 use ticketsim::app::{Daemon, Schedule, client_for};
 use ticketsim::clock::{Clock, SystemClock};
-use ticketsim::dispatcher::DispatcherConfig;
+use ticketsim::dispatcher::{DispatcherConfig, workers_for_rate};
 use ticketsim::domain::StageOffsets;
 use ticketsim::emulator::{Emulator, EmulatorConfig};
 use ticketsim::freshdesk::ApiKey;
@@ -59,6 +59,14 @@ pub async fn daemon_db(n: i64) -> (TempDir, PathBuf) {
     (dir, path)
 }
 
+/// The client's budget in these runs: no limit to speak of.
+const NO_LIMIT: u32 = 100_000_000;
+
+/// The workers `run` starts at that budget.
+fn workers() -> usize {
+    workers_for_rate(NO_LIMIT)
+}
+
 fn offsets_ms() -> Schedule {
     Schedule {
         cron: "0 0 0 1 1 *".into(),
@@ -75,7 +83,7 @@ async fn drive(
     emulator: &Emulator,
     schedule: &Schedule,
 ) -> (i64, f64, usize) {
-    let client = client_for(url, ApiKey::new(KEY), 100_000_000).expect("client");
+    let client = client_for(url, ApiKey::new(KEY), NO_LIMIT).expect("client");
     let clock: Arc<dyn Clock> = Arc::new(SystemClock);
     let d = Daemon::build(
         path,
@@ -116,9 +124,9 @@ pub async fn throughput_section(lifecycles: i64) -> f64 {
     bulk::fill_new_slots(&path, lifecycles, now_ms() - 1_000, 0).await;
     let (steps, secs, requests) = drive(&path, &url, &emulator, &offsets_ms()).await;
     let rate = steps as f64 / secs;
-    let workers = DispatcherConfig::default().workers;
+    let workers = workers();
     let commits = ceilings::commits_per_sec(dir.path(), Duration::from_secs(3)).await;
-    let client = client_for(&url, ApiKey::new(KEY), 100_000_000).expect("client");
+    let client = client_for(&url, ApiKey::new(KEY), NO_LIMIT).expect("client");
     let reqs = ceilings::requests_per_sec(&client, workers, Duration::from_secs(3)).await;
     println!(
         "throughput: {lifecycles} lifecycles, {steps} durable steps ({requests} requests) in {secs:.2} s = {rate:.0} steps/s ({:.0} requests/s, {workers} workers)",
