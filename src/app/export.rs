@@ -7,27 +7,13 @@ use super::AppError;
 use crate::clock::UnixMs;
 use crate::content::html_to_text;
 use crate::domain::{LifecycleState, Stage};
-use crate::store::{ExportRecord, LifecycleFilter, Store};
+use crate::store::{ExportLifecycle, ExportRecord, LifecycleFilter, Store};
 
-/// One lifecycle as exported.
+/// One lifecycle as exported: its fields, then its messages with their text.
 #[derive(Debug, Clone, Serialize, PartialEq, Eq)]
 pub struct Record {
-    pub lifecycle_id: i64,
-    pub ticket_id: Option<i64>,
-    pub state: String,
-    pub created_at: String,
-    pub subject: Option<String>,
-    pub scenario: Option<String>,
-    pub category: Option<String>,
-    pub playbook: Option<String>,
-    /// The customer's tone.
-    pub tone: Option<String>,
-    pub priority: Option<i64>,
-    #[serde(rename = "type")]
-    pub ticket_type: Option<String>,
-    pub tags: Vec<String>,
-    pub contact_id: Option<i64>,
-    pub agent_id: Option<i64>,
+    #[serde(flatten)]
+    pub lifecycle: ExportLifecycle,
     pub messages: Vec<Message>,
 }
 
@@ -62,20 +48,7 @@ impl From<ExportRecord> for Record {
             })
             .collect();
         Record {
-            lifecycle_id: r.lifecycle_id,
-            ticket_id: r.ticket_id,
-            state: r.state,
-            created_at: r.created_at,
-            subject: r.subject,
-            scenario: r.scenario,
-            category: r.category,
-            playbook: r.playbook,
-            tone: r.tone,
-            priority: r.priority,
-            ticket_type: r.ticket_type,
-            tags: r.tags,
-            contact_id: r.contact_id,
-            agent_id: r.agent_id,
+            lifecycle: r.lifecycle,
             messages,
         }
     }
@@ -192,20 +165,12 @@ mod tests {
     #[test]
     fn the_text_of_a_message_is_its_body_without_tags_or_entities() {
         let store_rec = ExportRecord {
-            lifecycle_id: 1,
-            ticket_id: None,
-            state: "closed".into(),
-            contact_id: None,
-            agent_id: None,
-            created_at: "2026-01-01T00:00:00Z".into(),
-            subject: None,
-            scenario: None,
-            category: None,
-            playbook: None,
-            tone: None,
-            priority: None,
-            ticket_type: None,
-            tags: vec![],
+            lifecycle: ExportLifecycle {
+                lifecycle_id: 1,
+                state: "closed".into(),
+                created_at: "2026-01-01T00:00:00Z".into(),
+                ..Default::default()
+            },
             messages: vec![crate::store::ExportMessage {
                 step: Stage::Create,
                 author: "customer".into(),

@@ -42,21 +42,22 @@ pub async fn export(db: &Path, format: ExportFormat, opts: &ExportOptions) -> Re
 fn csv_rows(r: &Record) -> String {
     let opt = |v: Option<i64>| v.map(|n| n.to_string()).unwrap_or_default();
     let text = |v: &Option<String>| v.clone().unwrap_or_default();
+    let l = &r.lifecycle;
     let head = [
-        r.lifecycle_id.to_string(),
-        opt(r.ticket_id),
-        r.state.clone(),
-        r.created_at.clone(),
-        text(&r.subject),
-        text(&r.scenario),
-        text(&r.category),
-        text(&r.playbook),
-        text(&r.tone),
-        opt(r.priority),
-        text(&r.ticket_type),
-        r.tags.join(","),
-        opt(r.contact_id),
-        opt(r.agent_id),
+        l.lifecycle_id.to_string(),
+        opt(l.ticket_id),
+        l.state.clone(),
+        l.created_at.clone(),
+        text(&l.subject),
+        text(&l.scenario),
+        text(&l.category),
+        text(&l.playbook),
+        text(&l.tone),
+        opt(l.priority),
+        text(&l.ticket_type),
+        l.tags.join(","),
+        opt(l.contact_id),
+        opt(l.agent_id),
     ];
     let mut rows = String::new();
     let mut push = |tail: [String; 8]| {
@@ -107,20 +108,12 @@ mod tests {
     fn every_csv_row_has_as_many_fields_as_the_header() {
         let n = CSV_HEADER.split(',').count();
         let r = Record {
-            lifecycle_id: 1,
-            ticket_id: None,
-            state: "scheduled".into(),
-            created_at: "t".into(),
-            subject: None,
-            scenario: None,
-            category: None,
-            playbook: None,
-            tone: None,
-            priority: None,
-            ticket_type: None,
-            tags: vec![],
-            contact_id: None,
-            agent_id: None,
+            lifecycle: crate::store::ExportLifecycle {
+                lifecycle_id: 1,
+                state: "scheduled".into(),
+                created_at: "t".into(),
+                ..Default::default()
+            },
             messages: vec![],
         };
         let row = csv_rows(&r);

@@ -6,7 +6,7 @@ use super::steps::{StepError, StepResult, missing, plan_of, snippet, ticket_of};
 use crate::clock::{UnixMs, parse_iso};
 use crate::content;
 use crate::freshdesk::types::{NewTimeEntry, Note, Reply, Ticket, TimeSpent, UpdateTicket};
-use crate::store::{ClaimedStep, Lifecycle, Message};
+use crate::store::{ClaimedStep, Lifecycle, Mark, Message};
 
 impl Dispatcher {
     /// Sends the step's message as its author, once.
@@ -28,14 +28,26 @@ impl Dispatcher {
                 conversation = id,
                 "found the message an interrupted attempt sent; not re-sending"
             );
-            store.mark_message_sent(m.id, id, at).await?;
+            self.mark(Mark::MessageSent {
+                message_id: m.id,
+                conversation_id: id,
+                at,
+            })
+            .await?;
             return Ok(done);
         }
-        store.mark_message_intent(m.id, self.now()).await?;
+        self.mark(Mark::MessageIntent {
+            message_id: m.id,
+            now: self.now(),
+        })
+        .await?;
         let conversation = self.post_message(ticket_id, &m).await?;
-        store
-            .mark_message_sent(m.id, conversation, self.now())
-            .await?;
+        self.mark(Mark::MessageSent {
+            message_id: m.id,
+            conversation_id: conversation,
+            at: self.now(),
+        })
+        .await?;
         Ok(done)
     }
 
@@ -202,7 +214,11 @@ impl Dispatcher {
                 time_entry = id,
                 "found the time entry an interrupted attempt logged; not re-sending"
             );
-            store.record_step_object(step.step_id, id).await?;
+            self.mark(Mark::StepObject {
+                step_id: step.step_id,
+                object_id: id,
+            })
+            .await?;
             return Ok(done);
         }
         let entry = NewTimeEntry {
@@ -212,9 +228,17 @@ impl Dispatcher {
             agent_id: p.agent_id,
             ..Default::default()
         };
-        store.mark_step_intent(step.step_id, self.now()).await?;
+        self.mark(Mark::StepIntent {
+            step_id: step.step_id,
+            now: self.now(),
+        })
+        .await?;
         let created = self.inner.client.add_time_entry(ticket_id, &entry).await?;
-        store.record_step_object(step.step_id, created.id).await?;
+        self.mark(Mark::StepObject {
+            step_id: step.step_id,
+            object_id: created.id,
+        })
+        .await?;
         Ok(done)
     }
 

@@ -10,7 +10,7 @@ use crate::content;
 use crate::domain::Stage;
 use crate::freshdesk::Error as FdError;
 use crate::freshdesk::types::{CreateTicket, UpdateTicket, status};
-use crate::store::{ClaimedStep, Lifecycle, Plan, StoreError};
+use crate::store::{ClaimedStep, Lifecycle, Mark, Plan, StepWrite, StoreError};
 
 #[derive(Debug, thiserror::Error)]
 pub enum StepError {
@@ -164,7 +164,12 @@ impl Dispatcher {
                 ticket = id,
                 "found the ticket an interrupted attempt created; not re-sending"
             );
-            store.record_ticket(l.id, id, at).await?;
+            self.mark(Mark::Ticket {
+                lifecycle_id: l.id,
+                ticket_id: id,
+                at,
+            })
+            .await?;
             return Ok(id);
         }
         let description = store.step_message(l.id, 0).await?.body;
@@ -179,9 +184,18 @@ impl Dispatcher {
             tags: plan.tags.clone(),
             ..Default::default()
         };
-        store.mark_create_intent(l.id, self.now()).await?;
+        self.mark(Mark::CreateIntent {
+            lifecycle_id: l.id,
+            now: self.now(),
+        })
+        .await?;
         let ticket = self.inner.client.create_ticket(&body).await?;
-        store.record_ticket(l.id, ticket.id, self.now()).await?;
+        self.mark(Mark::Ticket {
+            lifecycle_id: l.id,
+            ticket_id: ticket.id,
+            at: self.now(),
+        })
+        .await?;
         Ok(ticket.id)
     }
 
@@ -244,6 +258,16 @@ impl Dispatcher {
             return Err(StepError::TooEarly { at });
         }
         Ok(())
+    }
+
+    /// Writes a record of the step's progress through the single writer (it
+    /// shares an fsync with whatever else is ready); returns once committed.
+    pub(super) async fn mark(&self, mark: Mark) -> Result<(), StoreError> {
+        self.inner
+            .writer
+            .write(StepWrite::Mark(mark))
+            .await
+            .map(|_| ())
     }
 
     pub(super) fn now(&self) -> UnixMs {

@@ -159,37 +159,6 @@ impl Store {
         Ok(true)
     }
 
-    /// Records that `POST /tickets` is about to be sent for this lifecycle.
-    pub async fn mark_create_intent(&self, lifecycle_id: i64, now: UnixMs) -> Result<()> {
-        sqlx::query("UPDATE lifecycles SET create_intent_at = ?2, updated_at = ?2 WHERE id = ?1")
-            .bind(lifecycle_id)
-            .bind(now)
-            .execute(&self.pool)
-            .await?;
-        Ok(())
-    }
-
-    /// Records the created ticket, and the description as the first message sent.
-    pub async fn record_ticket(&self, lifecycle_id: i64, ticket_id: i64, at: UnixMs) -> Result<()> {
-        let mut tx = self.pool.begin().await?;
-        sqlx::query(
-            "UPDATE lifecycles SET ticket_id = ?2, ticket_created_at = ?3, updated_at = ?3
-             WHERE id = ?1",
-        )
-        .bind(lifecycle_id)
-        .bind(ticket_id)
-        .bind(at)
-        .execute(&mut *tx)
-        .await?;
-        sqlx::query("UPDATE messages SET sent_at = ?2 WHERE lifecycle_id = ?1 AND step_seq = 0")
-            .bind(lifecycle_id)
-            .bind(at)
-            .execute(&mut *tx)
-            .await?;
-        tx.commit().await?;
-        Ok(())
-    }
-
     /// True when some lifecycle already owns this Freshdesk ticket.
     pub async fn ticket_is_known(&self, ticket_id: i64) -> Result<bool> {
         let n: i64 = sqlx::query_scalar("SELECT COUNT(*) FROM lifecycles WHERE ticket_id = ?1")

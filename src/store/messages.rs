@@ -104,52 +104,6 @@ impl Store {
         Ok(n > 0)
     }
 
-    /// Records that the message is about to be sent.
-    pub async fn mark_message_intent(&self, message_id: i64, now: UnixMs) -> Result<()> {
-        sqlx::query("UPDATE messages SET intent_at = ?2 WHERE id = ?1")
-            .bind(message_id)
-            .bind(now)
-            .execute(&self.pool)
-            .await?;
-        Ok(())
-    }
-
-    /// Records that the message is in Freshdesk as conversation `conversation_id`.
-    pub async fn mark_message_sent(
-        &self,
-        message_id: i64,
-        conversation_id: i64,
-        at: UnixMs,
-    ) -> Result<()> {
-        sqlx::query("UPDATE messages SET fd_conversation_id = ?2, sent_at = ?3 WHERE id = ?1")
-            .bind(message_id)
-            .bind(conversation_id)
-            .bind(at)
-            .execute(&self.pool)
-            .await?;
-        Ok(())
-    }
-
-    /// Records that a step's own POST (a time entry) is about to be sent.
-    pub async fn mark_step_intent(&self, step_id: i64, now: UnixMs) -> Result<()> {
-        sqlx::query("UPDATE steps SET intent_at = ?2 WHERE id = ?1")
-            .bind(step_id)
-            .bind(now)
-            .execute(&self.pool)
-            .await?;
-        Ok(())
-    }
-
-    /// Records the Freshdesk id of what the step's POST created.
-    pub async fn record_step_object(&self, step_id: i64, object_id: i64) -> Result<()> {
-        sqlx::query("UPDATE steps SET fd_object_id = ?2 WHERE id = ?1")
-            .bind(step_id)
-            .bind(object_id)
-            .execute(&self.pool)
-            .await?;
-        Ok(())
-    }
-
     /// A step's intent and created object as stored now: `(intent_at, fd_object_id)`.
     pub async fn step_intent(&self, step_id: i64) -> Result<(Option<UnixMs>, Option<i64>)> {
         let row = sqlx::query("SELECT intent_at, fd_object_id FROM steps WHERE id = ?1")

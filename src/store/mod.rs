@@ -10,6 +10,7 @@ mod fixtures;
 mod identity;
 mod lifecycles;
 mod lock;
+mod marks;
 mod messages;
 #[cfg(test)]
 mod open_tests;
@@ -25,11 +26,13 @@ pub use claims::{ClaimOptions, ClaimedStep, DEFAULT_LEASE_MS, LeasedStep, NewTic
 pub use identity::APPLICATION_ID;
 pub use lifecycles::{Lifecycle, Plan, PlannedMessage, PlannedStep};
 pub use lock::DbLock;
+pub use marks::Mark;
 pub use messages::Message;
 pub use outcomes::StepWrite;
 pub use purge::{PurgeKind, PurgeOutcome};
 pub use report::{
-    ExportMessage, ExportRecord, FailedLifecycle, LifecycleFilter, NextStep, Status, StepRow,
+    ExportLifecycle, ExportMessage, ExportRecord, FailedLifecycle, LifecycleFilter, NextStep,
+    Status, StepRow,
 };
 
 use std::path::{Path, PathBuf};

@@ -5,7 +5,7 @@
 use sqlx::Row;
 use sqlx::SqliteConnection;
 
-use super::{ClaimedStep, Result, Store, StoreError};
+use super::{ClaimedStep, Mark, Result, Store, StoreError};
 use crate::clock::UnixMs;
 use crate::domain::{self, LifecycleState, StepState};
 
@@ -90,7 +90,7 @@ impl Store {
         .await
     }
 
-    async fn apply_one(&self, write: StepWrite) -> Result<bool> {
+    pub(super) async fn apply_one(&self, write: StepWrite) -> Result<bool> {
         let mut tx = self.pool.begin().await?;
         let fenced = write.apply(&mut tx).await?;
         tx.commit().await?;
@@ -140,6 +140,8 @@ pub enum StepWrite {
         end: LifecycleState,
         reason: String,
     },
+    /// A record of the step's progress (an intent, an answer); never fenced.
+    Mark(Mark),
 }
 
 impl StepWrite {
@@ -158,6 +160,7 @@ impl StepWrite {
                 end,
                 reason,
             } => end_in(conn, step, *now, *end, reason).await,
+            StepWrite::Mark(mark) => mark.apply(conn).await.map(|()| true),
         }
     }
 }

@@ -62,13 +62,12 @@ pub struct StepRow {
     pub finished_at: Option<String>,
 }
 
-#[derive(Debug, Clone, Serialize, PartialEq, Eq)]
-pub struct ExportRecord {
+/// A lifecycle's fields in an export, before its messages.
+#[derive(Debug, Clone, Default, Serialize, PartialEq, Eq)]
+pub struct ExportLifecycle {
     pub lifecycle_id: i64,
     pub ticket_id: Option<i64>,
     pub state: String,
-    pub contact_id: Option<i64>,
-    pub agent_id: Option<i64>,
     pub created_at: String,
     /// The plan, once made (`None` before the create step picked it).
     pub subject: Option<String>,
@@ -81,6 +80,14 @@ pub struct ExportRecord {
     #[serde(rename = "type")]
     pub ticket_type: Option<String>,
     pub tags: Vec<String>,
+    pub contact_id: Option<i64>,
+    pub agent_id: Option<i64>,
+}
+
+#[derive(Debug, Clone, Serialize, PartialEq, Eq)]
+pub struct ExportRecord {
+    #[serde(flatten)]
+    pub lifecycle: ExportLifecycle,
     pub messages: Vec<ExportMessage>,
 }
 
@@ -286,12 +293,10 @@ impl Store {
             .collect();
         let plan = l.plan.as_ref();
         let text = |f: fn(&super::Plan) -> &String| plan.map(|p| f(p).clone());
-        Ok(ExportRecord {
+        let lifecycle = ExportLifecycle {
             lifecycle_id: l.id,
             ticket_id: l.ticket_id,
             state: l.state.as_str().to_string(),
-            contact_id: plan.map(|p| p.contact_id),
-            agent_id: plan.map(|p| p.agent_id),
             created_at: format_iso(l.created_at),
             subject: text(|p| &p.subject),
             scenario: text(|p| &p.scenario),
@@ -301,6 +306,11 @@ impl Store {
             priority: plan.map(|p| p.priority),
             ticket_type: text(|p| &p.ticket_type),
             tags: plan.map(|p| p.tags.clone()).unwrap_or_default(),
+            contact_id: plan.map(|p| p.contact_id),
+            agent_id: plan.map(|p| p.agent_id),
+        };
+        Ok(ExportRecord {
+            lifecycle,
             messages,
         })
     }
@@ -362,9 +372,13 @@ mod tests {
             .export_record(&s.lifecycle(1).await.unwrap())
             .await
             .unwrap();
-        assert_eq!(rec.state, LifecycleState::Scheduled.as_str());
+        assert_eq!(rec.lifecycle.state, LifecycleState::Scheduled.as_str());
         assert!(rec.messages.is_empty());
-        assert_eq!((rec.subject, rec.tags), (None, vec![]), "no plan yet");
+        assert_eq!(
+            (rec.lifecycle.subject, rec.lifecycle.tags),
+            (None, vec![]),
+            "no plan yet"
+        );
         let s = &s;
         let only = |f: LifecycleFilter| async move {
             let page = s.lifecycles_matching(0, 10, &f).await.unwrap();
