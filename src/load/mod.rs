@@ -3,9 +3,12 @@
 //! Everything that touches the engine lives in [`engine`]; the rest is pure.
 
 pub mod arrivals;
+pub mod html;
+pub mod progress;
 pub mod rate;
 pub mod recorder;
 pub mod stats;
+pub mod summary;
 pub mod thresholds;
 
 pub use arrivals::{Arrivals, Kind as ArrivalKind};

@@ -22,7 +22,11 @@ pub struct Endpoint {
 /// What a step came to, as the engine reports it.
 #[derive(Debug, Clone, PartialEq)]
 pub enum StepOutcome {
-    Done { last: bool },
+    /// `first`: the ticket was created; `last`: the lifecycle closed.
+    Done {
+        first: bool,
+        last: bool,
+    },
     Retry,
     Failed(String),
 }
@@ -31,6 +35,8 @@ pub enum StepOutcome {
 pub struct Recorder {
     pub start_ms: i64,
     pub started: u64,
+    /// Lifecycles whose ticket was created.
+    pub created: u64,
     pub closed: u64,
     pub failed: u64,
     pub reasons: BTreeMap<String, u64>,
@@ -51,6 +57,7 @@ impl Recorder {
         Recorder {
             start_ms,
             started: 0,
+            created: 0,
             closed: 0,
             failed: 0,
             reasons: BTreeMap::new(),
@@ -104,8 +111,9 @@ impl Recorder {
             self.series.at(t).lateness.record(l.max(0));
         }
         match outcome {
-            StepOutcome::Done { last } => {
+            StepOutcome::Done { first, last } => {
                 self.steps += 1;
+                self.created += u64::from(first);
                 if last {
                     self.closed += 1;
                     self.create_to_close.record(age_ms);
@@ -190,8 +198,18 @@ mod tests {
                 Some(1_000),
             );
             let outcome = match i % 5 {
-                4 => StepOutcome::Done { last: true },
-                _ => StepOutcome::Done { last: false },
+                0 => StepOutcome::Done {
+                    first: true,
+                    last: false,
+                },
+                4 => StepOutcome::Done {
+                    first: false,
+                    last: true,
+                },
+                _ => StepOutcome::Done {
+                    first: false,
+                    last: false,
+                },
             };
             r.step(at, Some((i % 3_000) as i64), 60_000, outcome);
         }
