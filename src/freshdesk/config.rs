@@ -54,6 +54,8 @@ pub struct ClientConfig {
     /// Turns the rate budget off: no pacing and no learning from the headers, only
     /// 429s are waited out. For the benchmark's contrast, never for real use.
     pub budget_off: bool,
+    /// Sees every response (for `ticketsim load`); `None` changes nothing.
+    pub observer: Option<super::observe::ObserverHook>,
 }
 
 impl ClientConfig {
@@ -70,6 +72,7 @@ impl ClientConfig {
             backoff_base: Duration::from_millis(500),
             backoff_cap: Duration::from_secs(30),
             budget_off: false,
+            observer: None,
         }
     }
 
