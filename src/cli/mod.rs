@@ -2,6 +2,7 @@
 //! subcommand. No business logic: each function calls into `app` or `store`.
 
 mod emulator;
+mod load;
 mod preview;
 mod report;
 
@@ -106,6 +107,8 @@ pub enum Command {
     /// it runs; POST /_emulator/tickets/{id}/delete (or /spam) and
     /// /_emulator/contacts/{id}/block to act as a human in the UI.
     Emulator(EmulatorArgs),
+    /// Run a load test: lifecycles arriving at a rate, with progress, percentiles and thresholds.
+    Load(load::LoadArgs),
     /// Lifecycles by state, failed ones with their reasons, and the next due step.
     Status {
         /// Print JSON instead of text.
@@ -196,6 +199,7 @@ pub async fn dispatch(cli: Cli) -> Result<(), AppError> {
         Command::SeedContacts { count, seed, db: d } => seed_contacts(db(d), count, seed).await,
         Command::Check { json, no_probe } => check(json, no_probe).await,
         Command::Emulator(args) => emulator::run(args).await,
+        Command::Load(args) => load::run(args, top).await,
         Command::Preview(args) => preview::run(args),
     }
 }

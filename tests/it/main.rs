@@ -9,6 +9,7 @@ mod first_hour;
 mod harness;
 mod late_write;
 mod lifecycle;
+mod load;
 mod playbooks;
 mod process;
 mod restart;
