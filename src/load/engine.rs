@@ -177,6 +177,25 @@ impl Engine {
         Ok(self.daemon.store.open_steps().await? as i64)
     }
 
+    /// Lifecycles in the database: (all, closed, failed or cancelled). The
+    /// database is the truth, so a resumed run's summary counts the whole run.
+    pub async fn lifecycle_counts(&self) -> Result<(u64, u64, u64), AppError> {
+        let status = self.daemon.store.status(self.now()).await?;
+        let n = |names: &[&str]| -> u64 {
+            status
+                .by_state
+                .iter()
+                .filter(|(s, _)| names.contains(&s.as_str()))
+                .map(|(_, n)| *n as u64)
+                .sum()
+        };
+        Ok((
+            status.total as u64,
+            n(&["closed"]),
+            n(&["failed", "cancelled"]),
+        ))
+    }
+
     /// When step `index` (0 = create) of a lifecycle started at `start` was due.
     pub fn due(&self, start: i64, index: usize) -> Option<i64> {
         match index {

@@ -115,6 +115,7 @@ pub async fn run(
     dispatcher
         .await
         .map_err(|e| AppError::Io(e.to_string()))??;
+    let (all, closed, failed) = eng.lifecycle_counts().await?;
     let budget_per_min = eng.budget_per_min;
     let elapsed_ms = eng.now() - start;
     eng.close().await;
@@ -123,7 +124,9 @@ pub async fn run(
     if let Some(p) = progress {
         let _ = p.await;
     }
-    let recorder = lock(&rec).clone();
+    let mut recorder = lock(&rec).clone();
+    // The database counts lifecycles of an earlier, killed run too.
+    (recorder.started, recorder.closed, recorder.failed) = (all, closed, failed);
     let target_count = opts
         .lifecycles
         .map_or(opts.ramp.expected_by(window_ms), |n| {

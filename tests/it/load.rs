@@ -124,3 +124,81 @@ async fn a_crossed_fail_on_threshold_exits_1_naming_it_and_an_unknown_one_exits_
     );
     assert!(out.contains("THRESHOLD CROSSED: closed<1000"), "{out}");
 }
+
+#[tokio::test]
+async fn a_load_run_killed_in_the_middle_and_resumed_closes_every_lifecycle_once_and_counts_them_all()
+ {
+    let dir = tempfile::tempdir().unwrap();
+    let (mut emulator, url) = crate::process::emulator_process_with(
+        dir.path(),
+        &["--api-key", crate::harness::API_KEY, "--contacts", "8"],
+    )
+    .await;
+    let env = [
+        ("FRESHDESK_URL", url.as_str()),
+        ("FRESHDESK_API_KEY", crate::harness::API_KEY),
+        ("TICKETSIM_RATE_PER_MIN", "100000"),
+    ];
+    let args = [
+        "load",
+        "--rate",
+        "20/s",
+        "--lifecycles",
+        "30",
+        "--arrivals",
+        "fixed",
+        "--offsets",
+        "1s,2s,3s,4s",
+        "--db",
+        "load.db",
+        "--json",
+    ];
+    let mut first = ticketsim(dir.path(), &env)
+        .args(args)
+        .stdout(Stdio::null())
+        .stderr(Stdio::null())
+        .spawn()
+        .unwrap();
+    tokio::time::sleep(Duration::from_millis(2_500)).await;
+    first.start_kill().unwrap();
+    first.wait().await.unwrap();
+    let status = ticketsim(dir.path(), &[])
+        .args(["status", "--json", "--db", "load.db"])
+        .output()
+        .await
+        .unwrap();
+    let status: serde_json::Value = serde_json::from_slice(&status.stdout).unwrap();
+    let by_state = status["by_state"].as_array().unwrap();
+    let closed_before = by_state.iter().find(|p| p[0] == "closed").unwrap()[1]
+        .as_i64()
+        .unwrap();
+    let total_before = status["total"].as_i64().unwrap();
+    assert!(
+        closed_before < total_before,
+        "killed in the middle: {status}"
+    );
+    let out = ticketsim(dir.path(), &env)
+        .args(args)
+        .arg("--resume")
+        .output();
+    let out = tokio::time::timeout(Duration::from_secs(30), out)
+        .await
+        .expect("the resumed run ends")
+        .unwrap();
+    let stdout = String::from_utf8_lossy(&out.stdout);
+    assert!(
+        out.status.success(),
+        "{stdout}{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let j: serde_json::Value = serde_json::from_str(stdout.trim()).unwrap();
+    let started = j["lifecycles"]["started"].as_i64().unwrap();
+    assert!(
+        (20..=30).contains(&started),
+        "the killed run's lifecycles are counted: {j}"
+    );
+    assert_eq!(j["lifecycles"]["closed"].as_i64(), Some(started), "{j}");
+    assert_eq!(j["lifecycles"]["failed"].as_i64(), Some(0), "{j}");
+    crate::process::check_no_duplicates(&url, started).await;
+    emulator.start_kill().unwrap();
+}

@@ -275,7 +275,7 @@ pub(crate) async fn posts(http: &reqwest::Client, url: &str) -> usize {
     log.iter().filter(|r| r["method"] == "POST").count()
 }
 
-async fn check_no_duplicates(url: &str, lifecycles: i64) {
+pub(crate) async fn check_no_duplicates(url: &str, lifecycles: i64) {
     let client =
         ticketsim::app::client_for(url, ticketsim::freshdesk::ApiKey::new(API_KEY), 100_000)
             .unwrap();
