@@ -202,3 +202,67 @@ async fn a_load_run_killed_in_the_middle_and_resumed_closes_every_lifecycle_once
     crate::process::check_no_duplicates(&url, started).await;
     emulator.start_kill().unwrap();
 }
+
+#[tokio::test]
+async fn emulator_faults_cross_fail_on_thresholds_which_the_exit_code_and_message_name() {
+    let dir = tempfile::tempdir().unwrap();
+    let faults = [
+        "--api-key",
+        crate::harness::API_KEY,
+        "--refuse-acting-as-customer",
+        "--burst-429",
+        "2",
+        "--retry-after",
+        "1",
+    ];
+    let (mut emulator, url) = crate::process::emulator_process_with(dir.path(), &faults).await;
+    let env = [
+        ("FRESHDESK_URL", url.as_str()),
+        ("FRESHDESK_API_KEY", crate::harness::API_KEY),
+        ("TICKETSIM_RATE_PER_MIN", "100000"),
+    ];
+    let args = [
+        "load",
+        "--rate",
+        "5/s",
+        "--lifecycles",
+        "3",
+        "--offsets",
+        "0s,0s,0s,0s",
+        "--db",
+        "load.db",
+        "--json",
+    ];
+    let fail_on = ["--fail-on", "failed>0,http_429>0,lateness_p99>1h"];
+    let out = ticketsim(dir.path(), &env)
+        .args(args)
+        .args(fail_on)
+        .output();
+    let out = tokio::time::timeout(Duration::from_secs(30), out)
+        .await
+        .expect("the run ends")
+        .unwrap();
+    let (stdout, stderr) = (
+        String::from_utf8_lossy(&out.stdout),
+        String::from_utf8_lossy(&out.stderr),
+    );
+    assert_eq!(out.status.code(), Some(1), "{stdout}{stderr}");
+    assert!(
+        stderr.contains("threshold crossed: failed>0, http_429>0"),
+        "{stderr}"
+    );
+    let j: serde_json::Value = serde_json::from_str(stdout.trim()).unwrap();
+    assert_eq!(
+        j["thresholds_crossed"],
+        serde_json::json!(["failed>0", "http_429>0"])
+    );
+    assert_eq!(j["lifecycles"]["failed"], 3);
+    assert_eq!(j["http_429"], 2);
+    assert!(
+        j["lifecycles"]["failure_reasons"]
+            .to_string()
+            .contains("403 invalid_user"),
+        "{j}"
+    );
+    emulator.start_kill().unwrap();
+}
