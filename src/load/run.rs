@@ -43,6 +43,41 @@ pub struct LoadResult {
 
 type Shared = Arc<Mutex<Recorder>>;
 
+/// What the run aims at, to compare with what it did so far.
+#[derive(Clone)]
+struct Aims {
+    ramp: Ramp,
+    window: Option<i64>,
+    start: i64,
+    budget_per_min: f64,
+}
+
+impl Aims {
+    /// The target rate (per min) at `at`, and the arrival time left.
+    fn target(&self, at: i64) -> (f64, Option<i64>) {
+        let t = at - self.start;
+        let live = self.window.is_none_or(|w| t < w);
+        let rate = if live {
+            self.ramp.rate_at(t).per_min()
+        } else {
+            0.0
+        };
+        (rate, self.window.map(|w| w - t))
+    }
+
+    /// The figures' context at `at`, for `--abort-on`.
+    fn meta(&self, at: i64) -> Meta {
+        let t = at - self.start;
+        let window_ms = self.window.map_or(t, |w| t.min(w));
+        Meta {
+            target_count: self.ramp.expected_by(window_ms),
+            window_ms,
+            elapsed_ms: t,
+            budget_per_min: self.budget_per_min,
+        }
+    }
+}
+
 fn lock(r: &Shared) -> std::sync::MutexGuard<'_, Recorder> {
     r.lock().unwrap_or_else(|p| p.into_inner())
 }
@@ -75,33 +110,31 @@ pub async fn run(
     let (run_tx, run_rx) = watch::channel(false);
     let dispatcher = eng.spawn_dispatcher(run_rx.clone());
     let (done_tx, done_rx) = watch::channel(false);
-    let window = opts.duration_ms;
-    let ramp = opts.ramp.clone();
-    let target = move |at: i64| {
-        let t = at - start;
-        let live = window.is_none_or(|w| t < w);
-        (
-            if live { ramp.rate_at(t).per_min() } else { 0.0 },
-            window.map(|w| w - t),
-        )
+    let aims = Aims {
+        ramp: opts.ramp.clone(),
+        window: if opts.resume {
+            Some(0)
+        } else {
+            opts.duration_ms
+        },
+        start,
+        budget_per_min: eng.budget_per_min,
     };
     let progress = opts.progress.then(|| {
-        let c = clock.clone();
+        let (c, a) = (clock.clone(), aims.clone());
         tokio::spawn(super::progress::run(
             rec.clone(),
             done_rx.clone(),
             move || c.now_ms(),
-            target.clone(),
+            move |at| a.target(at),
         ))
     });
     let watcher = tokio::spawn(watch_thresholds(
         rec.clone(),
         opts.abort_on.clone(),
-        stop.clone(),
-        run_tx.clone(),
-        done_rx,
+        (stop.clone(), run_tx.clone(), done_rx),
         clock.clone(),
-        target,
+        aims,
     ));
     let mut halted = run_rx.clone();
     let window_ms = if opts.resume {
@@ -232,15 +265,16 @@ async fn consume(
 
 /// Once a second: a tick for the series, and `--abort-on` (a threshold crossed
 /// for [`ABORT_AFTER_MS`] stops the run); a stop request stops it too.
-#[allow(clippy::too_many_arguments)]
 async fn watch_thresholds(
     rec: Shared,
     abort_on: Vec<Threshold>,
-    mut stop: watch::Receiver<bool>,
-    run_tx: watch::Sender<bool>,
-    mut done: watch::Receiver<bool>,
+    (mut stop, run_tx, mut done): (
+        watch::Receiver<bool>,
+        watch::Sender<bool>,
+        watch::Receiver<bool>,
+    ),
     clock: Arc<dyn crate::clock::Clock>,
-    target: impl Fn(i64) -> (f64, Option<i64>),
+    aims: Aims,
 ) {
     let mut since: Option<i64> = None;
     loop {
@@ -251,13 +285,8 @@ async fn watch_thresholds(
         }
         let now = clock.now_ms();
         let mut r = lock(&rec);
-        r.tick(now, target(now).0 / 60.0);
-        let meta = Meta {
-            target_count: 0.0,
-            window_ms: 0,
-            elapsed_ms: now - r.start_ms,
-            budget_per_min: 0.0,
-        };
+        r.tick(now, aims.target(now).0 / 60.0);
+        let meta = aims.meta(now);
         let crossed = thresholds::crossed(&abort_on, |n| summary::figure(&r, &meta, n));
         drop(r);
         since = if crossed.is_empty() {
