@@ -25,7 +25,7 @@ pub use emulator::EmulatorArgs;
 #[derive(Debug, Parser)]
 #[command(name = "ticketsim", version, about, long_about, after_help = EXIT_CODES)]
 pub struct Cli {
-    /// SQLite database file, for run, demo, status, show, export and seed-contacts (which
+    /// SQLite database file, for run, demo, load, status, show, export and seed-contacts (which
     /// also take it after their name) [env: TICKETSIM_DB; default:
     /// $STATE_DIRECTORY/ticketsim.db under systemd, else ./ticketsim.db; the demo defaults
     /// to ./ticketsim-demo.db]
