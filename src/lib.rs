@@ -26,6 +26,7 @@ pub mod dispatcher;
 pub mod domain;
 pub mod emulator;
 pub mod freshdesk;
+pub mod load;
 pub mod store;
 pub mod telemetry;
 pub mod triggers;

@@ -14,7 +14,7 @@ fn main() -> ExitCode {
     }
     let cli = Cli::parse();
     let default_filter = match cli.command {
-        Command::Demo { .. } => "warn",
+        Command::Demo { .. } | Command::Load(_) => "warn",
         _ => "info",
     };
     if let Err(e) = LogFormat::detect().and_then(|f| telemetry::init(f, default_filter)) {

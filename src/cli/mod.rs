@@ -3,6 +3,7 @@
 
 mod emulator;
 mod export;
+mod load;
 mod preview;
 mod purge;
 mod report;
@@ -26,7 +27,7 @@ pub use emulator::EmulatorArgs;
 #[derive(Debug, Parser)]
 #[command(name = "ticketsim", version, about, long_about, after_help = EXIT_CODES)]
 pub struct Cli {
-    /// SQLite database file, for run, demo, status, show, export, seed-contacts and purge (which
+    /// SQLite database file, for run, demo, load, status, show, export, seed-contacts and purge (which
     /// also take it after their name) [env: TICKETSIM_DB; default:
     /// $STATE_DIRECTORY/ticketsim.db under systemd, else ./ticketsim.db; the demo defaults
     /// to ./ticketsim-demo.db]
@@ -121,6 +122,8 @@ pub enum Command {
     /// purge that was stopped is finished by running it again. Progress on stderr,
     /// the summary on stdout. Asks first unless --yes.
     Purge(purge::PurgeArgs),
+    /// Run a load test: lifecycles arriving at a rate, with progress, percentiles and thresholds.
+    Load(load::LoadArgs),
     /// Lifecycles by state, failed ones with their reasons, and the next due step.
     Status {
         /// Print JSON instead of text.
@@ -246,6 +249,7 @@ pub async fn dispatch(cli: Cli) -> Result<(), AppError> {
             purge::run(args, d).await
         }
         Command::Emulator(args) => emulator::run(args).await,
+        Command::Load(args) => load::run(args, top).await,
         Command::Preview(args) => preview::run(args),
     }
 }

@@ -57,6 +57,8 @@ pub struct ClientConfig {
     /// Sends only GETs: every POST, PUT and DELETE is logged ("dry run: would
     /// send") and answered with [`Error::Invalid`] without leaving the process.
     pub dry_run: bool,
+    /// Sees every response (for `ticketsim load`); `None` changes nothing.
+    pub observer: Option<super::observe::ObserverHook>,
 }
 
 impl ClientConfig {
@@ -74,6 +76,7 @@ impl ClientConfig {
             backoff_cap: Duration::from_secs(30),
             budget_off: false,
             dry_run: false,
+            observer: None,
         }
     }
 

@@ -16,6 +16,7 @@ use serde::de::DeserializeOwned;
 use super::budget::{Budget, Grant, Lane, RateHeaders};
 use super::config::{ApiKey, ClientConfig};
 use super::error::Error;
+use super::observe::{Observed, ObserverHook, template};
 use super::retry::{Policy, backoff};
 
 /// A `Retry-After` longer than this is returned to the caller instead of waited out.
@@ -65,6 +66,7 @@ pub(crate) struct Transport {
     backoff_base: Duration,
     backoff_cap: Duration,
     dry_run: bool,
+    observer: Option<ObserverHook>,
 }
 
 impl Transport {
@@ -93,6 +95,7 @@ impl Transport {
             backoff_base: cfg.backoff_base,
             backoff_cap: cfg.backoff_cap,
             dry_run: cfg.dry_run,
+            observer: cfg.observer.clone(),
         })
     }
 
@@ -202,7 +205,14 @@ impl Transport {
                 .header(CONTENT_TYPE, "application/json")
                 .body(body.clone());
         }
-        let response = builder.send().await.map_err(transport_error)?;
+        let sent = std::time::Instant::now();
+        let response = builder.send().await;
+        let status = response.as_ref().map_or(0, |r| r.status().as_u16());
+        let waited = (status == 429)
+            .then(|| response.as_ref().ok().map(|r| retry_after(r.headers())))
+            .flatten();
+        self.tell_observer(req, status, sent.elapsed(), waited);
+        let response = response.map_err(transport_error)?;
         let status = response.status();
         let headers = response.headers().clone();
         self.observe_rate_headers(&headers, grant);
@@ -222,6 +232,24 @@ impl Transport {
             value: decode(req, &body).map_err(Failure::Failed)?,
             next: self.next_page(&headers),
         })
+    }
+
+    fn tell_observer(
+        &self,
+        req: &Request,
+        status: u16,
+        latency: Duration,
+        retry_after: Option<Duration>,
+    ) {
+        if let Some(hook) = &self.observer {
+            hook.0.observe(&Observed {
+                method: req.method.to_string(),
+                template: template(req.url.path()),
+                status,
+                latency,
+                retry_after,
+            });
+        }
     }
 
     fn observe_rate_headers(&self, headers: &HeaderMap, grant: Grant) {

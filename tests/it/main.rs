@@ -13,6 +13,7 @@ mod guards;
 mod harness;
 mod late_write;
 mod lifecycle;
+mod load;
 mod playbooks;
 mod process;
 mod purge;
