@@ -168,10 +168,7 @@ async fn a_load_run_killed_in_the_middle_and_resumed_closes_every_lifecycle_once
         .await
         .unwrap();
     let status: serde_json::Value = serde_json::from_slice(&status.stdout).unwrap();
-    let by_state = status["by_state"].as_array().unwrap();
-    let closed_before = by_state.iter().find(|p| p[0] == "closed").unwrap()[1]
-        .as_i64()
-        .unwrap();
+    let closed_before = crate::process::count_state(&status, "closed");
     let total_before = status["total"].as_i64().unwrap();
     assert!(
         closed_before < total_before,
