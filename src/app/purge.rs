@@ -345,19 +345,11 @@ fn already_gone(e: &Error) -> bool {
 }
 
 /// True for an address on a domain reserved for documentation and testing
-/// (RFC 2606/6761), where `seed-contacts` makes its people. The same rule as
-/// the content library's persona check.
+/// (RFC 2606/6761), where `seed-contacts` makes its people.
 fn is_reserved_email(email: &str) -> bool {
-    let Some((_, domain)) = email.rsplit_once('@') else {
-        return false;
-    };
-    let d = domain.to_ascii_lowercase();
-    ["example.com", "example.net", "example.org"]
-        .iter()
-        .any(|r| d == *r || d.ends_with(&format!(".{r}")))
-        || [".test", ".example", ".invalid"]
-            .iter()
-            .any(|tld| d.ends_with(tld) && d.len() > tld.len())
+    email
+        .rsplit_once('@')
+        .is_some_and(|(_, domain)| crate::content::is_reserved_domain(domain))
 }
 
 #[cfg(test)]

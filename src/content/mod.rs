@@ -62,7 +62,7 @@ pub use facts::Facts;
 pub use html::html_to_text;
 pub use library::Library;
 pub use load::LoadError;
-pub use persona::MadeUpPerson;
+pub use persona::{MadeUpPerson, is_reserved_domain};
 pub use playbook::{CLASSIC, Selection};
 pub use template::starts_with_vowel_sound;
 

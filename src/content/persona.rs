@@ -237,7 +237,7 @@ fn mix(key: u64) -> u64 {
 
 /// True for domains reserved for documentation and testing, where no mail is
 /// ever delivered to a real person.
-pub(super) fn is_reserved_domain(domain: &str) -> bool {
+pub fn is_reserved_domain(domain: &str) -> bool {
     let d = domain.to_ascii_lowercase();
     ["example.com", "example.net", "example.org"]
         .iter()
