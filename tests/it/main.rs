@@ -4,12 +4,14 @@
 
 mod adoption;
 mod client;
+mod crash_suite;
 mod databases;
 mod emulator_cli;
 mod engine;
 mod export;
 mod first_hour;
 mod harness;
+mod invariants;
 mod late_write;
 mod lifecycle;
 mod playbooks;
