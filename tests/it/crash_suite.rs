@@ -19,7 +19,8 @@ use crate::process::{append, emulator_process_with, status_json, tail, ticketsim
 /// Where a kill is aimed.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 enum Moment {
-    /// Within the first milliseconds of a first start on a fresh database.
+    /// Within the first milliseconds of a start; before it, 1–3 first
+    /// starts on fresh databases are killed while migrating.
     Migrations,
     /// While `POST /tickets` is in flight.
     TicketCreation,
@@ -31,7 +32,7 @@ enum Moment {
     Anytime,
 }
 
-fn env_num(name: &str, default: u64) -> u64 {
+pub(crate) fn env_num(name: &str, default: u64) -> u64 {
     std::env::var(name)
         .ok()
         .and_then(|v| v.parse().ok())
@@ -40,7 +41,7 @@ fn env_num(name: &str, default: u64) -> u64 {
 
 fn moment(round: usize, rng: &mut StdRng) -> Moment {
     match (round, rng.random_range(0..8)) {
-        (0, _) => Moment::Migrations,
+        (r, _) if r % 25 == 0 => Moment::Migrations,
         (_, 0 | 1) => Moment::TicketCreation,
         (_, 2..=4) => Moment::CallBeforeCommit,
         (_, 5 | 6) => Moment::BatchedCommit,

@@ -9,6 +9,7 @@ mod databases;
 mod emulator_cli;
 mod engine;
 mod export;
+mod fault_suite;
 mod first_hour;
 mod harness;
 mod invariants;
