@@ -55,15 +55,23 @@ pub enum StoreError {
     )]
     NoDirectory { path: PathBuf, dir: PathBuf },
     #[error(
-        "database {path} is in use by another ticketsim (lock file {lock} is held): stop the other process first"
+        "database {path} is in use by another ticketsim ({holder} holds lock file {lock}): stop the other process first"
     )]
-    Locked { path: PathBuf, lock: PathBuf },
+    Locked {
+        path: PathBuf,
+        lock: PathBuf,
+        holder: String,
+    },
     #[error("database {path} is busy (locked by another process): {detail}; retry once it is done")]
     Busy { path: PathBuf, detail: String },
     #[error("cannot open database {path}: {detail}")]
     Open { path: PathBuf, detail: String },
     #[error("database schema of {path} could not be migrated: {detail}")]
     Migrate { path: PathBuf, detail: String },
+    #[error(
+        "database {path} was made by a newer ticketsim (schema version {version}, unknown to this one): upgrade ticketsim, or pass another --db"
+    )]
+    Newer { path: PathBuf, version: i64 },
     #[error("database error: {0}")]
     Sql(#[from] sqlx::Error),
     #[error("database holds an unexpected value: {0}")]
@@ -77,6 +85,8 @@ impl StoreError {
         matches!(
             self,
             StoreError::Missing { .. }
+                | StoreError::Locked { .. }
+                | StoreError::Newer { .. }
                 | StoreError::Corrupt { .. }
                 | StoreError::Foreign { .. }
                 | StoreError::NoDirectory { .. }
@@ -235,6 +245,10 @@ fn classify(path: &Path, e: sqlx::Error) -> StoreError {
 fn classify_migrate(path: &Path, e: sqlx::migrate::MigrateError) -> StoreError {
     match e {
         sqlx::migrate::MigrateError::Execute(inner) => classify(path, inner),
+        sqlx::migrate::MigrateError::VersionMissing(version) => StoreError::Newer {
+            path: path.to_path_buf(),
+            version,
+        },
         other => {
             let text = other.to_string();
             if text.contains("not a database") {

@@ -3,6 +3,7 @@
 //! crash and configuration tests.
 
 mod adoption;
+mod bad_input;
 mod client;
 mod crash_suite;
 mod databases;
