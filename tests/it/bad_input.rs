@@ -260,3 +260,102 @@ async fn every_bad_input_exits_with_its_code_names_the_culprit_and_leaves_the_da
     assert_eq!(writes, 0, "no bad input led to a write in Freshdesk");
     assert!(cases.len() >= 40);
 }
+
+/// Serves `body` with status 200 to every request on 127.0.0.1.
+async fn raw_stub(body: Vec<u8>) -> String {
+    use tokio::io::{AsyncReadExt, AsyncWriteExt};
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let url = format!("http://{}", listener.local_addr().unwrap());
+    let body = Arc::new(body);
+    tokio::spawn(async move {
+        while let Ok((mut s, _)) = listener.accept().await {
+            let body = body.clone();
+            tokio::spawn(async move {
+                let mut buf = vec![0u8; 16_384];
+                let _ = s.read(&mut buf).await;
+                let head = format!(
+                    "HTTP/1.1 200 OK\r\ncontent-type: application/json\r\ncontent-length: {}\r\nconnection: close\r\n\r\n",
+                    body.len()
+                );
+                let _ = s.write_all(head.as_bytes()).await;
+                let _ = s.write_all(&body).await;
+            });
+        }
+    });
+    url
+}
+
+fn ticket_page(n: usize) -> Vec<u8> {
+    let t = |i| serde_json::json!({"id": i, "subject": "s", "status": 2, "priority": 1});
+    serde_json::to_vec(&(0..n).map(t).collect::<Vec<_>>()).unwrap()
+}
+
+/// Freshdesk answers that are not JSON, of the wrong type, cut short or
+/// huge: `check` and `run` fail with one line naming Freshdesk's answer,
+/// exit 1 (a runtime failure), never panic, and `run` writes nothing.
+#[tokio::test]
+async fn bad_freshdesk_answers_fail_with_one_line_and_no_panic() {
+    let huge = [
+        b"{\"id\": 1, \"name\": \"".to_vec(),
+        vec![b'a'; 50 << 20],
+        b"\"}".to_vec(),
+    ]
+    .concat();
+    let bodies: Vec<(&str, Vec<u8>)> = vec![
+        (
+            "not JSON",
+            b"<html><body>Service unavailable</body></html>".to_vec(),
+        ),
+        (
+            "wrong types",
+            br#"{"id": "one", "contact": {"name": 5}}"#.to_vec(),
+        ),
+        ("truncated", br#"{"id": 1, "contact": {"na"#.to_vec()),
+        ("50 MB", huge),
+        ("10,000 tickets", ticket_page(10_000)),
+    ];
+    for (what, body) in bodies {
+        let url = raw_stub(body).await;
+        let dir = tempfile::tempdir().unwrap();
+        let env = [
+            ("FRESHDESK_URL", url.as_str()),
+            ("FRESHDESK_API_KEY", API_KEY),
+        ];
+        let out = ticketsim(dir.path(), &env)
+            .args(["check", "--no-probe"])
+            .output();
+        let out = tokio::time::timeout(Duration::from_secs(60), out)
+            .await
+            .unwrap()
+            .unwrap();
+        let stderr = String::from_utf8_lossy(&out.stderr);
+        let stdout = String::from_utf8_lossy(&out.stdout);
+        assert!(!stderr.contains("panicked"), "{what}: {stderr}");
+        assert!(!stderr.contains(API_KEY) && !stdout.contains(API_KEY));
+        assert_eq!(out.status.code(), Some(1), "{what}: {stdout}");
+        let fail: Vec<&str> = stdout.lines().filter(|l| l.contains("FAIL")).collect();
+        assert_eq!(fail.len(), 1, "{what}: {stdout}");
+        assert!(
+            fail[0].contains("/api/v2/agents/me") && fail[0].contains("does not parse"),
+            "{what}: {stdout}"
+        );
+    }
+}
+
+/// The client lists a ticket page of 10,000 entries (a page of 100 was
+/// asked for) without panicking, in bounded time and memory.
+#[tokio::test]
+async fn a_ticket_page_of_ten_thousand_entries_is_listed_without_panic_in_bounded_time() {
+    let url = raw_stub(ticket_page(10_000)).await;
+    let client =
+        ticketsim::app::client_for(&url, ticketsim::freshdesk::ApiKey::new(API_KEY), 100_000)
+            .unwrap();
+    let query = ticketsim::freshdesk::TicketQuery::default();
+    let listed = tokio::time::timeout(Duration::from_secs(60), client.list_tickets(&query)).await;
+    let listed = listed.expect("listing ended within 60 s");
+    assert_eq!(
+        listed.unwrap().len(),
+        10_000,
+        "one over-long page, taken as the last"
+    );
+}

@@ -253,9 +253,10 @@ async fn run_to_completion(dir: &Path, url: &str, env: &[(&str, &str)]) -> Strin
     let mut plain: Vec<(&str, &str)> = env.to_vec();
     plain.retain(|(k, _)| *k != "TICKETSIM_CREATE_CRON");
     plain.push(("TICKETSIM_CREATE_CRON", "0 0 0 1 1 *"));
+    let last = dir.join("last-run.log");
     let mut child = ticketsim(dir, &plain)
         .args(["--db", "t.db", "run"])
-        .stderr(append(&log))
+        .stderr(append(&last))
         .spawn()
         .unwrap();
     let deadline = Instant::now() + Duration::from_secs(120);
@@ -268,8 +269,14 @@ async fn run_to_completion(dir: &Path, url: &str, env: &[(&str, &str)]) -> Strin
         .await
         .unwrap()
         .unwrap();
-    let text = std::fs::read_to_string(&log).unwrap();
-    assert!(status.success(), "the last run failed:\n{}", tail(&text));
+    let last = std::fs::read_to_string(&last).unwrap();
+    let st = status_json(dir).await;
+    assert!(
+        status.success(),
+        "the last run failed ({status}; {st}):\n{}",
+        tail(&last)
+    );
+    let text = std::fs::read_to_string(&log).unwrap() + &last;
     let _ = url;
     text
 }
