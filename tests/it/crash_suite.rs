@@ -109,6 +109,7 @@ async fn the_crash_suite_kills_the_daemon_at_seeded_moments_and_nothing_is_lost_
     assert!(!log.contains(API_KEY), "the API key appeared in a log line");
     assert!(!log.contains("panicked"), "{}", tail(&log));
     let f: Figures = check(dir.path(), &url).await;
+    crate::secrets::assert_nowhere(dir.path(), &url, &log).await;
     let count = |m| moments.iter().filter(|x| **x == m).count();
     eprintln!(
         "kills {kills}, lifecycles {}, duplicates {}, lost {}, mismatched {} \

@@ -19,3 +19,4 @@ mod lifecycle;
 mod playbooks;
 mod process;
 mod restart;
+mod secrets;
