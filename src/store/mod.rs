@@ -185,6 +185,7 @@ impl Store {
         let pool = SqlitePoolOptions::new()
             .max_connections(1)
             .acquire_timeout(Duration::from_secs(30))
+            .before_acquire(|conn, _| Box::pin(healthy(conn)))
             .connect_with(opts)
             .await
             .map_err(|e| classify(path, e))?;
@@ -264,6 +265,17 @@ fn classify_migrate(path: &Path, e: sqlx::migrate::MigrateError) -> StoreError {
             }
         }
     }
+}
+
+/// Whether the pooled connection may be handed out again. A COMMIT that
+/// failed (disk full, I/O error) can leave sqlx counting a transaction that
+/// SQLite already rolled back; every later `begin` on that connection would
+/// fail. Such a connection is closed and the pool opens a fresh one. The
+/// ping first lets the connection's worker run any rollback still queued.
+async fn healthy(conn: &mut sqlx::SqliteConnection) -> Result<bool, sqlx::Error> {
+    use sqlx::Connection;
+    conn.ping().await?;
+    Ok(!conn.is_in_transaction())
 }
 
 /// Reads a TEXT column into one of the domain's string-backed enums.

@@ -49,7 +49,7 @@ fn moment(round: usize, rng: &mut StdRng) -> Moment {
     }
 }
 
-fn daemon_env(url: &str) -> Vec<(&'static str, String)> {
+pub(crate) fn daemon_env(url: &str) -> Vec<(&'static str, String)> {
     vec![
         ("FRESHDESK_URL", url.to_string()),
         ("FRESHDESK_API_KEY", API_KEY.to_string()),
@@ -65,7 +65,7 @@ fn daemon_env(url: &str) -> Vec<(&'static str, String)> {
     ]
 }
 
-fn as_refs<'a>(env: &'a [(&'static str, String)]) -> Vec<(&'static str, &'a str)> {
+pub(crate) fn as_refs<'a>(env: &'a [(&'static str, String)]) -> Vec<(&'static str, &'a str)> {
     env.iter().map(|(k, v)| (*k, v.as_str())).collect()
 }
 
@@ -239,7 +239,7 @@ async fn wait_for_wal_change(wal: &PathBuf) {
 
 /// `run --drain`, then a plain run (with a cron that does not fire) for the
 /// slots a drain leaves pending, until every lifecycle has ended.
-async fn run_to_completion(dir: &Path, url: &str, env: &[(&str, &str)]) -> String {
+pub(crate) async fn run_to_completion(dir: &Path, url: &str, env: &[(&str, &str)]) -> String {
     let log = dir.join("daemon.log");
     let drained = ticketsim(dir, env)
         .args(["--db", "t.db", "run", "--drain"])
@@ -254,6 +254,9 @@ async fn run_to_completion(dir: &Path, url: &str, env: &[(&str, &str)]) -> Strin
     let mut plain: Vec<(&str, &str)> = env.to_vec();
     plain.retain(|(k, _)| *k != "TICKETSIM_CREATE_CRON");
     plain.push(("TICKETSIM_CREATE_CRON", "0 0 0 1 1 *"));
+    if all_ended(&status_json(dir).await) {
+        return std::fs::read_to_string(&log).unwrap();
+    }
     let last = dir.join("last-run.log");
     let mut child = ticketsim(dir, &plain)
         .args(["--db", "t.db", "run"])
@@ -263,6 +266,13 @@ async fn run_to_completion(dir: &Path, url: &str, env: &[(&str, &str)]) -> Strin
     let deadline = Instant::now() + Duration::from_secs(120);
     while Instant::now() < deadline && !all_ended(&status_json(dir).await) {
         sleep_ms(250).await;
+    }
+    // Not before it handles SIGTERM (it logs this line once it does).
+    let started = Instant::now() + Duration::from_secs(20);
+    while Instant::now() < started
+        && !std::fs::read_to_string(&last).is_ok_and(|t| t.contains("ticketsim starting"))
+    {
+        sleep_ms(50).await;
     }
     // SAFETY: sending a signal to our own child process.
     unsafe { libc::kill(child.id().unwrap() as i32, libc::SIGTERM) };

@@ -7,6 +7,7 @@ mod bad_input;
 mod client;
 mod crash_suite;
 mod databases;
+mod disk_faults;
 mod emulator_cli;
 mod engine;
 mod export;
