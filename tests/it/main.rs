@@ -19,5 +19,6 @@ mod late_write;
 mod lifecycle;
 mod playbooks;
 mod process;
+mod properties;
 mod restart;
 mod secrets;
