@@ -29,9 +29,13 @@ impl DbLock {
                 detail: format!("cannot create lock file {}: {e}", path.display()),
             })?;
         match file.try_lock() {
-            Ok(()) => Ok(DbLock { _file: file, path }),
+            Ok(()) => {
+                write_pid(&file);
+                Ok(DbLock { _file: file, path })
+            }
             Err(std::fs::TryLockError::WouldBlock) => Err(StoreError::Locked {
                 path: db.to_path_buf(),
+                holder: holder(&path),
                 lock: path,
             }),
             Err(std::fs::TryLockError::Error(e)) => Err(StoreError::Open {
@@ -43,6 +47,22 @@ impl DbLock {
 
     pub fn path(&self) -> &Path {
         &self.path
+    }
+}
+
+/// Records this process's pid in the lock file, for the refusal of a
+/// second process; a failure only loses that hint.
+fn write_pid(mut file: &File) {
+    use std::io::Write;
+    let _ = file.set_len(0);
+    let _ = write!(file, "{}", std::process::id());
+}
+
+/// "pid N" of the holder, as it wrote it, or "pid unknown".
+fn holder(lock: &Path) -> String {
+    match std::fs::read_to_string(lock) {
+        Ok(s) if s.trim().parse::<u32>().is_ok() => format!("pid {}", s.trim()),
+        _ => "pid unknown".to_string(),
     }
 }
 
@@ -62,5 +82,15 @@ mod tests {
         );
         drop(first);
         DbLock::acquire(&db).unwrap();
+    }
+
+    #[test]
+    fn a_refused_lock_names_the_pid_of_the_process_holding_it() {
+        let dir = tempfile::tempdir().unwrap();
+        let db = dir.path().join("t.db");
+        let _first = DbLock::acquire(&db).unwrap();
+        let err = DbLock::acquire(&db).unwrap_err().to_string();
+        let pid = format!("pid {}", std::process::id());
+        assert!(err.contains(&pid), "{err}");
     }
 }

@@ -61,15 +61,23 @@ pub enum StoreError {
     )]
     NoDirectory { path: PathBuf, dir: PathBuf },
     #[error(
-        "database {path} is in use by another ticketsim (lock file {lock} is held): stop the other process first"
+        "database {path} is in use by another ticketsim ({holder} holds lock file {lock}): stop the other process first"
     )]
-    Locked { path: PathBuf, lock: PathBuf },
+    Locked {
+        path: PathBuf,
+        lock: PathBuf,
+        holder: String,
+    },
     #[error("database {path} is busy (locked by another process): {detail}; retry once it is done")]
     Busy { path: PathBuf, detail: String },
     #[error("cannot open database {path}: {detail}")]
     Open { path: PathBuf, detail: String },
     #[error("database schema of {path} could not be migrated: {detail}")]
     Migrate { path: PathBuf, detail: String },
+    #[error(
+        "database {path} was made by a newer ticketsim (schema version {version}, unknown to this one): upgrade ticketsim, or pass another --db"
+    )]
+    Newer { path: PathBuf, version: i64 },
     #[error("database error: {0}")]
     Sql(#[from] sqlx::Error),
     #[error("database holds an unexpected value: {0}")]
@@ -83,6 +91,8 @@ impl StoreError {
         matches!(
             self,
             StoreError::Missing { .. }
+                | StoreError::Locked { .. }
+                | StoreError::Newer { .. }
                 | StoreError::Corrupt { .. }
                 | StoreError::Foreign { .. }
                 | StoreError::NoDirectory { .. }
@@ -181,6 +191,7 @@ impl Store {
         let pool = SqlitePoolOptions::new()
             .max_connections(1)
             .acquire_timeout(Duration::from_secs(30))
+            .before_acquire(|conn, _| Box::pin(healthy(conn)))
             .connect_with(opts)
             .await
             .map_err(|e| classify(path, e))?;
@@ -241,6 +252,10 @@ fn classify(path: &Path, e: sqlx::Error) -> StoreError {
 fn classify_migrate(path: &Path, e: sqlx::migrate::MigrateError) -> StoreError {
     match e {
         sqlx::migrate::MigrateError::Execute(inner) => classify(path, inner),
+        sqlx::migrate::MigrateError::VersionMissing(version) => StoreError::Newer {
+            path: path.to_path_buf(),
+            version,
+        },
         other => {
             let text = other.to_string();
             if text.contains("not a database") {
@@ -256,6 +271,17 @@ fn classify_migrate(path: &Path, e: sqlx::migrate::MigrateError) -> StoreError {
             }
         }
     }
+}
+
+/// Whether the pooled connection may be handed out again. A COMMIT that
+/// failed (disk full, I/O error) can leave sqlx counting a transaction that
+/// SQLite already rolled back; every later `begin` on that connection would
+/// fail. Such a connection is closed and the pool opens a fresh one. The
+/// ping first lets the connection's worker run any rollback still queued.
+async fn healthy(conn: &mut sqlx::SqliteConnection) -> Result<bool, sqlx::Error> {
+    use sqlx::Connection;
+    conn.ping().await?;
+    Ok(!conn.is_in_transaction())
 }
 
 /// Reads a TEXT column into one of the domain's string-backed enums.

@@ -3,19 +3,26 @@
 //! crash and configuration tests.
 
 mod adoption;
+mod bad_input;
 mod client;
+mod crash_suite;
 mod databases;
+mod disk_faults;
 mod emulator_cli;
 mod engine;
 mod export;
+mod fault_suite;
 mod first_hour;
 mod guards;
 mod harness;
+mod invariants;
 mod late_write;
 mod lifecycle;
 mod load;
 mod playbooks;
 mod process;
+mod properties;
 mod purge;
 mod restart;
+mod secrets;
 mod systemd;
