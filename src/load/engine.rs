@@ -15,7 +15,7 @@ use crate::app::{AppError, Daemon, Schedule};
 use crate::clock::{Clock, SystemClock};
 use crate::config::{Config, ProcessEnv};
 use crate::content::{Library, Selection};
-use crate::dispatcher::{Content, DispatcherConfig, Outcome, StepEvent};
+use crate::dispatcher::{Content, DispatcherConfig, Outcome, StepEvent, workers_for_rate};
 use crate::domain::{LifecycleState, Stage, StageOffsets};
 use crate::emulator::{Emulator, EmulatorConfig};
 use crate::freshdesk::{ApiKey, Client, ClientConfig, ObserverHook};
@@ -115,6 +115,8 @@ pub async fn open(
     cc.rate_per_min = ((f64::from(plan) * opts.budget_share).floor() as u32).max(1);
     cc.observer = Some(opts.observer.clone());
     let budget_per_min = f64::from(cc.rate_per_min);
+    let reconcile_after_ms = 2 * cc.request_timeout.as_millis() as i64;
+    let workers = workers_for_rate(cc.rate_per_min);
     let client = Client::new(cc)?;
     let mut content = Content {
         playbooks,
@@ -126,6 +128,8 @@ pub async fn open(
     let dcfg = DispatcherConfig {
         content,
         max_idle_ms: 200,
+        workers,
+        reconcile_after_ms,
         ..Default::default()
     };
     let schedule = Schedule {

@@ -138,6 +138,9 @@ async fn a_load_run_killed_in_the_middle_and_resumed_closes_every_lifecycle_once
         ("FRESHDESK_URL", url.as_str()),
         ("FRESHDESK_API_KEY", crate::harness::API_KEY),
         ("TICKETSIM_RATE_PER_MIN", "100000"),
+        // A step on the wire at the kill is reconciled two timeouts after it
+        // was sent; the default 30 s would outlast the resumed run's bound.
+        ("TICKETSIM_REQUEST_TIMEOUT", "2s"),
     ];
     let args = [
         "load",
