@@ -1,6 +1,7 @@
 //! Wiring only: builds the parts from configuration and runs them until told
 //! to stop. No business logic lives here.
 
+mod admin;
 pub mod check;
 mod contacts;
 mod demo;
@@ -8,7 +9,9 @@ pub mod export;
 mod preview;
 mod purge;
 mod startup;
+mod watchdog;
 
+pub use admin::{DaemonHealth, stale_after};
 pub use check::{CheckOptions, CheckReport, check};
 pub use contacts::{DEFAULT_CONTACT_SEED, SeedSummary, seed_contacts};
 pub use demo::{DemoOptions, DemoSummary, demo};
@@ -28,6 +31,7 @@ use crate::clock::{Clock, SystemClock};
 use crate::config::{Config, ConfigError};
 use crate::dispatcher::{Content, Dispatcher, DispatcherConfig, StepEvent, workers_for_rate};
 use crate::freshdesk::{self, ApiKey, Client, ClientConfig};
+use crate::metrics::Metrics;
 use crate::store::{DbLock, Store, StoreError};
 use crate::triggers::{TriggerError, Triggers};
 
@@ -144,7 +148,15 @@ pub async fn run(
     } else {
         tracing::info!(seed = %cfg.seed, "seed");
     }
-    let client = Client::new(cfg.client_config())?;
+    // A taken admin address stops the daemon before any other work.
+    let listener = match cfg.http_addr {
+        Some(addr) => Some(admin::bind(addr).await?),
+        None => None,
+    };
+    let metrics = Arc::new(Metrics::new());
+    let mut cc = cfg.client_config();
+    cc.observer = Some(metrics.observer());
+    let client = Client::new(cc)?;
     if !startup::before_ready(&cfg, &client, opts.drain, stop.clone()).await? {
         return Ok(());
     }
@@ -157,6 +169,8 @@ pub async fn run(
         },
         workers: workers_for_rate(cfg.rate_per_min),
         reconcile_after_ms: 2 * cfg.client.request_timeout.as_millis() as i64,
+        metrics: Some(metrics.clone()),
+        wedge_file: cfg.test_wedge_file.clone(),
         ..Default::default()
     };
     let schedule = Schedule {
@@ -166,6 +180,18 @@ pub async fn run(
     };
     let d = Daemon::build(&cfg.db_path, client, clock.clone(), &schedule, dcfg, None).await?;
     tracing::info!(db = %cfg.db_path.display(), url = %cfg.freshdesk_url, cron = %cfg.create_cron, drain = opts.drain, "ticketsim starting");
+    let watchdog = sd_notify::watchdog_enabled();
+    let health = DaemonHealth::new(
+        d.store.clone(),
+        d.dispatcher.heartbeat(),
+        d.dispatcher.client().clone(),
+        metrics,
+        stale_after(watchdog),
+    );
+    let server = listener.map(|l| {
+        let router = crate::http::health_router(Arc::new(health.clone()));
+        admin::spawn_server(l, router, stop.clone())
+    });
     d.dispatcher.recover().await?;
     if !opts.drain {
         d.triggers
@@ -174,10 +200,12 @@ pub async fn run(
         d.triggers.spawn(clock.clone()).await?;
     }
     // Migrations, recovery and catch-up are done: tell systemd (Type=notify).
+    health.mark_started();
     notify_systemd(&[
         sd_notify::NotifyState::Ready,
         sd_notify::NotifyState::Status("running"),
     ]);
+    let pinger = watchdog::spawn(health, watchdog);
     let (dispatch_stop, dispatch_rx) = watch::channel(false);
     let stopper = tokio::spawn(stop_triggers_then_dispatcher(
         stop,
@@ -188,6 +216,9 @@ pub async fn run(
     notify_systemd(&[sd_notify::NotifyState::Stopping]);
     // After a drain nobody asked to stop: the triggers were never started.
     stopper.abort();
+    for task in [pinger, server].into_iter().flatten() {
+        task.abort();
+    }
     d.triggers.stop().await;
     d.store.close().await;
     result?;
@@ -208,6 +239,8 @@ async fn stop_triggers_then_dispatcher(
             break;
         }
     }
+    // Said at once: a wedged dispatcher must not delay it.
+    notify_systemd(&[sd_notify::NotifyState::Stopping]);
     triggers.stop().await;
     tracing::info!("cron triggers stopped; no slot starts from now on");
     let _ = dispatcher.send(true);

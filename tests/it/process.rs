@@ -22,6 +22,8 @@ pub(crate) fn ticketsim(dir: &Path, env: &[(&str, &str)]) -> Command {
         .current_dir(dir)
         .env("PATH", std::env::var("PATH").unwrap_or_default())
         .env("TICKETSIM_LOG_FORMAT", "plain")
+        // Parallel daemons must not fight over the default admin port.
+        .env("TICKETSIM_HTTP_ADDR", "127.0.0.1:0")
         .kill_on_drop(true);
     for (k, v) in env {
         c.env(k, v);
