@@ -3,7 +3,7 @@
 //! the admin endpoint that encodes it (`prometheus-client`, OpenMetrics text).
 //!
 //! Labels only ever carry bounded, secret-free values: step kinds, lifecycle
-//! states, HTTP methods, path templates with ids replaced (`/api/v2/tickets/{id}`),
+//! states, HTTP methods, path templates with ids replaced (`/api/v2/tickets/:id`),
 //! status classes. No URL host, key, subject or body ever reaches a label.
 
 use std::sync::Arc;
@@ -245,7 +245,8 @@ impl Observer for ApiMetrics {
     fn observe(&self, r: &Observed) {
         let labels = [
             ("method", r.method.clone()),
-            ("endpoint", r.template.clone()),
+            // `:id`, not `{id}`: braces inside label values trip some parsers.
+            ("endpoint", r.template.replace("{id}", ":id")),
             ("status", status_class(r.status).to_string()),
         ];
         let m = &self.0;
