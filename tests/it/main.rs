@@ -27,3 +27,4 @@ mod purge;
 mod restart;
 mod secrets;
 mod systemd;
+mod watchdog;
