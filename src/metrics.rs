@@ -305,6 +305,51 @@ mod tests {
         );
     }
 
+    /// Every `ticketsim_*` name in the shipped dashboard and alert rules is a
+    /// family this registry declares (or one of its sample suffixes).
+    #[test]
+    fn the_dashboard_and_alerts_use_only_metrics_that_exist() {
+        let m = Arc::new(Metrics::new());
+        // Families show in the text once they hold one label set.
+        m.set_lifecycles(&[("open".to_string(), 1)]);
+        m.step("create", "done");
+        m.retry("busy");
+        m.reconciliation("ticket", true);
+        m.observer().0.observe(&Observed {
+            method: "GET".into(),
+            template: "/api/v2/agents/me".into(),
+            status: 200,
+            latency: Duration::from_millis(3),
+            retry_after: None,
+        });
+        let text = m.encode();
+        let declared: Vec<&str> = text
+            .lines()
+            .filter_map(|l| l.strip_prefix("# TYPE "))
+            .filter_map(|l| l.split(' ').next())
+            .collect();
+        let contrib = [
+            include_str!("../contrib/grafana/ticketsim.json"),
+            include_str!("../contrib/prometheus/alerts.yml"),
+        ];
+        let mut checked = 0;
+        for file in contrib {
+            for (i, _) in file.match_indices("ticketsim_") {
+                let name: String = file[i..]
+                    .chars()
+                    .take_while(|c| c.is_ascii_alphanumeric() || *c == '_')
+                    .collect();
+                let family = ["_total", "_bucket", "_sum", "_count"]
+                    .iter()
+                    .find_map(|s| name.strip_suffix(s).filter(|f| declared.contains(f)))
+                    .unwrap_or(&name);
+                assert!(declared.contains(&family), "{name} is not exposed");
+                checked += 1;
+            }
+        }
+        assert!(checked > 20, "{checked}");
+    }
+
     #[test]
     fn status_classes_group_answers_and_keep_429_apart() {
         assert_eq!(status_class(201), "2xx");
