@@ -139,20 +139,13 @@ pub async fn run(
     opts: RunOptions,
     stop: watch::Receiver<bool>,
 ) -> Result<(), AppError> {
-    let clock: Arc<dyn Clock> = Arc::new(SystemClock);
-    if cfg.seed_is_random {
-        tracing::info!(
-            seed = %cfg.seed,
-            "no TICKETSIM_SEED set; using a random seed (set it to reproduce this run)"
-        );
-    } else {
-        tracing::info!(seed = %cfg.seed, "seed");
-    }
     // A taken admin address stops the daemon before any other work.
     let listener = match cfg.http_addr {
         Some(addr) => Some(admin::bind(addr).await?),
         None => None,
     };
+    let clock: Arc<dyn Clock> = Arc::new(SystemClock);
+    log_seed(&cfg);
     let metrics = Arc::new(Metrics::new());
     let mut cc = cfg.client_config();
     cc.observer = Some(metrics.observer());
@@ -160,19 +153,7 @@ pub async fn run(
     if !startup::before_ready(&cfg, &client, opts.drain, stop.clone()).await? {
         return Ok(());
     }
-    let dcfg = DispatcherConfig {
-        content: Content {
-            library: cfg.library.clone(),
-            playbooks: cfg.playbooks.clone(),
-            offsets: cfg.stage_offsets,
-            tag: cfg.tag.clone(),
-        },
-        workers: workers_for_rate(cfg.rate_per_min),
-        reconcile_after_ms: 2 * cfg.client.request_timeout.as_millis() as i64,
-        metrics: Some(metrics.clone()),
-        wedge_file: cfg.test_wedge_file.clone(),
-        ..Default::default()
-    };
+    let dcfg = dispatcher_config(&cfg, &metrics);
     let schedule = Schedule {
         cron: cfg.create_cron.clone(),
         seed: cfg.seed,
@@ -192,13 +173,7 @@ pub async fn run(
         let router = crate::http::health_router(Arc::new(health.clone()));
         admin::spawn_server(l, router, stop.clone())
     });
-    d.dispatcher.recover().await?;
-    if !opts.drain {
-        d.triggers
-            .catch_up(clock.now_ms(), cfg.catchup_window_ms)
-            .await?;
-        d.triggers.spawn(clock.clone()).await?;
-    }
+    start_work(&d, &cfg, &opts, &clock).await?;
     // Migrations, recovery and catch-up are done: tell systemd (Type=notify).
     health.mark_started();
     notify_systemd(&[
@@ -206,16 +181,7 @@ pub async fn run(
         sd_notify::NotifyState::Status("running"),
     ]);
     let pinger = watchdog::spawn(health, watchdog);
-    let (dispatch_stop, dispatch_rx) = watch::channel(false);
-    let stopper = tokio::spawn(stop_triggers_then_dispatcher(
-        stop,
-        d.triggers.clone(),
-        dispatch_stop,
-    ));
-    let result = d.dispatcher.run(dispatch_rx, opts.drain).await;
-    notify_systemd(&[sd_notify::NotifyState::Stopping]);
-    // After a drain nobody asked to stop: the triggers were never started.
-    stopper.abort();
+    let result = work_until_stopped(&d, opts.drain, stop).await;
     for task in [pinger, server].into_iter().flatten() {
         task.abort();
     }
@@ -224,6 +190,70 @@ pub async fn run(
     result?;
     tracing::info!("ticketsim stopped cleanly");
     Ok(())
+}
+
+fn log_seed(cfg: &Config) {
+    if cfg.seed_is_random {
+        tracing::info!(
+            seed = %cfg.seed,
+            "no TICKETSIM_SEED set; using a random seed (set it to reproduce this run)"
+        );
+    } else {
+        tracing::info!(seed = %cfg.seed, "seed");
+    }
+}
+
+/// The dispatcher as `run` configures it.
+fn dispatcher_config(cfg: &Config, metrics: &Arc<Metrics>) -> DispatcherConfig {
+    DispatcherConfig {
+        content: Content {
+            library: cfg.library.clone(),
+            playbooks: cfg.playbooks.clone(),
+            offsets: cfg.stage_offsets,
+            tag: cfg.tag.clone(),
+        },
+        workers: workers_for_rate(cfg.rate_per_min),
+        reconcile_after_ms: 2 * cfg.client.request_timeout.as_millis() as i64,
+        metrics: Some(metrics.clone()),
+        wedge_file: cfg.test_wedge_file.clone(),
+        ..Default::default()
+    }
+}
+
+/// Crash recovery, then (unless draining) the missed-slot catch-up and the cron.
+async fn start_work(
+    d: &Daemon,
+    cfg: &Config,
+    opts: &RunOptions,
+    clock: &Arc<dyn Clock>,
+) -> Result<(), AppError> {
+    d.dispatcher.recover().await?;
+    if !opts.drain {
+        d.triggers
+            .catch_up(clock.now_ms(), cfg.catchup_window_ms)
+            .await?;
+        d.triggers.spawn(clock.clone()).await?;
+    }
+    Ok(())
+}
+
+/// Runs the dispatcher until a stop (or, with `drain`, until nothing is left).
+async fn work_until_stopped(
+    d: &Daemon,
+    drain: bool,
+    stop: watch::Receiver<bool>,
+) -> Result<(), crate::dispatcher::DispatchError> {
+    let (dispatch_stop, dispatch_rx) = watch::channel(false);
+    let stopper = tokio::spawn(stop_triggers_then_dispatcher(
+        stop,
+        d.triggers.clone(),
+        dispatch_stop,
+    ));
+    let result = d.dispatcher.run(dispatch_rx, drain).await;
+    notify_systemd(&[sd_notify::NotifyState::Stopping]);
+    // After a drain nobody asked to stop: the triggers were never started.
+    stopper.abort();
+    result
 }
 
 /// On stop, stops the cron triggers first (once `Triggers::stop` returns no

@@ -226,3 +226,37 @@ async fn readyz_turns_503_naming_the_database_once_it_is_unreachable() {
     let down = scrape(&url).await;
     assert_eq!(value(&down, "ticketsim_ready", &[]), 0.0);
 }
+
+#[tokio::test]
+async fn a_taken_admin_address_exits_2_naming_the_variable_before_any_request() {
+    use ticketsim::clock::SystemClock;
+    let (emulator, url, _stop) =
+        crate::harness::spawn_emulator(crate::harness::emulator_config(), Arc::new(SystemClock))
+            .await;
+    let taken = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+    let addr = taken.local_addr().unwrap().to_string();
+    let dir = tempfile::tempdir().unwrap();
+    let out = crate::process::ticketsim(
+        dir.path(),
+        &[
+            ("FRESHDESK_URL", &url),
+            ("FRESHDESK_API_KEY", API_KEY),
+            ("TICKETSIM_HTTP_ADDR", &addr),
+        ],
+    )
+    .args(["--db", "t.db", "run"])
+    .output()
+    .await
+    .unwrap();
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert_eq!(out.status.code(), Some(2), "{stderr}");
+    let lines: Vec<&str> = stderr.lines().collect();
+    assert_eq!(lines.len(), 1, "one line: {stderr}");
+    let last = lines[0];
+    assert!(
+        last.contains("TICKETSIM_HTTP_ADDR") && last.contains("off"),
+        "{stderr}"
+    );
+    assert!(emulator.requests().is_empty(), "no request was made");
+    assert!(!dir.path().join("t.db").exists(), "no database was created");
+}
