@@ -144,6 +144,8 @@ pub async fn run(
         Some(addr) => Some(admin::bind(addr).await?),
         None => None,
     };
+    let watchdog = sd_notify::watchdog_enabled();
+    let starting = watchdog::while_starting(watchdog);
     let clock: Arc<dyn Clock> = Arc::new(SystemClock);
     log_seed(&cfg);
     let metrics = Arc::new(Metrics::new());
@@ -161,7 +163,6 @@ pub async fn run(
     };
     let d = Daemon::build(&cfg.db_path, client, clock.clone(), &schedule, dcfg, None).await?;
     tracing::info!(db = %cfg.db_path.display(), url = %cfg.freshdesk_url, cron = %cfg.create_cron, drain = opts.drain, "ticketsim starting");
-    let watchdog = sd_notify::watchdog_enabled();
     let health = DaemonHealth::new(
         d.store.clone(),
         d.dispatcher.heartbeat(),
@@ -180,6 +181,7 @@ pub async fn run(
         sd_notify::NotifyState::Ready,
         sd_notify::NotifyState::Status("running"),
     ]);
+    drop(starting);
     let pinger = watchdog::spawn(health, watchdog);
     let result = work_until_stopped(&d, opts.drain, stop).await;
     for task in [pinger, server].into_iter().flatten() {

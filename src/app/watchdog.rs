@@ -28,6 +28,38 @@ pub fn spawn(
     Some(tokio::spawn(run(health, watchdog)))
 }
 
+/// Pings while start-up runs (key check, migrations, recovery): systemd's
+/// watchdog counts from the process start, and `TimeoutStartSec=` already
+/// bounds a start-up that hangs. Aborted once the daemon is ready.
+pub fn while_starting(watchdog: Option<Duration>) -> AbortOnDrop {
+    let Some(every) = watchdog.map(|w| w / 2) else {
+        return AbortOnDrop(None);
+    };
+    if std::env::var_os("NOTIFY_SOCKET").is_none() {
+        return AbortOnDrop(None);
+    }
+    AbortOnDrop(Some(tokio::spawn(async move {
+        loop {
+            tokio::time::sleep(every).await;
+            let states = [NotifyState::Watchdog, NotifyState::Status("starting")];
+            if let Err(e) = sd_notify::notify(&states) {
+                tracing::warn!(error = %e, "could not notify systemd");
+            }
+        }
+    })))
+}
+
+/// A background task that ends when this handle is dropped (on every return).
+pub struct AbortOnDrop(Option<tokio::task::JoinHandle<()>>);
+
+impl Drop for AbortOnDrop {
+    fn drop(&mut self) {
+        if let Some(task) = &self.0 {
+            task.abort();
+        }
+    }
+}
+
 async fn run(health: DaemonHealth, watchdog: Option<Duration>) {
     let every = watchdog.map_or(STATUS_EVERY, |w| w / 2);
     let mut healthy = true;
