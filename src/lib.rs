@@ -15,6 +15,9 @@
 //! - [`dispatcher`]: claims due steps, performs them, commits outcomes.
 //! - [`triggers`]: cron → slot rows (the only user of tokio-cron-scheduler).
 //! - [`emulator`]: a Freshdesk-compatible server (axum).
+//! - [`metrics`]: the Prometheus registry and families (→ [`freshdesk`]'s observer trait only).
+//! - [`http`]: admin endpoints (axum); serves what it is given as values and
+//!   traits, imports no engine.
 
 pub mod app;
 pub mod cli;
@@ -26,7 +29,9 @@ pub mod dispatcher;
 pub mod domain;
 pub mod emulator;
 pub mod freshdesk;
+pub mod http;
 pub mod load;
+pub mod metrics;
 pub mod store;
 pub mod telemetry;
 pub mod triggers;

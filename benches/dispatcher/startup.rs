@@ -73,6 +73,7 @@ fn spawn(db: &Path, url: &str, sock: &Path, dir: &Path) -> Child {
         .env("TICKETSIM_RATE_PER_MIN", "100000")
         .env("TICKETSIM_LOG", "warn")
         .env("NOTIFY_SOCKET", sock)
+        .env("TICKETSIM_HTTP_ADDR", "off")
         .stdin(Stdio::null())
         .stdout(Stdio::null())
         .spawn()

@@ -1,6 +1,7 @@
 //! Wiring only: builds the parts from configuration and runs them until told
 //! to stop. No business logic lives here.
 
+mod admin;
 pub mod check;
 mod contacts;
 mod demo;
@@ -8,7 +9,9 @@ pub mod export;
 mod preview;
 mod purge;
 mod startup;
+mod watchdog;
 
+pub use admin::{DaemonHealth, stale_after};
 pub use check::{CheckOptions, CheckReport, check};
 pub use contacts::{DEFAULT_CONTACT_SEED, SeedSummary, seed_contacts};
 pub use demo::{DemoOptions, DemoSummary, demo};
@@ -28,6 +31,7 @@ use crate::clock::{Clock, SystemClock};
 use crate::config::{Config, ConfigError};
 use crate::dispatcher::{Content, Dispatcher, DispatcherConfig, StepEvent, workers_for_rate};
 use crate::freshdesk::{self, ApiKey, Client, ClientConfig};
+use crate::metrics::Metrics;
 use crate::store::{DbLock, Store, StoreError};
 use crate::triggers::{TriggerError, Triggers};
 
@@ -135,7 +139,62 @@ pub async fn run(
     opts: RunOptions,
     stop: watch::Receiver<bool>,
 ) -> Result<(), AppError> {
+    // A taken admin address stops the daemon before any other work.
+    let listener = match cfg.http_addr {
+        Some(addr) => Some(admin::bind(addr).await?),
+        None => None,
+    };
+    let watchdog = sd_notify::watchdog_enabled();
+    let starting = watchdog::while_starting(watchdog);
     let clock: Arc<dyn Clock> = Arc::new(SystemClock);
+    log_seed(&cfg);
+    let metrics = Arc::new(Metrics::new());
+    let mut cc = cfg.client_config();
+    cc.observer = Some(metrics.observer());
+    let client = Client::new(cc)?;
+    if !startup::before_ready(&cfg, &client, opts.drain, stop.clone()).await? {
+        return Ok(());
+    }
+    let dcfg = dispatcher_config(&cfg, &metrics);
+    let schedule = Schedule {
+        cron: cfg.create_cron.clone(),
+        seed: cfg.seed,
+        offsets: cfg.stage_offsets,
+    };
+    let d = Daemon::build(&cfg.db_path, client, clock.clone(), &schedule, dcfg, None).await?;
+    tracing::info!(db = %cfg.db_path.display(), url = %cfg.freshdesk_url, cron = %cfg.create_cron, drain = opts.drain, "ticketsim starting");
+    let health = DaemonHealth::new(
+        d.store.clone(),
+        d.dispatcher.heartbeat(),
+        d.dispatcher.client().clone(),
+        metrics,
+        stale_after(watchdog),
+    );
+    let server = listener.map(|l| {
+        let router = crate::http::health_router(Arc::new(health.clone()));
+        admin::spawn_server(l, router, stop.clone())
+    });
+    start_work(&d, &cfg, &opts, &clock).await?;
+    // Migrations, recovery and catch-up are done: tell systemd (Type=notify).
+    health.mark_started();
+    notify_systemd(&[
+        sd_notify::NotifyState::Ready,
+        sd_notify::NotifyState::Status("running"),
+    ]);
+    drop(starting);
+    let pinger = watchdog::spawn(health, watchdog);
+    let result = work_until_stopped(&d, opts.drain, stop).await;
+    for task in [pinger, server].into_iter().flatten() {
+        task.abort();
+    }
+    d.triggers.stop().await;
+    d.store.close().await;
+    result?;
+    tracing::info!("ticketsim stopped cleanly");
+    Ok(())
+}
+
+fn log_seed(cfg: &Config) {
     if cfg.seed_is_random {
         tracing::info!(
             seed = %cfg.seed,
@@ -144,11 +203,11 @@ pub async fn run(
     } else {
         tracing::info!(seed = %cfg.seed, "seed");
     }
-    let client = Client::new(cfg.client_config())?;
-    if !startup::before_ready(&cfg, &client, opts.drain, stop.clone()).await? {
-        return Ok(());
-    }
-    let dcfg = DispatcherConfig {
+}
+
+/// The dispatcher as `run` configures it.
+fn dispatcher_config(cfg: &Config, metrics: &Arc<Metrics>) -> DispatcherConfig {
+    DispatcherConfig {
         content: Content {
             library: cfg.library.clone(),
             playbooks: cfg.playbooks.clone(),
@@ -157,15 +216,19 @@ pub async fn run(
         },
         workers: workers_for_rate(cfg.rate_per_min),
         reconcile_after_ms: 2 * cfg.client.request_timeout.as_millis() as i64,
+        metrics: Some(metrics.clone()),
+        wedge_file: cfg.test_wedge_file.clone(),
         ..Default::default()
-    };
-    let schedule = Schedule {
-        cron: cfg.create_cron.clone(),
-        seed: cfg.seed,
-        offsets: cfg.stage_offsets,
-    };
-    let d = Daemon::build(&cfg.db_path, client, clock.clone(), &schedule, dcfg, None).await?;
-    tracing::info!(db = %cfg.db_path.display(), url = %cfg.freshdesk_url, cron = %cfg.create_cron, drain = opts.drain, "ticketsim starting");
+    }
+}
+
+/// Crash recovery, then (unless draining) the missed-slot catch-up and the cron.
+async fn start_work(
+    d: &Daemon,
+    cfg: &Config,
+    opts: &RunOptions,
+    clock: &Arc<dyn Clock>,
+) -> Result<(), AppError> {
     d.dispatcher.recover().await?;
     if !opts.drain {
         d.triggers
@@ -173,26 +236,26 @@ pub async fn run(
             .await?;
         d.triggers.spawn(clock.clone()).await?;
     }
-    // Migrations, recovery and catch-up are done: tell systemd (Type=notify).
-    notify_systemd(&[
-        sd_notify::NotifyState::Ready,
-        sd_notify::NotifyState::Status("running"),
-    ]);
+    Ok(())
+}
+
+/// Runs the dispatcher until a stop (or, with `drain`, until nothing is left).
+async fn work_until_stopped(
+    d: &Daemon,
+    drain: bool,
+    stop: watch::Receiver<bool>,
+) -> Result<(), crate::dispatcher::DispatchError> {
     let (dispatch_stop, dispatch_rx) = watch::channel(false);
     let stopper = tokio::spawn(stop_triggers_then_dispatcher(
         stop,
         d.triggers.clone(),
         dispatch_stop,
     ));
-    let result = d.dispatcher.run(dispatch_rx, opts.drain).await;
+    let result = d.dispatcher.run(dispatch_rx, drain).await;
     notify_systemd(&[sd_notify::NotifyState::Stopping]);
     // After a drain nobody asked to stop: the triggers were never started.
     stopper.abort();
-    d.triggers.stop().await;
-    d.store.close().await;
-    result?;
-    tracing::info!("ticketsim stopped cleanly");
-    Ok(())
+    result
 }
 
 /// On stop, stops the cron triggers first (once `Triggers::stop` returns no
@@ -208,6 +271,8 @@ async fn stop_triggers_then_dispatcher(
             break;
         }
     }
+    // Said at once: a wedged dispatcher must not delay it.
+    notify_systemd(&[sd_notify::NotifyState::Stopping]);
     triggers.stop().await;
     tracing::info!("cron triggers stopped; no slot starts from now on");
     let _ = dispatcher.send(true);

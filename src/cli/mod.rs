@@ -57,6 +57,11 @@ pub enum Command {
     ///
     /// Needs FRESHDESK_URL and FRESHDESK_API_KEY. SIGTERM or Ctrl-C finish the
     /// step in hand and stop cleanly; a restart picks up where it left off.
+    ///
+    /// Serves /healthz, /readyz and /metrics (Prometheus) on TICKETSIM_HTTP_ADDR
+    /// (default 127.0.0.1:9187; `off` disables; a taken address exits 2). Under
+    /// systemd it reports READY=1, STATUS= lines, and WATCHDOG=1 pings while the
+    /// dispatcher and the database answer (WatchdogSec=).
     Run {
         /// Start no new tickets: finish the lifecycles in flight, then exit.
         #[arg(long)]

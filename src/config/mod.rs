@@ -1,15 +1,18 @@
 //! Environment → typed, validated configuration. Every error names the
 //! variable and what is expected; nothing is sent anywhere before this passes.
 
+mod admin;
 mod client;
 mod content;
 mod dotenv;
 mod helpdesk;
 mod hosts;
 
+use std::net::SocketAddr;
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
 
+pub use admin::DEFAULT_HTTP_ADDR;
 pub use client::ClientVars;
 pub use dotenv::{load_dotenv, read_dotenv};
 pub use helpdesk::is_loopback;
@@ -88,6 +91,10 @@ pub struct Config {
     pub playbooks: Selection,
     /// `TICKETSIM_ALLOWED_HOSTS`, already checked against `freshdesk_url`; `None` = unset.
     pub allowed_hosts: Option<AllowedHosts>,
+    /// `TICKETSIM_HTTP_ADDR`: where the admin endpoints listen; `None` = off.
+    pub http_addr: Option<SocketAddr>,
+    /// `TICKETSIM_TEST_WEDGE_FILE`, a test hook: the dispatcher wedges once it exists.
+    pub test_wedge_file: Option<PathBuf>,
 }
 
 impl Config {
@@ -118,6 +125,8 @@ impl Config {
             library: content.0,
             playbooks: content.1,
             allowed_hosts,
+            http_addr: admin::parse_http_addr(env.get("TICKETSIM_HTTP_ADDR"))?,
+            test_wedge_file: admin::wedge_file(env),
         })
     }
 }
@@ -268,6 +277,7 @@ mod tests {
             ),
             (&[("TICKETSIM_SEED", "-1")], "TICKETSIM_SEED"),
             (&[("TICKETSIM_TAG", "a,b")], "TICKETSIM_TAG"),
+            (&[("TICKETSIM_HTTP_ADDR", "nowhere")], "TICKETSIM_HTTP_ADDR"),
         ];
         for (pairs, var) in cases {
             let e = problem(pairs);

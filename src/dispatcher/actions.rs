@@ -21,7 +21,10 @@ impl Dispatcher {
         }
         self.wait_for_late_write(m.intent_at)?;
         if m.intent_at.is_some()
-            && let Some((id, at)) = self.find_sent(ticket_id, m.author_id, &m.body).await?
+            && let Some((id, at)) = self.reconcile(
+                "message",
+                self.find_sent(ticket_id, m.author_id, &m.body).await?,
+            )
         {
             tracing::info!(
                 lifecycle = l.id,
@@ -207,7 +210,10 @@ impl Dispatcher {
         }
         self.wait_for_late_write(intent)?;
         if intent.is_some()
-            && let Some(id) = self.find_time_entry(ticket_id, step, &time_spent).await?
+            && let Some(id) = self.reconcile(
+                "time_entry",
+                self.find_time_entry(ticket_id, step, &time_spent).await?,
+            )
         {
             tracing::info!(
                 lifecycle = l.id,

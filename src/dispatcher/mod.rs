@@ -7,6 +7,7 @@
 
 mod actions;
 mod backlog;
+mod heartbeat;
 mod order;
 mod people;
 pub mod plan;
@@ -15,6 +16,7 @@ mod settle;
 mod steps;
 mod writer;
 
+use std::path::PathBuf;
 use std::sync::{Arc, Mutex};
 
 use rand::SeedableRng;
@@ -25,8 +27,10 @@ use tokio::task::JoinSet;
 use crate::clock::{Clock, UnixMs};
 use crate::domain::{LifecycleState, Stage};
 use crate::freshdesk::{self, Client};
+use crate::metrics::Metrics;
 use crate::store::{ClaimOptions, DEFAULT_LEASE_MS, Store, StoreError};
 
+pub use heartbeat::{BEAT_EVERY, Heartbeat};
 pub use plan::{Content, People, Planned, plan_lifecycle};
 pub use pool::stop_requested;
 
@@ -58,6 +62,10 @@ pub struct DispatcherConfig {
     /// A WARN when more steps than this are at least `overdue_late_ms` late.
     pub overdue_warn: i64,
     pub overdue_late_ms: i64,
+    /// Where steps, retries, reconciliations, lateness and commits are counted.
+    pub metrics: Option<Arc<Metrics>>,
+    /// Test hook: the loop wedges for good once this file exists (heartbeat.rs).
+    pub wedge_file: Option<PathBuf>,
 }
 
 /// The pool size that suits a request budget: `max(4, rate / 10)`, at most 64.
@@ -81,6 +89,8 @@ impl Default for DispatcherConfig {
             reconcile_after_ms: 60_000,
             overdue_warn: 100,
             overdue_late_ms: 60_000,
+            metrics: None,
+            wedge_file: None,
         }
     }
 }
@@ -130,6 +140,7 @@ struct Inner {
     people: people::Cache,
     writer: writer::Writer,
     jitter: Mutex<StdRng>,
+    heartbeat: Heartbeat,
 }
 
 impl Dispatcher {
@@ -142,7 +153,7 @@ impl Dispatcher {
         events: Option<mpsc::UnboundedSender<StepEvent>>,
     ) -> Dispatcher {
         let seed = clock.now_ms() as u64;
-        let writer = writer::Writer::spawn(store.clone());
+        let writer = writer::Writer::spawn(store.clone(), cfg.metrics.clone());
         Dispatcher {
             inner: Arc::new(Inner {
                 store,
@@ -154,6 +165,7 @@ impl Dispatcher {
                 people: people::Cache::default(),
                 writer,
                 jitter: Mutex::new(StdRng::seed_from_u64(seed)),
+                heartbeat: Heartbeat::default(),
             }),
         }
     }
@@ -204,6 +216,16 @@ impl Dispatcher {
             start_new,
             ..ClaimOptions::default()
         }
+    }
+
+    /// The loop's sign of life (beaten while [`Dispatcher::run`] is running).
+    pub fn heartbeat(&self) -> Heartbeat {
+        self.inner.heartbeat.clone()
+    }
+
+    /// Records into the metrics, when the dispatcher has them.
+    pub(super) fn metrics(&self) -> Option<&Metrics> {
+        self.inner.cfg.metrics.as_deref()
     }
 
     pub fn store(&self) -> &Store {

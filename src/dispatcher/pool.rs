@@ -16,6 +16,7 @@ use tokio::sync::watch;
 use tokio::task::JoinSet;
 
 use super::backlog::Backlog;
+use super::heartbeat::BEAT_EVERY;
 use super::order::{SendOrder, Turn};
 use super::{DispatchError, Dispatcher};
 use crate::clock::UnixMs;
@@ -47,6 +48,8 @@ impl Dispatcher {
         let mut set: JoinSet<()> = JoinSet::new();
         let mut backlog = Backlog::default();
         loop {
+            self.inner.heartbeat.beat();
+            super::heartbeat::wedge_if_asked(self.inner.cfg.wedge_file.as_deref()).await;
             if stop_requested(&stop) {
                 break;
             }
@@ -73,16 +76,26 @@ impl Dispatcher {
                     Err(e) => wait_ms = claim_failed(&e),
                 }
             }
-            let sleep = tokio::time::sleep(Duration::from_millis(wait_ms.max(0) as u64));
-            tokio::select! {
-                _ = sleep => {}
-                Some(joined) = set.join_next(), if !set.is_empty() => log_join(joined),
-                _ = self.inner.wake.notified() => {}
-                _ = stop.changed() => {}
-            }
+            self.idle(wait_ms, &mut set, &mut stop).await;
         }
         self.shut_down(set, cancel_tx).await;
         Ok(())
+    }
+
+    /// Waits `wait_ms`, or less: a worker finishing, a wake-up or a stop end
+    /// the wait. Beats the heartbeat every [`BEAT_EVERY`] meanwhile.
+    async fn idle(&self, wait_ms: i64, set: &mut JoinSet<()>, stop: &mut watch::Receiver<bool>) {
+        let sleep = tokio::time::sleep(Duration::from_millis(wait_ms.max(0) as u64));
+        tokio::pin!(sleep);
+        loop {
+            tokio::select! {
+                _ = &mut sleep => return,
+                Some(joined) = set.join_next(), if !set.is_empty() => return log_join(joined),
+                _ = self.inner.wake.notified() => return,
+                _ = stop.changed() => return,
+                _ = tokio::time::sleep(BEAT_EVERY) => self.inner.heartbeat.beat(),
+            }
+        }
     }
 
     /// Takes expired leases back, then claims up to `n` due steps.

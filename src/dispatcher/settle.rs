@@ -20,7 +20,12 @@ impl Dispatcher {
     pub(super) async fn handle(&self, step: ClaimedStep) {
         let budget = Duration::from_millis((self.inner.cfg.lease_ms.max(0) as u64) * 9 / 10);
         let result = match tokio::time::timeout(budget, self.perform(&step)).await {
-            Ok(r) => r,
+            Ok(r) => {
+                if let (Ok(_), Some(m)) = (&r, self.metrics()) {
+                    m.lateness(self.now() - step.due_at);
+                }
+                r
+            }
             Err(_) => Err(StepError::Overran(
                 "the step took longer than its lease; it is checked against Freshdesk before anything is re-sent".into(),
             )),
@@ -88,6 +93,9 @@ impl Dispatcher {
         }
         if e.is_transient() && (step.attempts < self.inner.cfg.max_attempts || e.is_busy()) {
             let at = self.retry_at(step, now, e);
+            if let Some(m) = self.metrics() {
+                m.retry(retry_reason(e));
+            }
             let write = StepWrite::Retry {
                 step: step.clone(),
                 due_at: at,
@@ -151,6 +159,9 @@ impl Dispatcher {
             .and_then(|l| l.ticket_id);
         let ticket = ticket_id.unwrap_or_default();
         let (lifecycle, stage) = (step.lifecycle_id, step.stage);
+        if let Some(m) = self.metrics() {
+            m.step(&stage.to_string(), &result_label(&outcome));
+        }
         match &outcome {
             Outcome::Done(what) => tracing::info!(lifecycle, ticket, %stage, "{what}"),
             Outcome::Retry { error, .. } => {
@@ -168,5 +179,24 @@ impl Dispatcher {
             at,
             outcome,
         });
+    }
+}
+
+/// The `result` label of a step's outcome: done, retried, or the lifecycle's end state.
+fn result_label(outcome: &Outcome) -> String {
+    match outcome {
+        Outcome::Done(_) => "done".into(),
+        Outcome::Retry { .. } => "retried".into(),
+        Outcome::Ended { state, .. } => state.to_string(),
+    }
+}
+
+/// Why a step is tried again, as a bounded label.
+fn retry_reason(e: &StepError) -> &'static str {
+    match e {
+        StepError::Freshdesk(crate::freshdesk::Error::RateLimited { .. }) => "rate_limited",
+        _ if e.is_busy() => "busy",
+        _ if e.is_uncertain() => "uncertain",
+        _ => "transient",
     }
 }

@@ -157,7 +157,8 @@ impl Dispatcher {
         let store = &self.inner.store;
         self.wait_for_late_write(l.create_intent_at)?;
         if let Some(intent_at) = l.create_intent_at
-            && let Some((id, at)) = self.find_created_ticket(plan, intent_at).await?
+            && let Some((id, at)) =
+                self.reconcile("ticket", self.find_created_ticket(plan, intent_at).await?)
         {
             tracing::info!(
                 lifecycle = l.id,
@@ -268,6 +269,14 @@ impl Dispatcher {
             .write(StepWrite::Mark(mark))
             .await
             .map(|_| ())
+    }
+
+    /// Counts a look made before re-sending, and hands its answer on.
+    pub(super) fn reconcile<T>(&self, kind: &'static str, found: Option<T>) -> Option<T> {
+        if let Some(m) = self.metrics() {
+            m.reconciliation(kind, found.is_some());
+        }
+        found
     }
 
     pub(super) fn now(&self) -> UnixMs {

@@ -2,8 +2,12 @@
 //! it groups whatever is ready into one transaction (one fsync for many
 //! steps) and answers each worker only once that transaction has committed.
 
+use std::sync::Arc;
+use std::time::Instant;
+
 use tokio::sync::{mpsc, oneshot};
 
+use crate::metrics::Metrics;
 use crate::store::{StepWrite, Store, StoreError};
 
 /// Outcomes written in one transaction at most.
@@ -21,9 +25,9 @@ pub(super) struct Writer {
 
 impl Writer {
     /// Starts the writer task (needs a tokio runtime).
-    pub(super) fn spawn(store: Store) -> Writer {
+    pub(super) fn spawn(store: Store, metrics: Option<Arc<Metrics>>) -> Writer {
         let (jobs, rx) = mpsc::unbounded_channel();
-        tokio::spawn(run(store, rx));
+        tokio::spawn(run(store, rx, metrics));
         Writer { jobs }
     }
 
@@ -37,7 +41,7 @@ impl Writer {
     }
 }
 
-async fn run(store: Store, mut rx: mpsc::UnboundedReceiver<Job>) {
+async fn run(store: Store, mut rx: mpsc::UnboundedReceiver<Job>, metrics: Option<Arc<Metrics>>) {
     while let Some(first) = rx.recv().await {
         let mut jobs = vec![first];
         while jobs.len() < MAX_BATCH {
@@ -47,8 +51,12 @@ async fn run(store: Store, mut rx: mpsc::UnboundedReceiver<Job>) {
             }
         }
         let writes: Vec<StepWrite> = jobs.iter().map(|j| j.write.clone()).collect();
+        let started = Instant::now();
         match store.apply_batch(&writes).await {
             Ok(results) => {
+                if let Some(m) = &metrics {
+                    m.commit(started.elapsed());
+                }
                 for (job, result) in jobs.into_iter().zip(results) {
                     let _ = job.reply.send(result);
                 }

@@ -317,6 +317,14 @@ impl Budget {
         self.lock().last_headers
     }
 
+    /// How long the pause after a 429 still lasts (zero when not paused).
+    pub(crate) fn paused_for(&self) -> Duration {
+        let now = Instant::now();
+        self.lock()
+            .paused_until
+            .map_or(Duration::ZERO, |p| p.saturating_duration_since(now))
+    }
+
     fn pause_until(&self, until: Instant) {
         {
             let mut st = self.lock();

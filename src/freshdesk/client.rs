@@ -167,6 +167,11 @@ impl Client {
         self.inner.budget().limit()
     }
 
+    /// How long every request still waits on a 429's `Retry-After` (zero when none).
+    pub fn budget_paused_for(&self) -> std::time::Duration {
+        self.inner.budget().paused_for()
+    }
+
     /// Sends one call and decodes its answer.
     pub(super) async fn fetch<T: DeserializeOwned>(&self, call: Call) -> Result<T, Error> {
         let url = self.inner.url(&call.path, &call.query)?;

@@ -7,6 +7,7 @@ mod claims;
 mod claims_tests;
 #[cfg(test)]
 mod fixtures;
+mod health;
 mod identity;
 mod lifecycles;
 mod lock;
@@ -23,6 +24,7 @@ mod schedule;
 mod timing;
 
 pub use claims::{ClaimOptions, ClaimedStep, DEFAULT_LEASE_MS, LeasedStep, NewTickets};
+pub use health::in_flight;
 pub use identity::APPLICATION_ID;
 pub use lifecycles::{Lifecycle, Plan, PlannedMessage, PlannedStep};
 pub use lock::DbLock;

@@ -134,19 +134,7 @@ const STEP_COLS: &str =
 
 impl Store {
     pub async fn status(&self, now: UnixMs) -> Result<Status> {
-        let rows = sqlx::query("SELECT state, COUNT(*) FROM lifecycles GROUP BY state")
-            .fetch_all(&self.pool)
-            .await?;
-        let mut by_state: Vec<(String, i64)> = crate::domain::LifecycleState::ALL
-            .iter()
-            .map(|s| (s.as_str().to_string(), 0))
-            .collect();
-        for r in &rows {
-            let state: String = r.get(0);
-            if let Some(slot) = by_state.iter_mut().find(|(s, _)| *s == state) {
-                slot.1 = r.get(1);
-            }
-        }
+        let by_state = self.lifecycles_by_state().await?;
         let total = by_state.iter().map(|(_, n)| n).sum();
         let failed = sqlx::query(
             "SELECT id, ticket_id, state, last_error, updated_at FROM lifecycles

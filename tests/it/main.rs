@@ -2,6 +2,7 @@
 //! client against the real emulator over loopback, and real processes for the
 //! crash and configuration tests.
 
+mod admin;
 mod adoption;
 mod bad_input;
 mod client;
@@ -26,3 +27,4 @@ mod purge;
 mod restart;
 mod secrets;
 mod systemd;
+mod watchdog;

@@ -22,6 +22,8 @@ pub(crate) fn ticketsim(dir: &Path, env: &[(&str, &str)]) -> Command {
         .current_dir(dir)
         .env("PATH", std::env::var("PATH").unwrap_or_default())
         .env("TICKETSIM_LOG_FORMAT", "plain")
+        // Parallel daemons must not fight over the default admin port.
+        .env("TICKETSIM_HTTP_ADDR", "127.0.0.1:0")
         .kill_on_drop(true);
     for (k, v) in env {
         c.env(k, v);
@@ -108,7 +110,14 @@ async fn the_daemon_tells_systemd_it_is_ready_and_sigterm_stops_it_cleanly_with_
     let pid = child.id().unwrap() as i32;
     // SAFETY: sending a signal to our own child process.
     unsafe { libc::kill(pid, libc::SIGTERM) };
-    let stopping = receive(&socket).await;
+    // STATUS= lines may come first; STOPPING=1 within 20 datagrams.
+    let mut stopping = String::new();
+    for _ in 0..20 {
+        stopping = receive(&socket).await;
+        if stopping.contains("STOPPING=1") {
+            break;
+        }
+    }
     assert!(stopping.contains("STOPPING=1"), "{stopping}");
     let status = tokio::time::timeout(Duration::from_secs(20), child.wait())
         .await

@@ -69,11 +69,15 @@ fn both_units_have_an_offline_security_exposure_of_at_most_2() {
 }
 
 #[test]
-fn both_units_stop_within_30_s_and_do_not_yet_ask_for_a_watchdog() {
+fn both_units_stop_within_30_s_and_ask_for_a_watchdog_the_daemon_answers() {
     for name in UNITS {
         let text = std::fs::read_to_string(unit_path(name)).unwrap();
+        // Above the engine's shutdown (stop grace 2 s + release 1.5 s + close).
         assert!(text.contains("\nTimeoutStopSec=30\n"), "{name}");
-        // WatchdogSec= waits until the daemon sends WATCHDOG=1 (issue 11).
-        assert!(!text.contains("\nWatchdogSec="), "{name}");
+        // The daemon pings at half of it (app/watchdog.rs), so a restart needs
+        // a whole interval without a fresh heartbeat.
+        assert!(text.contains("\nWatchdogSec=60\n"), "{name}");
+        assert!(text.contains("\nType=notify\n"), "{name}");
+        assert!(text.contains("\nRestart=on-failure\n"), "{name}");
     }
 }
