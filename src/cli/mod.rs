@@ -7,6 +7,7 @@ mod load;
 mod preview;
 mod purge;
 mod report;
+mod spawn;
 
 use std::path::PathBuf;
 use std::time::Duration;
@@ -27,7 +28,7 @@ pub use emulator::EmulatorArgs;
 #[derive(Debug, Parser)]
 #[command(name = "ticketsim", version, about, long_about, after_help = EXIT_CODES)]
 pub struct Cli {
-    /// SQLite database file, for run, demo, load, status, show, export, seed-contacts and purge (which
+    /// SQLite database file, for run, demo, load, spawn, report, status, show, export, seed-contacts and purge (which
     /// also take it after their name) [env: TICKETSIM_DB; default:
     /// $STATE_DIRECTORY/ticketsim.db under systemd, else ./ticketsim.db; the demo defaults
     /// to ./ticketsim-demo.db]
@@ -124,6 +125,16 @@ pub enum Command {
     Purge(purge::PurgeArgs),
     /// Run a load test: lifecycles arriving at a rate, with progress, percentiles and thresholds.
     Load(load::LoadArgs),
+    /// Start lifecycles now, beside the cron schedule.
+    ///
+    /// Adds slot rows to the database, the durable path the cron uses: a running
+    /// `ticketsim run` on the same database picks them up within 2 s (or the next
+    /// start does). Each counts against TICKETSIM_MAX_TICKETS_PER_DAY; slots past
+    /// the cap are recorded as skipped (see `status`), and when none started it
+    /// exits 1. Reads the same configuration as `run` and, like every command that
+    /// leads to writes, refuses a FRESHDESK_URL outside TICKETSIM_ALLOWED_HOSTS.
+    /// The database must exist.
+    Spawn(spawn::SpawnArgs),
     /// Lifecycles by state, failed ones with their reasons, and the next due step.
     Status {
         /// Print JSON instead of text.
@@ -247,6 +258,10 @@ pub async fn dispatch(cli: Cli) -> Result<(), AppError> {
         Command::Purge(mut args) => {
             let d = db(std::mem::take(&mut args.db));
             purge::run(args, d).await
+        }
+        Command::Spawn(mut args) => {
+            let d = db(std::mem::take(&mut args.db));
+            spawn::run(args, d).await
         }
         Command::Emulator(args) => emulator::run(args).await,
         Command::Load(args) => load::run(args, top).await,

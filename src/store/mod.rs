@@ -20,6 +20,7 @@ mod plan_tests;
 mod purge;
 mod report;
 mod schedule;
+mod slots;
 mod timing;
 
 pub use claims::{ClaimOptions, ClaimedStep, DEFAULT_LEASE_MS, LeasedStep, NewTickets};
@@ -34,6 +35,7 @@ pub use report::{
     ExportLifecycle, ExportMessage, ExportRecord, FailedLifecycle, LifecycleFilter, NextStep,
     Status, StepRow,
 };
+pub use slots::{DAY_MS, SkippedSlot, SlotRequest, SlotSource, SlotStart, utc_day_start};
 
 use std::path::{Path, PathBuf};
 use std::str::FromStr;
