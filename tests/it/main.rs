@@ -25,4 +25,5 @@ mod properties;
 mod purge;
 mod restart;
 mod secrets;
+mod spawn_cap;
 mod systemd;
