@@ -2,6 +2,7 @@
 //! WAL, `synchronous=FULL` (a lost commit would mean a duplicate ticket), and an
 //! exclusive lock file so that two daemons never share one database.
 
+mod analytics;
 mod claims;
 #[cfg(test)]
 mod claims_tests;
@@ -23,6 +24,7 @@ mod schedule;
 mod slots;
 mod timing;
 
+pub use analytics::{LifecycleFacts, Period, StepCount, StepTiming};
 pub use claims::{ClaimOptions, ClaimedStep, DEFAULT_LEASE_MS, LeasedStep, NewTickets};
 pub use identity::APPLICATION_ID;
 pub use lifecycles::{Lifecycle, Plan, PlannedMessage, PlannedStep};
