@@ -7,6 +7,7 @@ mod demo;
 pub mod export;
 mod preview;
 mod purge;
+pub mod report;
 mod spawn;
 mod startup;
 

@@ -1,6 +1,7 @@
 //! Command-line interface: clap definitions and one small function per
 //! subcommand. No business logic: each function calls into `app` or `store`.
 
+mod analytics;
 mod emulator;
 mod export;
 mod load;
@@ -135,6 +136,16 @@ pub enum Command {
     /// leads to writes, refuses a FRESHDESK_URL outside TICKETSIM_ALLOWED_HOSTS.
     /// The database must exist.
     Spawn(spawn::SpawnArgs),
+    /// Analytics from the database: per agent, per group, per day, per scenario, steps by kind.
+    ///
+    /// Per agent: tickets handled, replies, time to first reply and to resolution
+    /// (p50 / p90, from ticket creation). Per escalation group, ticket volume per UTC
+    /// day and per category/scenario, step success and failure by kind with step
+    /// timings. Per-request API latency and 429s are not in the database (the
+    /// report says so; the daemon's /metrics has them). Reads the database only,
+    /// opened read-only: safe while the daemon runs. Covers the lifecycles created
+    /// in --since..--until.
+    Report(analytics::ReportArgs),
     /// Lifecycles by state, failed ones with their reasons, and the next due step.
     Status {
         /// Print JSON instead of text.
@@ -258,6 +269,10 @@ pub async fn dispatch(cli: Cli) -> Result<(), AppError> {
         Command::Purge(mut args) => {
             let d = db(std::mem::take(&mut args.db));
             purge::run(args, d).await
+        }
+        Command::Report(mut args) => {
+            let d = path(std::mem::take(&mut args.db));
+            analytics::run(args, &d).await
         }
         Command::Spawn(mut args) => {
             let d = db(std::mem::take(&mut args.db));

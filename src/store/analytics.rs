@@ -63,7 +63,8 @@ pub struct StepTiming {
     pub lateness_ms: i64,
 }
 
-const FACTS: &str = "SELECT l.created_at, l.state, l.agent_id, l.agent_name, l.category, l.scenario,
+const FACTS: &str =
+    "SELECT l.created_at, l.state, l.agent_id, l.agent_name, l.category, l.scenario,
     (SELECT s.finished_at FROM steps s
       WHERE s.lifecycle_id = l.id AND s.seq = 0 AND s.state = 'done' AND l.ticket_id IS NOT NULL),
     (SELECT MIN(m.sent_at) FROM messages m
@@ -215,11 +216,19 @@ mod tests {
         let f = &facts[0];
         assert_eq!(f.agent_name.as_deref(), Some(plan().agent_name.as_str()));
         let counts = s.step_counts(p).await.unwrap();
-        let done: i64 = counts.iter().filter(|c| c.state == "done").map(|c| c.steps).sum();
+        let done: i64 = counts
+            .iter()
+            .filter(|c| c.state == "done")
+            .map(|c| c.steps)
+            .sum();
         assert_eq!(done, 5);
         let timings = s.step_timings(p).await.unwrap();
         assert_eq!(timings.len(), 5);
-        assert!(timings.iter().all(|t| t.duration_ms == 40 && t.lateness_ms <= 960));
+        assert!(
+            timings
+                .iter()
+                .all(|t| t.duration_ms == 40 && t.lateness_ms <= 960)
+        );
         assert_eq!(s.lifecycle_facts(Period::default()).await.unwrap().len(), 2);
         assert_eq!(s.capped_slots(Period::default()).await.unwrap(), 0);
     }
