@@ -4,7 +4,7 @@
 
 use crate::clock::UnixMs;
 use crate::config::Config;
-use crate::store::{SlotRequest, SlotSource, SlotStart, Store, StoreError};
+use crate::store::{DbLock, SlotRequest, SlotSource, SlotStart, Store, StoreError};
 
 use super::AppError;
 
@@ -46,7 +46,13 @@ pub async fn spawn(
         }
         .into());
     }
-    let store = Store::open(&cfg.db_path).await?;
+    // With no daemon running, migrate under the lock as the daemon would;
+    // beside a running daemon (it holds the lock), write to its schema as is.
+    let (store, _lock) = match DbLock::acquire(&cfg.db_path) {
+        Ok(lock) => (Store::open(&cfg.db_path).await?, Some(lock)),
+        Err(StoreError::Locked { .. }) => (Store::open_current(&cfg.db_path).await?, None),
+        Err(e) => return Err(e.into()),
+    };
     let result = insert_slots(&store, cfg, opts, now).await;
     store.close().await;
     result

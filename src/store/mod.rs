@@ -146,6 +146,39 @@ impl Store {
         Ok(store)
     }
 
+    /// Opens an existing, fully migrated database for writing without
+    /// migrating it: for a short writer beside a running daemon (`spawn`),
+    /// which holds the lock and is the one to migrate. A schema not yet up to
+    /// date is [`StoreError::Busy`]: the daemon is migrating it at its start.
+    pub async fn open_current(path: &Path) -> Result<Store> {
+        if identity::inspect(path).await? == identity::Kind::Absent {
+            return Err(StoreError::Missing {
+                path: path.to_path_buf(),
+            });
+        }
+        let opts = base_options(path)?
+            .journal_mode(SqliteJournalMode::Wal)
+            .synchronous(SqliteSynchronous::Full);
+        let mut store = Self::connect(path, opts).await?;
+        store.writable = true;
+        let latest = MIGRATOR.iter().map(|m| m.version).max();
+        let applied: Option<i64> =
+            sqlx::query_scalar("SELECT MAX(version) FROM _sqlx_migrations WHERE success = 1")
+                .fetch_one(&store.pool)
+                .await
+                .unwrap_or(None);
+        if applied != latest {
+            store.pool.close().await;
+            return Err(StoreError::Busy {
+                path: path.to_path_buf(),
+                detail:
+                    "its schema is not up to date yet (the running daemon migrates it as it starts)"
+                        .into(),
+            });
+        }
+        Ok(store)
+    }
+
     /// Refuses a path that `open` would refuse, before anything (a lock file)
     /// is created beside it.
     pub async fn check_path(path: &Path) -> Result<()> {

@@ -312,4 +312,22 @@ mod tests {
         // a spawned slot does not count as the last cron slot
         assert_eq!(s.last_slot_at().await.unwrap(), Some(DAY0 + 1));
     }
+
+    #[tokio::test]
+    async fn a_writer_beside_the_daemon_refuses_a_schema_not_yet_migrated() {
+        let (s, dir) = temp_store().await;
+        let path = dir.path().join("t.db");
+        Store::open_current(&path).await.unwrap().close().await;
+        sqlx::query("DELETE FROM _sqlx_migrations WHERE version = (SELECT MAX(version) FROM _sqlx_migrations)")
+            .execute(&s.pool)
+            .await
+            .unwrap();
+        let e = Store::open_current(&path).await.unwrap_err();
+        assert!(matches!(e, crate::store::StoreError::Busy { .. }), "{e}");
+        let missing = Store::open_current(&dir.path().join("none.db")).await;
+        assert!(matches!(
+            missing,
+            Err(crate::store::StoreError::Missing { .. })
+        ));
+    }
 }

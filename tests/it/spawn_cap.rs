@@ -25,6 +25,7 @@ fn env<'a>(url: &'a str, cron: &'a str, extra: &[(&'a str, &'a str)]) -> Vec<(&'
         ("TICKETSIM_CREATE_CRON", cron),
         ("TICKETSIM_STAGE_OFFSETS", "1s,2s,3s,4s"),
         ("TICKETSIM_SEED", "5"),
+        ("TICKETSIM_RATE_PER_MIN", "6000"),
     ];
     v.extend_from_slice(extra);
     v
@@ -130,13 +131,14 @@ async fn the_daily_cap_holds_across_a_restart_and_against_spawn() {
 }
 
 #[tokio::test]
-async fn spawn_starts_lifecycles_that_a_running_daemon_picks_up_with_the_playbook_asked_for() {
+async fn spawn_starts_lifecycles_that_a_running_daemon_picks_up_and_report_reads_them_meanwhile() {
     let (emulator, url, _stop) = spawn_emulator(emulator_config(), Arc::new(SystemClock)).await;
     let dir = tempfile::tempdir().unwrap();
     let env = env(&url, NEVER_SOON, &[]);
     let daemon = start(dir.path(), &env);
-    wait_for("the daemon's database", 20, || async {
-        dir.path().join("t.db").exists()
+    wait_for("the daemon's start", 20, || async {
+        let log = std::fs::read_to_string(dir.path().join("log")).unwrap_or_default();
+        log.contains("ticketsim starting")
     })
     .await;
     let out = ticketsim(dir.path(), &env)
@@ -156,6 +158,7 @@ async fn spawn_starts_lifecycles_that_a_running_daemon_picks_up_with_the_playboo
         ticket_posts(&emulator) == 2
     })
     .await;
+    report_while_the_daemon_runs(dir.path()).await;
     stop(daemon, dir.path()).await;
     let store = Store::open_read_only(&dir.path().join("t.db"))
         .await
@@ -189,4 +192,62 @@ async fn spawn_refuses_an_unknown_playbook_and_a_missing_database_with_exit_2() 
         assert!(stderr.contains(named), "{stderr}");
     }
     assert!(!dir.path().join("t.db").exists());
+}
+
+/// `report` opens the database read-only beside the running daemon: two
+/// tickets made, by agents of the emulator, with creation steps done.
+async fn report_while_the_daemon_runs(dir: &Path) {
+    // The second ticket's POST may be answered before its creation commits.
+    let mut r = serde_json::Value::Null;
+    for _ in 0..100 {
+        r = report_json(dir).await;
+        if r["totals"]["tickets"] == 2 {
+            break;
+        }
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+    assert_eq!(r["totals"]["lifecycles"], 2, "{r}");
+    assert_eq!(r["totals"]["tickets"], 2, "{r}");
+    let handled: i64 = r["agents"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|a| a["tickets"].as_i64().unwrap())
+        .sum();
+    assert_eq!(handled, 2, "{r}");
+    assert_eq!(r["days"][0]["lifecycles"], 2, "{r}");
+    let create = r["steps"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|s| s["kind"] == "create")
+        .cloned()
+        .unwrap_or_default();
+    assert_eq!(create["done"], 2, "{r}");
+    assert!(create["duration"]["p50_ms"].as_i64().is_some(), "{r}");
+    assert_eq!(r["api"]["latency_recorded"], false);
+    let scenarios = r["scenarios"].as_array().unwrap();
+    assert!(!scenarios.is_empty(), "{r}");
+    let bad = ticketsim(dir, &[])
+        .args(["--db", "t.db", "report", "--until", "2026-02-30"])
+        .output()
+        .await
+        .unwrap();
+    let stderr = String::from_utf8_lossy(&bad.stderr);
+    assert_eq!(bad.status.code(), Some(2), "{stderr}");
+    assert!(
+        stderr.lines().count() == 1 && stderr.contains("--until"),
+        "{stderr}"
+    );
+}
+
+async fn report_json(dir: &Path) -> serde_json::Value {
+    let out = ticketsim(dir, &[])
+        .args(["--db", "t.db", "report", "--json", "--since", "1d"])
+        .output()
+        .await
+        .unwrap();
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(out.status.success(), "{stderr}");
+    serde_json::from_slice(&out.stdout).unwrap()
 }
