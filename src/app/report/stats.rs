@@ -222,7 +222,7 @@ pub fn scenarios(facts: &[LifecycleFacts]) -> Vec<ScenarioStats> {
         e.failed += i64::from(f.state == "failed");
     }
     let mut v: Vec<ScenarioStats> = by.into_values().collect();
-    v.sort_by(|a, b| b.lifecycles.cmp(&a.lifecycles));
+    v.sort_by_key(|s| std::cmp::Reverse(s.lifecycles));
     v
 }
 
