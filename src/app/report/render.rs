@@ -81,6 +81,17 @@ fn text(a: &Analytics) -> String {
         t.cancelled,
         t.in_progress
     );
+    s.push_str(&people_text(a));
+    s.push_str(&volume_text(a));
+    s.push_str(&steps_text(a));
+    s.push_str(&format!(
+        "\nAPI: {}.\nslots skipped by the daily cap: {}\n",
+        a.api.note, a.api.slots_skipped_by_daily_cap
+    ));
+    s
+}
+
+fn people_text(a: &Analytics) -> String {
     let agents: Vec<Vec<String>> = a
         .agents
         .iter()
@@ -94,11 +105,6 @@ fn text(a: &Analytics) -> String {
             ]
         })
         .collect();
-    s.push_str("\nper agent (times from ticket creation; p50 / p90)\n");
-    s.push_str(&table(
-        &["agent", "tickets", "replies", "first reply", "resolution"],
-        &agents,
-    ));
     let groups: Vec<Vec<String>> = a
         .groups
         .iter()
@@ -112,148 +118,112 @@ fn text(a: &Analytics) -> String {
             ]
         })
         .collect();
-    s.push_str("\nper group (the group a ticket was escalated to)\n");
-    s.push_str(&table(
-        &["group", "tickets", "resolved", "resolution"],
-        &groups,
-    ));
+    format!(
+        "\nper agent (times from ticket creation; p50 / p90)\n{}\nper group (the group a ticket was escalated to)\n{}",
+        table(
+            &["agent", "tickets", "replies", "first reply", "resolution"],
+            &agents
+        ),
+        table(&["group", "tickets", "resolved", "resolution"], &groups)
+    )
+}
+
+fn volume_text(a: &Analytics) -> String {
     let days: Vec<Vec<String>> = a
         .days
         .iter()
         .map(|d| {
-            vec![
-                d.day.clone(),
-                d.lifecycles.to_string(),
-                d.tickets.to_string(),
-                d.failed.to_string(),
-            ]
+            let n = [d.lifecycles, d.tickets, d.failed];
+            std::iter::once(d.day.clone())
+                .chain(n.iter().map(i64::to_string))
+                .collect()
         })
         .collect();
-    s.push_str("\nper day (UTC)\n");
-    s.push_str(&table(&["day", "lifecycles", "tickets", "failed"], &days));
-    let sc: Vec<Vec<String>> = a
+    let scenarios: Vec<Vec<String>> = a
         .scenarios
         .iter()
         .map(|x| {
-            vec![
-                format!("{} / {}", x.category, x.scenario),
-                x.lifecycles.to_string(),
-                x.tickets.to_string(),
-                x.closed.to_string(),
-                x.failed.to_string(),
-            ]
+            let n = [x.lifecycles, x.tickets, x.closed, x.failed];
+            std::iter::once(format!("{} / {}", x.category, x.scenario))
+                .chain(n.iter().map(i64::to_string))
+                .collect()
         })
         .collect();
-    s.push_str("\nper category / scenario\n");
-    s.push_str(&table(
-        &[
-            "category / scenario",
-            "lifecycles",
-            "tickets",
-            "closed",
-            "failed",
-        ],
-        &sc,
-    ));
+    format!(
+        "\nper day (UTC)\n{}\nper category / scenario\n{}",
+        table(&["day", "lifecycles", "tickets", "failed"], &days),
+        table(
+            &[
+                "category / scenario",
+                "lifecycles",
+                "tickets",
+                "closed",
+                "failed"
+            ],
+            &scenarios
+        )
+    )
+}
+
+fn steps_text(a: &Analytics) -> String {
     let steps: Vec<Vec<String>> = a
         .steps
         .iter()
         .map(|x| {
-            vec![
-                x.kind.clone(),
-                x.done.to_string(),
-                x.failed.to_string(),
-                x.cancelled.to_string(),
-                x.open.to_string(),
-                x.retried.to_string(),
-                p50_p90(&x.duration),
-                p50_p90(&x.lateness),
-            ]
+            let n = [x.done, x.failed, x.cancelled, x.open, x.retried];
+            std::iter::once(x.kind.clone())
+                .chain(n.iter().map(i64::to_string))
+                .chain([p50_p90(&x.duration), p50_p90(&x.lateness)])
+                .collect()
         })
         .collect();
-    s.push_str("\nsteps by kind (time: claim to commit; late: due to claim; p50 / p90)\n");
-    s.push_str(&table(
-        &[
-            "kind",
-            "done",
-            "failed",
-            "cancelled",
-            "open",
-            "retried",
-            "time",
-            "late",
-        ],
-        &steps,
-    ));
-    s.push_str(&format!(
-        "\nAPI: {}.\nslots skipped by the daily cap: {}\n",
-        a.api.note, a.api.slots_skipped_by_daily_cap
-    ));
-    s
+    format!(
+        "\nsteps by kind (time: claim to commit; late: due to claim; p50 / p90)\n{}",
+        table(
+            &[
+                "kind",
+                "done",
+                "failed",
+                "cancelled",
+                "open",
+                "retried",
+                "time",
+                "late"
+            ],
+            &steps
+        )
+    )
 }
 
 fn csv(a: &Analytics) -> String {
     let mut rows = Rows::default();
     let t = &a.totals;
-    for (m, v) in [
+    let totals = [
         ("lifecycles", t.lifecycles),
         ("tickets", t.tickets),
         ("closed", t.closed),
         ("failed", t.failed),
         ("cancelled", t.cancelled),
         ("in_progress", t.in_progress),
-    ] {
-        rows.num("totals", "", m, Some(v));
-    }
-    for g in &a.agents {
-        let name = format!("{} ({})", g.name, g.agent_id);
-        rows.num("agent", &name, "tickets", Some(g.tickets));
-        rows.num("agent", &name, "replies", Some(g.replies));
-        rows.timing("agent", &name, "first_reply", &g.first_reply);
-        rows.timing("agent", &name, "resolution", &g.resolution);
-    }
-    for g in &a.groups {
-        let name = g.group_id.map_or(String::new(), |id| id.to_string());
-        rows.num("group", &name, "tickets", Some(g.tickets));
-        rows.num("group", &name, "resolved", Some(g.resolved));
-        rows.timing("group", &name, "resolution", &g.resolution);
-    }
-    for d in &a.days {
-        rows.num("day", &d.day, "lifecycles", Some(d.lifecycles));
-        rows.num("day", &d.day, "tickets", Some(d.tickets));
-        rows.num("day", &d.day, "failed", Some(d.failed));
-    }
-    for x in &a.scenarios {
-        let name = format!("{}/{}", x.category, x.scenario);
-        for (m, v) in [
-            ("lifecycles", x.lifecycles),
-            ("tickets", x.tickets),
-            ("closed", x.closed),
-            ("failed", x.failed),
-        ] {
-            rows.num("scenario", &name, m, Some(v));
-        }
-    }
+    ];
+    rows.nums("totals", "", &totals);
+    people_csv(a, &mut rows);
+    volume_csv(a, &mut rows);
     for x in &a.steps {
-        for (m, v) in [
+        let n = [
             ("done", x.done),
             ("failed", x.failed),
             ("cancelled", x.cancelled),
             ("open", x.open),
             ("attempts", x.attempts),
             ("retried", x.retried),
-        ] {
-            rows.num("step", &x.kind, m, Some(v));
-        }
+        ];
+        rows.nums("step", &x.kind, &n);
         rows.timing("step", &x.kind, "duration", &x.duration);
         rows.timing("step", &x.kind, "lateness", &x.lateness);
     }
-    rows.num(
-        "api",
-        "",
-        "slots_skipped_by_daily_cap",
-        Some(a.api.slots_skipped_by_daily_cap),
-    );
+    let skipped = a.api.slots_skipped_by_daily_cap;
+    rows.nums("api", "", &[("slots_skipped_by_daily_cap", skipped)]);
     rows.0
         .push(format!("api,,latency_recorded,{}", a.api.latency_recorded));
     let mut out = String::from("section,name,metric,value\n");
@@ -262,6 +232,49 @@ fn csv(a: &Analytics) -> String {
         out.push('\n');
     }
     out
+}
+
+fn people_csv(a: &Analytics, rows: &mut Rows) {
+    for g in &a.agents {
+        let name = format!("{} ({})", g.name, g.agent_id);
+        rows.nums(
+            "agent",
+            &name,
+            &[("tickets", g.tickets), ("replies", g.replies)],
+        );
+        rows.timing("agent", &name, "first_reply", &g.first_reply);
+        rows.timing("agent", &name, "resolution", &g.resolution);
+    }
+    for g in &a.groups {
+        let name = g.group_id.map_or(String::new(), |id| id.to_string());
+        rows.nums(
+            "group",
+            &name,
+            &[("tickets", g.tickets), ("resolved", g.resolved)],
+        );
+        rows.timing("group", &name, "resolution", &g.resolution);
+    }
+}
+
+fn volume_csv(a: &Analytics, rows: &mut Rows) {
+    for d in &a.days {
+        let n = [
+            ("lifecycles", d.lifecycles),
+            ("tickets", d.tickets),
+            ("failed", d.failed),
+        ];
+        rows.nums("day", &d.day, &n);
+    }
+    for x in &a.scenarios {
+        let name = format!("{}/{}", x.category, x.scenario);
+        let n = [
+            ("lifecycles", x.lifecycles),
+            ("tickets", x.tickets),
+            ("closed", x.closed),
+            ("failed", x.failed),
+        ];
+        rows.nums("scenario", &name, &n);
+    }
 }
 
 #[derive(Default)]
@@ -275,6 +288,12 @@ impl Rows {
             .push(format!("{section},{},{metric},{v}", csv_field(name)));
     }
 
+    fn nums(&mut self, section: &str, name: &str, figures: &[(&str, i64)]) {
+        for (metric, v) in figures {
+            self.num(section, name, metric, Some(*v));
+        }
+    }
+
     fn timing(&mut self, section: &str, name: &str, what: &str, t: &Timing) {
         self.num(
             section,
@@ -286,5 +305,78 @@ impl Rows {
         self.num(section, name, &format!("{what}_p50_ms"), t.p50_ms);
         self.num(section, name, &format!("{what}_p90_ms"), t.p90_ms);
         self.num(section, name, &format!("{what}_max_ms"), t.max_ms);
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::super::stats::{AgentStats, Totals};
+    use super::super::{API_NOTE, ApiFigures};
+    use super::*;
+
+    fn sample() -> Analytics {
+        Analytics {
+            database: "t.db".into(),
+            since: None,
+            until: None,
+            totals: Totals {
+                lifecycles: 1,
+                tickets: 1,
+                ..Totals::default()
+            },
+            agents: vec![AgentStats {
+                agent_id: 7,
+                name: "Doe, Jane".into(),
+                tickets: 1,
+                replies: 2,
+                first_reply: Timing::of(vec![1_500]),
+                resolution: Timing::of(vec![]),
+            }],
+            groups: vec![],
+            days: vec![],
+            scenarios: vec![],
+            steps: vec![],
+            api: ApiFigures {
+                latency_recorded: false,
+                note: API_NOTE,
+                slots_skipped_by_daily_cap: 3,
+            },
+        }
+    }
+
+    #[test]
+    fn csv_is_one_quoted_figure_a_row_and_unknown_figures_are_empty() {
+        let out = render(&sample(), ReportFormat::Csv);
+        let lines: Vec<&str> = out.lines().collect();
+        assert_eq!(lines[0], "section,name,metric,value");
+        assert!(
+            lines.contains(&"agent,\"Doe, Jane (7)\",replies,2"),
+            "{out}"
+        );
+        assert!(lines.contains(&"agent,\"Doe, Jane (7)\",first_reply_p50_ms,1500"));
+        assert!(lines.contains(&"agent,\"Doe, Jane (7)\",resolution_p50_ms,"));
+        assert!(lines.contains(&"api,,slots_skipped_by_daily_cap,3"));
+        assert!(lines.contains(&"api,,latency_recorded,false"));
+    }
+
+    #[test]
+    fn text_has_every_section_and_says_what_is_not_recorded() {
+        let out = render(&sample(), ReportFormat::Text);
+        for part in [
+            "per agent",
+            "Doe, Jane (7)",
+            "1.5s / 1.5s",
+            "per group",
+            "per day (UTC)",
+            "per category / scenario",
+            "steps by kind",
+            "(none)",
+            "not recorded in the database",
+        ] {
+            assert!(out.contains(part), "{part} missing:\n{out}");
+        }
+        let json: serde_json::Value =
+            serde_json::from_str(&render(&sample(), ReportFormat::Json)).unwrap();
+        assert_eq!(json["agents"][0]["first_reply"]["p90_ms"], 1500);
     }
 }
