@@ -59,6 +59,9 @@ pub enum Command {
     ///
     /// Needs FRESHDESK_URL and FRESHDESK_API_KEY. SIGTERM or Ctrl-C finish the
     /// step in hand and stop cleanly; a restart picks up where it left off.
+    /// With TICKETSIM_MAX_TICKETS_PER_DAY, slots past the cap (per UTC day, counted
+    /// in the database) are recorded as skipped. Lifecycles added by `ticketsim
+    /// spawn` are picked up within 2 s.
     Run {
         /// Start no new tickets: finish the lifecycles in flight, then exit.
         #[arg(long)]
