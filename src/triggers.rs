@@ -13,7 +13,7 @@ use tokio_cron_scheduler::{Job, JobScheduler, JobSchedulerError};
 
 use crate::clock::{Clock, UnixMs, format_iso};
 use crate::domain;
-use crate::store::{Store, StoreError};
+use crate::store::{SlotRequest, SlotSource, SlotStart, Store, StoreError};
 
 #[derive(Debug, thiserror::Error)]
 pub enum TriggerError {
@@ -56,6 +56,8 @@ pub struct Triggers {
     seed: u64,
     wake: Arc<Notify>,
     edge: Arc<Edge>,
+    /// `TICKETSIM_MAX_TICKETS_PER_DAY`: slots past it are recorded as skipped.
+    daily_cap: Option<u32>,
 }
 
 /// What the clones of one [`Triggers`] share.
@@ -97,7 +99,14 @@ impl Triggers {
             seed,
             wake,
             edge: Arc::new(Edge::default()),
+            daily_cap: None,
         })
+    }
+
+    /// Caps the slots started per UTC day (counted in the database).
+    pub fn with_daily_cap(mut self, cap: Option<u32>) -> Triggers {
+        self.daily_cap = cap;
+        self
     }
 
     /// Starts the slot for scheduled time `at` (idempotent) and wakes the
@@ -107,13 +116,28 @@ impl Triggers {
         if *stopped {
             return Ok(None);
         }
-        let id = self.store.start_slot(at, now, self.seed).await?;
+        let req = SlotRequest {
+            at,
+            now,
+            run_seed: self.seed,
+            source: SlotSource::Cron,
+            playbook: None,
+            daily_cap: self.daily_cap,
+        };
+        let started = self.store.start_slot_with(&req).await?;
         drop(stopped);
-        if let Some(id) = id {
-            tracing::info!(lifecycle = id, slot = %format_iso(at), "slot started");
-            self.wake.notify_one();
+        match started {
+            SlotStart::Started(id) => {
+                tracing::info!(lifecycle = id, slot = %format_iso(at), "slot started");
+                self.wake.notify_one();
+                Ok(Some(id))
+            }
+            SlotStart::Capped(note) => {
+                tracing::warn!(slot = %format_iso(at), "slot skipped: {note}");
+                Ok(None)
+            }
+            SlotStart::Exists => Ok(None),
         }
-        Ok(id)
     }
 
     /// A cron firing at `now`: the slot is the latest scheduled time ≤ now.

@@ -147,6 +147,15 @@ pub async fn for_each(
     }
 }
 
+/// Quotes a CSV field when it holds a comma, quote or line break (RFC 4180).
+pub fn csv_field(f: &str) -> String {
+    if f.contains([',', '"', '\n', '\r']) {
+        format!("\"{}\"", f.replace('"', "\"\""))
+    } else {
+        f.to_string()
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -8,6 +8,8 @@ mod demo;
 pub mod export;
 mod preview;
 mod purge;
+pub mod report;
+mod spawn;
 mod startup;
 mod watchdog;
 
@@ -20,6 +22,7 @@ pub use preview::{
     body_lines, corpus_stats, lint, made_up_people, preview,
 };
 pub use purge::{PurgeOptions, PurgeSummary, purge, purge_plan};
+pub use spawn::{MAX_SPAWN, SpawnOptions, SpawnSummary, spawn};
 
 use std::path::Path;
 use std::sync::Arc;
@@ -52,6 +55,9 @@ pub enum AppError {
     /// `ticketsim check` found something that would stop the daemon.
     #[error("{0}")]
     Check(String),
+    /// `ticketsim spawn` started nothing: the daily cap is reached.
+    #[error("{0}")]
+    Capped(String),
 }
 
 impl AppError {
@@ -72,6 +78,10 @@ impl From<crate::dispatcher::DispatchError> for AppError {
         }
     }
 }
+
+/// How often an idle daemon looks for slots another process (`ticketsim spawn`)
+/// added: the longest sleep between two claims.
+pub const SPAWN_POLL_MS: i64 = 2_000;
 
 /// Options of `ticketsim run` beyond the configuration.
 #[derive(Debug, Clone, Default)]
@@ -161,8 +171,9 @@ pub async fn run(
         seed: cfg.seed,
         offsets: cfg.stage_offsets,
     };
-    let d = Daemon::build(&cfg.db_path, client, clock.clone(), &schedule, dcfg, None).await?;
-    tracing::info!(db = %cfg.db_path.display(), url = %cfg.freshdesk_url, cron = %cfg.create_cron, drain = opts.drain, "ticketsim starting");
+    let mut d = Daemon::build(&cfg.db_path, client, clock.clone(), &schedule, dcfg, None).await?;
+    d.triggers = d.triggers.with_daily_cap(cfg.max_tickets_per_day);
+    tracing::info!(db = %cfg.db_path.display(), url = %cfg.freshdesk_url, cron = %cfg.create_cron, drain = opts.drain, max_tickets_per_day = ?cfg.max_tickets_per_day, "ticketsim starting");
     let health = DaemonHealth::new(
         d.store.clone(),
         d.dispatcher.heartbeat(),
@@ -215,6 +226,8 @@ fn dispatcher_config(cfg: &Config, metrics: &Arc<Metrics>) -> DispatcherConfig {
             tag: cfg.tag.clone(),
         },
         workers: workers_for_rate(cfg.rate_per_min),
+        // Slots from `ticketsim spawn` (another process) are found by polling.
+        max_idle_ms: SPAWN_POLL_MS,
         reconcile_after_ms: 2 * cfg.client.request_timeout.as_millis() as i64,
         metrics: Some(metrics.clone()),
         wedge_file: cfg.test_wedge_file.clone(),

@@ -5,7 +5,7 @@ use std::path::Path;
 
 use super::ExportFormat;
 use crate::app::AppError;
-use crate::app::export::{ExportOptions, Record, for_each};
+use crate::app::export::{ExportOptions, Record, csv_field, for_each};
 use crate::clock::{Clock, SystemClock};
 
 /// The CSV columns: the lifecycle's, repeated on each of its messages' rows,
@@ -81,15 +81,6 @@ fn csv_rows(r: &Record) -> String {
         ]);
     }
     rows
-}
-
-/// Quotes a CSV field when it holds a comma, quote or line break (RFC 4180).
-fn csv_field(f: &str) -> String {
-    if f.contains([',', '"', '\n', '\r']) {
-        format!("\"{}\"", f.replace('"', "\"\""))
-    } else {
-        f.to_string()
-    }
 }
 
 #[cfg(test)]

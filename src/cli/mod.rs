@@ -1,12 +1,14 @@
 //! Command-line interface: clap definitions and one small function per
 //! subcommand. No business logic: each function calls into `app` or `store`.
 
+mod analytics;
 mod emulator;
 mod export;
 mod load;
 mod preview;
 mod purge;
 mod report;
+mod spawn;
 
 use std::path::PathBuf;
 use std::time::Duration;
@@ -27,7 +29,7 @@ pub use emulator::EmulatorArgs;
 #[derive(Debug, Parser)]
 #[command(name = "ticketsim", version, about, long_about, after_help = EXIT_CODES)]
 pub struct Cli {
-    /// SQLite database file, for run, demo, load, status, show, export, seed-contacts and purge (which
+    /// SQLite database file, for run, demo, load, spawn, report, status, show, export, seed-contacts and purge (which
     /// also take it after their name) [env: TICKETSIM_DB; default:
     /// $STATE_DIRECTORY/ticketsim.db under systemd, else ./ticketsim.db; the demo defaults
     /// to ./ticketsim-demo.db]
@@ -62,6 +64,9 @@ pub enum Command {
     /// (default 127.0.0.1:9187; `off` disables; a taken address exits 2). Under
     /// systemd it reports READY=1, STATUS= lines, and WATCHDOG=1 pings while the
     /// dispatcher and the database answer (WatchdogSec=).
+    /// With TICKETSIM_MAX_TICKETS_PER_DAY, slots past the cap (per UTC day, counted
+    /// in the database) are recorded as skipped. Lifecycles added by `ticketsim
+    /// spawn` are picked up within 2 s.
     Run {
         /// Start no new tickets: finish the lifecycles in flight, then exit.
         #[arg(long)]
@@ -129,6 +134,26 @@ pub enum Command {
     Purge(purge::PurgeArgs),
     /// Run a load test: lifecycles arriving at a rate, with progress, percentiles and thresholds.
     Load(load::LoadArgs),
+    /// Start lifecycles now, beside the cron schedule.
+    ///
+    /// Adds slot rows to the database, the durable path the cron uses: a running
+    /// `ticketsim run` on the same database picks them up within 2 s (or the next
+    /// start does). Each counts against TICKETSIM_MAX_TICKETS_PER_DAY; slots past
+    /// the cap are recorded as skipped (see `status`), and when none started it
+    /// exits 1. Reads the same configuration as `run` and, like every command that
+    /// leads to writes, refuses a FRESHDESK_URL outside TICKETSIM_ALLOWED_HOSTS.
+    /// The database must exist.
+    Spawn(spawn::SpawnArgs),
+    /// Analytics from the database: per agent, per group, per day, per scenario, steps by kind.
+    ///
+    /// Per agent: tickets handled, replies, time to first reply and to resolution
+    /// (p50 / p90, from ticket creation). Per escalation group, ticket volume per UTC
+    /// day and per category/scenario, step success and failure by kind with step
+    /// timings. Per-request API latency and 429s are not in the database (the
+    /// report says so; the daemon's /metrics has them). Reads the database only,
+    /// opened read-only: safe while the daemon runs. Covers the lifecycles created
+    /// in --since..--until.
+    Report(analytics::ReportArgs),
     /// Lifecycles by state, failed ones with their reasons, and the next due step.
     Status {
         /// Print JSON instead of text.
@@ -252,6 +277,14 @@ pub async fn dispatch(cli: Cli) -> Result<(), AppError> {
         Command::Purge(mut args) => {
             let d = db(std::mem::take(&mut args.db));
             purge::run(args, d).await
+        }
+        Command::Report(mut args) => {
+            let d = path(std::mem::take(&mut args.db));
+            analytics::run(args, &d).await
+        }
+        Command::Spawn(mut args) => {
+            let d = db(std::mem::take(&mut args.db));
+            spawn::run(args, d).await
         }
         Command::Emulator(args) => emulator::run(args).await,
         Command::Load(args) => load::run(args, top).await,

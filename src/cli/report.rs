@@ -56,9 +56,13 @@ pub async fn status(db: &Path, as_json: bool) -> Result<(), AppError> {
         counts.join(", ")
     );
     text.push_str(&format!(
-        "slots: {} started, {} skipped\n",
-        st.slots_started, st.slots_skipped
+        "slots: {} started ({} today, UTC), {} skipped\n",
+        st.slots_started, st.started_today, st.slots_skipped
     ));
+    for k in &st.recent_skips {
+        let note = k.note.as_deref().unwrap_or("no reason recorded");
+        text.push_str(&format!("skipped slot {}: {note}\n", k.scheduled_at));
+    }
     match &st.next {
         Some(n) => text.push_str(&format!(
             "next step: {} of lifecycle {}{} at {} ({})\n",

@@ -95,6 +95,9 @@ pub struct Config {
     pub http_addr: Option<SocketAddr>,
     /// `TICKETSIM_TEST_WEDGE_FILE`, a test hook: the dispatcher wedges once it exists.
     pub test_wedge_file: Option<PathBuf>,
+    /// `TICKETSIM_MAX_TICKETS_PER_DAY`: slots started per UTC day, counted in
+    /// the database; `None` = no cap.
+    pub max_tickets_per_day: Option<u32>,
 }
 
 impl Config {
@@ -127,6 +130,7 @@ impl Config {
             allowed_hosts,
             http_addr: admin::parse_http_addr(env.get("TICKETSIM_HTTP_ADDR"))?,
             test_wedge_file: admin::wedge_file(env),
+            max_tickets_per_day: parse_daily_cap(env.get("TICKETSIM_MAX_TICKETS_PER_DAY"))?,
         })
     }
 }
@@ -209,6 +213,19 @@ fn parse_catchup(v: Option<String>) -> Result<i64, ConfigError> {
     domain::parse_duration(&s).map_err(|e| err("TICKETSIM_CATCHUP_WINDOW", e))
 }
 
+fn parse_daily_cap(v: Option<String>) -> Result<Option<u32>, ConfigError> {
+    let Some(s) = v else { return Ok(None) };
+    match s.trim().parse::<u32>() {
+        Ok(n) if n > 0 => Ok(Some(n)),
+        _ => Err(err(
+            "TICKETSIM_MAX_TICKETS_PER_DAY",
+            format!(
+                "expected a whole number of tickets per UTC day above 0 (unset it for no cap), got \"{s}\""
+            ),
+        )),
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -242,6 +259,9 @@ mod tests {
         assert_eq!(c.tag, "ticketsim");
         assert_eq!(c.db_path, PathBuf::from("ticketsim.db"));
         assert!(c.seed_is_random);
+        assert_eq!(c.max_tickets_per_day, None);
+        let capped = Config::from_env(&env(&[("TICKETSIM_MAX_TICKETS_PER_DAY", "24")]), None);
+        assert_eq!(capped.unwrap().max_tickets_per_day, Some(24));
     }
 
     #[test]
@@ -278,6 +298,14 @@ mod tests {
             (&[("TICKETSIM_SEED", "-1")], "TICKETSIM_SEED"),
             (&[("TICKETSIM_TAG", "a,b")], "TICKETSIM_TAG"),
             (&[("TICKETSIM_HTTP_ADDR", "nowhere")], "TICKETSIM_HTTP_ADDR"),
+            (
+                &[("TICKETSIM_MAX_TICKETS_PER_DAY", "0")],
+                "TICKETSIM_MAX_TICKETS_PER_DAY",
+            ),
+            (
+                &[("TICKETSIM_MAX_TICKETS_PER_DAY", "ten")],
+                "TICKETSIM_MAX_TICKETS_PER_DAY",
+            ),
         ];
         for (pairs, var) in cases {
             let e = problem(pairs);

@@ -116,6 +116,24 @@ fn pick_people<'a>(rng: &mut StdRng, people: &'a People) -> Result<Picks<'a>, Pl
     })
 }
 
+/// The content to plan with: the configured one, or with only the playbook
+/// a spawned slot asked for (any playbook of the library, selected or not).
+pub fn content_for(content: &Content, playbook: Option<&str>) -> Result<Content, PlanError> {
+    let Some(name) = playbook else {
+        return Ok(content.clone());
+    };
+    let known = content.library.playbook_names();
+    let only = Selection::parse(name, &known).map_err(|e| {
+        PlanError(format!(
+            "`ticketsim spawn --playbook {name}`: this daemon's library has no such playbook ({e})"
+        ))
+    })?;
+    Ok(Content {
+        playbooks: only,
+        ..content.clone()
+    })
+}
+
 /// Plans the lifecycle whose seed is `seed`: the people first, then the
 /// content's own draws.
 pub fn plan_lifecycle(seed: u64, people: &People, content: &Content) -> Result<Planned, PlanError> {

@@ -238,8 +238,11 @@ impl Dispatcher {
     /// before any request.
     async fn make_plan(&self, l: &Lifecycle) -> Result<(), StepError> {
         let people = self.people().await?;
-        let planned = plan::plan_lifecycle(l.seed, &people, &self.inner.cfg.content)
+        let asked = self.inner.store.requested_playbook(l.id).await?;
+        let content = plan::content_for(&self.inner.cfg.content, asked.as_deref())
             .map_err(|e| StepError::Setup(e.0))?;
+        let planned =
+            plan::plan_lifecycle(l.seed, &people, &content).map_err(|e| StepError::Setup(e.0))?;
         self.inner
             .store
             .save_plan(l.id, &planned.plan, &planned.steps, self.now())

@@ -2,6 +2,7 @@
 //! WAL, `synchronous=FULL` (a lost commit would mean a duplicate ticket), and an
 //! exclusive lock file so that two daemons never share one database.
 
+mod analytics;
 mod claims;
 #[cfg(test)]
 mod claims_tests;
@@ -21,8 +22,10 @@ mod plan_tests;
 mod purge;
 mod report;
 mod schedule;
+mod slots;
 mod timing;
 
+pub use analytics::{LifecycleFacts, Period, StepCount, StepTiming};
 pub use claims::{ClaimOptions, ClaimedStep, DEFAULT_LEASE_MS, LeasedStep, NewTickets};
 pub use health::in_flight;
 pub use identity::APPLICATION_ID;
@@ -36,6 +39,7 @@ pub use report::{
     ExportLifecycle, ExportMessage, ExportRecord, FailedLifecycle, LifecycleFilter, NextStep,
     Status, StepRow,
 };
+pub use slots::{DAY_MS, SkippedSlot, SlotRequest, SlotSource, SlotStart, utc_day_start};
 
 use std::path::{Path, PathBuf};
 use std::str::FromStr;
@@ -140,6 +144,39 @@ impl Store {
             sqlx::query(&format!("PRAGMA application_id = {APPLICATION_ID}"))
                 .execute(&store.pool)
                 .await?;
+        }
+        Ok(store)
+    }
+
+    /// Opens an existing, fully migrated database for writing without
+    /// migrating it: for a short writer beside a running daemon (`spawn`),
+    /// which holds the lock and is the one to migrate. A schema not yet up to
+    /// date is [`StoreError::Busy`]: the daemon is migrating it at its start.
+    pub async fn open_current(path: &Path) -> Result<Store> {
+        if identity::inspect(path).await? == identity::Kind::Absent {
+            return Err(StoreError::Missing {
+                path: path.to_path_buf(),
+            });
+        }
+        let opts = base_options(path)?
+            .journal_mode(SqliteJournalMode::Wal)
+            .synchronous(SqliteSynchronous::Full);
+        let mut store = Self::connect(path, opts).await?;
+        store.writable = true;
+        let latest = MIGRATOR.iter().map(|m| m.version).max();
+        let applied: Option<i64> =
+            sqlx::query_scalar("SELECT MAX(version) FROM _sqlx_migrations WHERE success = 1")
+                .fetch_one(&store.pool)
+                .await
+                .unwrap_or(None);
+        if applied != latest {
+            store.pool.close().await;
+            return Err(StoreError::Busy {
+                path: path.to_path_buf(),
+                detail:
+                    "its schema is not up to date yet (the running daemon migrates it as it starts)"
+                        .into(),
+            });
         }
         Ok(store)
     }

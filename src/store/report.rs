@@ -21,6 +21,10 @@ pub struct Status {
     pub next: Option<NextStep>,
     pub slots_started: i64,
     pub slots_skipped: i64,
+    /// Slots started in the current UTC day: what `TICKETSIM_MAX_TICKETS_PER_DAY` counts.
+    pub started_today: i64,
+    /// The latest skipped slots (missed while down, or past the daily cap), with why.
+    pub recent_skips: Vec<super::SkippedSlot>,
 }
 
 /// `[(name, n), ...]` as `{"name": n, ...}`, in the same order.
@@ -174,6 +178,8 @@ impl Store {
             next: self.next_step(now).await?,
             slots_started,
             slots_skipped,
+            started_today: self.started_on_day(now).await?,
+            recent_skips: self.recent_skips(5).await?,
         })
     }
 

@@ -1,52 +1,29 @@
 //! Slots, steps and the dispatcher's claim/commit statements.
 
-use sqlx::Row;
-
+use super::slots::{SlotRequest, SlotSource, SlotStart};
 use super::{Result, Store, StoreError};
 use crate::clock::UnixMs;
-use crate::domain::{self, StepParams};
+use crate::domain::StepParams;
 
 impl Store {
-    /// Inserts the slot for cron time `at` with its lifecycle and its creation
-    /// step, all in one transaction. The steps after creation depend on the
-    /// playbook, so the plan adds them ([`Store::save_plan`]) before the first
-    /// request. Returns the lifecycle id, or `None` when the slot already exists
-    /// (a slot never starts twice).
+    /// Inserts the cron slot for time `at` with its lifecycle and its creation
+    /// step, all in one transaction, with no cap. The steps after creation
+    /// depend on the playbook, so the plan adds them ([`Store::save_plan`])
+    /// before the first request. Returns the lifecycle id, or `None` when the
+    /// slot already exists (a slot never starts twice).
     pub async fn start_slot(&self, at: UnixMs, now: UnixMs, run_seed: u64) -> Result<Option<i64>> {
-        let mut tx = self.pool.begin().await?;
-        let inserted = sqlx::query(
-            "INSERT INTO slots (scheduled_at, state, inserted_at) VALUES (?1, 'started', ?2)
-             ON CONFLICT (scheduled_at) DO NOTHING RETURNING id",
-        )
-        .bind(at)
-        .bind(now)
-        .fetch_optional(&mut *tx)
-        .await?;
-        let Some(row) = inserted else {
-            return Ok(None);
+        let req = SlotRequest {
+            at,
+            now,
+            run_seed,
+            source: SlotSource::Cron,
+            playbook: None,
+            daily_cap: None,
         };
-        let slot_id: i64 = row.get(0);
-        let seed = domain::lifecycle_seed(run_seed, at) as i64;
-        let lifecycle_id: i64 = sqlx::query_scalar(
-            "INSERT INTO lifecycles (slot_id, state, seed, created_at, updated_at)
-             VALUES (?1, 'scheduled', ?2, ?3, ?4) RETURNING id",
-        )
-        .bind(slot_id)
-        .bind(seed)
-        .bind(at)
-        .bind(now)
-        .fetch_one(&mut *tx)
-        .await?;
-        sqlx::query(
-            "INSERT INTO steps (lifecycle_id, seq, stage, offset_ms, due_at, state)
-             VALUES (?1, 0, 'create', 0, ?2, 'pending')",
-        )
-        .bind(lifecycle_id)
-        .bind(at)
-        .execute(&mut *tx)
-        .await?;
-        tx.commit().await?;
-        Ok(Some(lifecycle_id))
+        Ok(match self.start_slot_with(&req).await? {
+            SlotStart::Started(id) => Some(id),
+            SlotStart::Exists | SlotStart::Capped(_) => None,
+        })
     }
 
     /// Records a missed slot that is not run, so it is neither run nor counted again.
@@ -63,11 +40,14 @@ impl Store {
         Ok(done.rows_affected() == 1)
     }
 
-    /// The most recent slot time recorded, run or skipped.
+    /// The most recent cron slot time recorded, run or skipped (spawned slots
+    /// are not cron times). Walks the `scheduled_at` index from the end.
     pub async fn last_slot_at(&self) -> Result<Option<UnixMs>> {
-        Ok(sqlx::query_scalar("SELECT MAX(scheduled_at) FROM slots")
-            .fetch_one(&self.pool)
-            .await?)
+        Ok(sqlx::query_scalar(
+            "SELECT scheduled_at FROM slots WHERE source = 'cron' ORDER BY scheduled_at DESC LIMIT 1",
+        )
+        .fetch_optional(&self.pool)
+        .await?)
     }
 }
 

@@ -9,7 +9,8 @@ use crate::harness::{API_KEY, emulator_config, spawn_emulator};
 use crate::process::ticketsim;
 
 /// The commands that send requests to Freshdesk.
-const SENDERS: [&[&str]; 4] = [
+const SENDERS: [&[&str]; 5] = [
+    &["--db", "t.db", "spawn"],
     &["--db", "t.db", "run"],
     &["check", "--no-probe"],
     &["--db", "t.db", "purge", "--yes"],

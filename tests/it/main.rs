@@ -26,5 +26,6 @@ mod properties;
 mod purge;
 mod restart;
 mod secrets;
+mod spawn_cap;
 mod systemd;
 mod watchdog;
