@@ -9,7 +9,7 @@ use super::library::{
 };
 use super::load::{At, Problems, json_text, quoted};
 use super::persona::{Personas, Tone, is_reserved_domain};
-use super::template::{PERSON_VARIABLES, THREAD_VARIABLES, placeholders};
+use super::template::{PERSON_VARIABLES, THREAD_VARIABLES, choices, placeholders};
 
 /// The built-in scenario file: pools, phrases and scenarios.
 pub(super) fn check_embedded(library: &Library) -> Problems {
@@ -22,6 +22,7 @@ pub(super) fn check_embedded(library: &Library) -> Problems {
         At::new("\"categories\"", &[]),
     );
     check_categories(library, &library.categories, &mut BTreeSet::new(), &mut out);
+    super::facts::check_citable(library, &mut out);
     out
 }
 
@@ -119,6 +120,8 @@ fn check_phrases(library: &Library, out: &mut Problems) {
         ("handover_lines", &p.handover_lines),
         ("time_notes", &p.time_notes),
     ];
+    let citations = p.citations.values().flatten();
+    citations.for_each(|t| check_template(&known, t, "\"citations\"", out));
     for (list, phrases) in lines {
         let anchor = quoted(list);
         let at = At::new(&anchor, &[]);
@@ -354,6 +357,29 @@ pub(super) fn check_template(
             }
         }
         Err(problem) => out.push(problem, At::new(anchor, &[&needle])),
+    }
+    check_choices(template, anchor, &needle, out);
+}
+
+/// Balanced `[…|…]` choices, with no fact (pool variable) inside: what a
+/// message states must not depend on its wording.
+fn check_choices(template: &str, anchor: &str, needle: &str, out: &mut Problems) {
+    let options = match choices(template) {
+        Ok(options) => options,
+        Err(problem) => return out.push(problem, At::new(anchor, &[needle])),
+    };
+    let wording_only = |n: &&str| PERSON_VARIABLES.contains(n) || THREAD_VARIABLES.contains(n);
+    let facts = options
+        .iter()
+        .flatten()
+        .flat_map(|o| placeholders(o).unwrap_or_default())
+        .filter(|n| !wording_only(n));
+    for name in facts {
+        let placeholder = format!("{{{name}}}");
+        out.push(
+            format!("{placeholder} inside a [..|..] choice: state facts outside the choices"),
+            At::new(anchor, &[&placeholder, needle]),
+        );
     }
 }
 

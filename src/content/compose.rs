@@ -35,11 +35,12 @@ pub(super) fn compose(
         exchange: None,
         facts: Facts::default(),
         resolutions,
-        style: AgentStyle::of(cast.agent, &lib.phrases),
+        style: AgentStyle::of(cast.agent_key, &lib.phrases),
         span_minutes: span_minutes(playbook, offsets),
         vars,
         author: Author::Agent,
         escalation_agent: cast.escalation_agent,
+        escalation_agent_key: cast.escalation_agent_key,
         priority,
         tags: tags(category, scenario),
     };
@@ -101,6 +102,7 @@ struct Writer<'a> {
     /// The agent writing for the helpdesk: the escalation agent once reassigned.
     author: Author,
     escalation_agent: &'a str,
+    escalation_agent_key: u64,
     priority: i64,
     tags: Vec<String>,
 }
@@ -175,7 +177,7 @@ impl Writer<'_> {
         match spec.kind {
             Stage::Reassign => {
                 self.vars = self.vars.clone().with_agent(self.escalation_agent);
-                self.style = AgentStyle::of(self.escalation_agent, &self.lib.phrases);
+                self.style = AgentStyle::of(self.escalation_agent_key, &self.lib.phrases);
                 self.author = Author::EscalationAgent;
             }
             Stage::Priority => {
@@ -272,20 +274,11 @@ impl Writer<'_> {
             _ => "",
         };
         let body = match role {
-            Role::Question => self
-                .exchange
-                .map(|e| e.agent.as_slice())
-                .unwrap_or_default(),
-            Role::Followup => pick_body(rng, own_or(&s.followups, &p.followups)),
-            Role::Reminder => pick_body(rng, &p.reminders),
-            Role::NoReplyClose => pick_body(rng, &p.no_reply_closings),
-            _ => {
-                let known = self.facts.known();
-                let key = &self.scenario.key;
-                let (body, cited) = facts::choose_resolution(rng, self.resolutions, &known, key);
-                self.facts.cited.extend(cited);
-                body
-            }
+            Role::Question => self.exchange.map(|e| e.agent.clone()).unwrap_or_default(),
+            Role::Followup => pick_body(rng, own_or(&s.followups, &p.followups)).to_vec(),
+            Role::Reminder => pick_body(rng, &p.reminders).to_vec(),
+            Role::NoReplyClose => pick_body(rng, &p.no_reply_closings).to_vec(),
+            _ => self.resolution_body(rng),
         };
         let closer = match role {
             _ if brief => "",
@@ -293,7 +286,25 @@ impl Writer<'_> {
             Role::Reminder | Role::NoReplyClose => "",
             _ => pick(rng, &p.resolution_closers),
         };
-        self.agent_message(&[greeting, second], &self.style.lay_out(body), closer)
+        self.agent_message(&[greeting, second], &self.style.lay_out(&body), closer)
+    }
+
+    /// A resolution of the outcome citing a fact the customer gave; when none
+    /// of them does, one opened by a line citing such a fact.
+    fn resolution_body(&mut self, rng: &mut Dice) -> Vec<String> {
+        let known = self.facts.known();
+        let key = &self.scenario.key;
+        let (body, cited) = facts::choose_resolution(rng, self.resolutions, &known, key);
+        let mut body = body.to_vec();
+        if cited.is_empty() {
+            let citations = &self.lib.phrases.citations;
+            if let Some((line, fact)) = facts::citation(rng, citations, &known, key) {
+                body.insert(0, line);
+                self.facts.cited.insert(fact);
+            }
+        }
+        self.facts.cited.extend(cited);
+        body
     }
 
     /// A private note's paragraphs, or a time entry's one line.

@@ -80,6 +80,10 @@ pub(super) struct Phrases {
     pub work_notes: Vec<Body>,
     /// A time entry's note, one line.
     pub time_notes: Vec<String>,
+    /// Per fact (pool name): a resolution's opening line citing it, used when
+    /// none of the outcome's resolutions cites what the customer gave.
+    #[serde(default)]
+    pub citations: BTreeMap<String, Vec<String>>,
 }
 
 #[derive(Debug, Deserialize)]

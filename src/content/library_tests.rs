@@ -124,7 +124,9 @@ fn a_user_file_adds_scenarios_and_pool_values() {
         customer: "Nadia Fenwick",
         customer_key: 1,
         agent: "Omar Haddad",
+        agent_key: 11,
         escalation_agent: "Priya Raman",
+        escalation_agent_key: 12,
         escalation_group: "Tier 2",
     };
     let found = (0..400).any(|seed| {

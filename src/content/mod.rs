@@ -77,8 +77,12 @@ pub struct Cast<'a> {
     pub customer_key: u64,
     /// The agent the ticket is assigned to.
     pub agent: &'a str,
+    /// Fixes the agent's writing style (the agent's id): one agent, one style.
+    pub agent_key: u64,
     /// Who an escalation goes to (the same agent when there is nobody else).
     pub escalation_agent: &'a str,
+    /// The escalation agent's id, for their style.
+    pub escalation_agent_key: u64,
     /// The group an escalation goes to, as named in the texts.
     pub escalation_group: &'a str,
 }
