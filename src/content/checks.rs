@@ -447,7 +447,8 @@ pub(super) fn check_personas(library: &Library) -> Problems {
             At::new(&anchor, &[]),
         );
     }
-    let known = scenario_known(library);
+    let mut known = scenario_known(library);
+    known.insert("topic");
     p.tones
         .iter()
         .for_each(|tone| check_tone(&known, tone, &mut out));
