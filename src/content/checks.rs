@@ -9,7 +9,9 @@ use super::library::{
 };
 use super::load::{At, Problems, json_text, quoted};
 use super::persona::{Personas, Tone, is_reserved_domain};
-use super::template::{PERSON_VARIABLES, THREAD_VARIABLES, choices, placeholders};
+use super::template::{
+    PERSON_VARIABLES, THREAD_VARIABLES, choices, placeholders, starts_with_vowel_sound,
+};
 
 /// The built-in scenario file: pools, phrases and scenarios.
 pub(super) fn check_embedded(library: &Library) -> Problems {
@@ -361,6 +363,29 @@ pub(super) fn check_template(
     check_choices(template, anchor, &needle, out);
 }
 
+/// "a [apple|pear]": an article before a choice that does not fit one of its
+/// wordings (the article fixing of `Vars::fill` only sees filled-in values).
+fn article_misfit(template: &str) -> Option<String> {
+    let mut rest = template;
+    while let Some(open) = rest.find('[') {
+        let before = rest[..open].trim_end();
+        let article = before.rsplit([' ', '(']).next().unwrap_or_default();
+        let close = rest[open..].find(']').map_or(rest.len(), |c| open + c);
+        let vowel = match article.to_lowercase().as_str() {
+            "a" => Some(false),
+            "an" => Some(true),
+            _ => None,
+        };
+        let options = rest[open + 1..close].split('|');
+        let misfit = |o: &str| vowel.is_some_and(|v| starts_with_vowel_sound(o.trim_start()) != v);
+        if rest[..open].ends_with(' ') && options.clone().any(misfit) {
+            return Some(format!("{article} [{}]", rest[open + 1..close].to_string()));
+        }
+        rest = &rest[(close + 1).min(rest.len())..];
+    }
+    None
+}
+
 /// Balanced `[…|…]` choices, with no fact (pool variable) inside: what a
 /// message states must not depend on its wording.
 fn check_choices(template: &str, anchor: &str, needle: &str, out: &mut Problems) {
@@ -368,6 +393,12 @@ fn check_choices(template: &str, anchor: &str, needle: &str, out: &mut Problems)
         Ok(options) => options,
         Err(problem) => return out.push(problem, At::new(anchor, &[needle])),
     };
+    if let Some(article) = article_misfit(template) {
+        out.push(
+            format!("\"{article}\" before a [..|..] choice does not fit every wording: put the article inside"),
+            At::new(anchor, &[needle]),
+        );
+    }
     let wording_only = |n: &&str| PERSON_VARIABLES.contains(n) || THREAD_VARIABLES.contains(n);
     let facts = options
         .iter()
