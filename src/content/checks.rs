@@ -67,6 +67,10 @@ fn check_categories<'a>(
             || format!("category \"{}\" has no scenarios", category.name),
             at,
         );
+        let known = scenario_known(library);
+        for detail in &category.details {
+            check_template(&known, detail, &anchor, out);
+        }
         for scenario in &category.scenarios {
             let anchor = quoted(&scenario.name);
             out.require(

@@ -30,6 +30,7 @@ pub(super) fn compose(
     let (outcome, resolutions) = choose_outcome(rng, scenario, playbook);
     let mut w = Writer {
         lib,
+        category,
         scenario,
         tone,
         exchange: None,
@@ -87,6 +88,7 @@ pub(super) fn team_phrase(group: &str) -> String {
 /// ticket fields the steps so far have set.
 struct Writer<'a> {
     lib: &'a Library,
+    category: &'a Category,
     scenario: &'a Scenario,
     tone: &'a Tone,
     exchange: Option<&'a Exchange>,
@@ -129,11 +131,15 @@ impl Writer<'_> {
     fn creation(&mut self, rng: &mut Dice) -> ScriptStep {
         let (tone, scenario) = (self.tone, self.scenario);
         let opener = pick(rng, &tone.openers);
-        let description = pick_body(rng, &scenario.descriptions);
+        let mut description = pick_body(rng, &scenario.descriptions).to_vec();
+        // Half of the time, one detail of the category: what was tried, the impact.
+        if rng.chance(50) {
+            description.extend(rng.pick(&self.category.details).cloned());
+        }
         let closing = pick(rng, &tone.closings);
         let extras = &tone.extras.description;
-        let body = self.customer_message(rng, opener, description, extras, closing);
-        self.facts.stated = facts::stated(&tone.shape(description));
+        let body = self.customer_message(rng, opener, &description, extras, closing);
+        self.facts.stated = facts::stated(&tone.shape(&description));
         self.exchange = facts::choose_exchange(rng, &scenario.exchanges, &self.facts.stated);
         self.facts.asked = self.exchange.map(facts::asks).unwrap_or_default();
         ScriptStep {

@@ -90,6 +90,10 @@ pub(super) struct Phrases {
 #[serde(deny_unknown_fields)]
 pub(super) struct Category {
     pub name: String,
+    /// Paragraphs a customer may add to any of the category's descriptions:
+    /// what they tried, what it costs them. Facts in them count as stated.
+    #[serde(default)]
+    pub details: Vec<String>,
     pub scenarios: Vec<Scenario>,
 }
 
