@@ -98,7 +98,23 @@ fn no_placeholder_is_left_unfilled_in_any_text() {
         for text in texts(&s) {
             let plain = html_to_text(&text);
             assert!(!plain.contains(['{', '}', '#']), "unfilled in {plain}");
+            assert!(!plain.contains(['[', ']', '|']), "choice left in {plain}");
         }
+    }
+}
+
+#[test]
+fn every_resolution_cites_a_fact_the_customer_gave() {
+    for s in sample(&all()) {
+        let resolved = s.steps.iter().any(|st| st.kind == Stage::Resolve);
+        let known = s.facts.known();
+        assert!(
+            !resolved || !s.facts.cited.is_empty(),
+            "{}: {:?}",
+            s.scenario,
+            s.facts
+        );
+        assert!(s.facts.cited.is_subset(&known), "{:?}", s.facts);
     }
 }
 
