@@ -383,7 +383,7 @@ fn article_misfit(template: &str) -> Option<String> {
         let options = rest[open + 1..close].split('|');
         let misfit = |o: &str| vowel.is_some_and(|v| starts_with_vowel_sound(o.trim_start()) != v);
         if rest[..open].ends_with(' ') && options.clone().any(misfit) {
-            return Some(format!("{article} [{}]", rest[open + 1..close].to_string()));
+            return Some(format!("{article} [{}]", &rest[open + 1..close]));
         }
         rest = &rest[(close + 1).min(rest.len())..];
     }
