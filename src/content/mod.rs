@@ -23,7 +23,11 @@
 //!   `{group}`, `{topic}`, `{wait}`). Every agent message names the scenario's
 //!   `key` variable, which keeps replies about the actual problem. Optional
 //!   `outcomes` add endings other than `granted` (`outcome.rs`); an exchange's
-//!   optional `asks` names the facts its question asks for (`facts.rs`).
+//!   optional `asks` names the facts its question asks for (`facts.rs`). Any text
+//!   may offer wordings, `[Thanks|Many thanks]`, one drawn per use (`template.rs`;
+//!   no fact inside a choice). `phrases.citations` open a resolution that would
+//!   otherwise cite nothing the customer gave; a category's `details` are
+//!   paragraphs customers add to its descriptions.
 //! - `data/personas.json`: names, reserved email domains and the customers'
 //!   tones (how they open, phrase, pad and sign their messages).
 //! - `data/playbooks.json`: the sequences of steps a lifecycle can follow.
