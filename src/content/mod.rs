@@ -37,6 +37,7 @@
 
 mod agent;
 mod checks;
+mod choice_checks;
 mod compose;
 mod dice;
 mod facts;
