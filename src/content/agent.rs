@@ -1,7 +1,6 @@
-//! Agents' voices: each agent writes in one fixed style, derived from who they
-//! are, so the same agent greets and signs the same way on every ticket and two
-//! agents read differently. The planner passes agents by display name, so the
-//! style is derived from the name (tidied, case-folded).
+//! Agents' voices: each agent writes in one fixed style, derived from their id
+//! (the helpdesk's agent id), so the same agent greets and signs the same way on
+//! every ticket, even after a rename, and two agents read differently.
 
 use super::dice::Dice;
 use super::library::Phrases;
@@ -28,9 +27,9 @@ pub(super) struct AgentStyle {
 }
 
 impl AgentStyle {
-    /// The style of the agent called `name`.
-    pub fn of(name: &str, phrases: &Phrases) -> AgentStyle {
-        let mut dice = Dice::new(key(name));
+    /// The style of the agent whose id is `id`.
+    pub fn of(id: u64, phrases: &Phrases) -> AgentStyle {
+        let mut dice = Dice::new(spread(id));
         let greeting = dice.below(phrases.agent_greetings.len() as u64) as usize;
         let signoff = dice.below(phrases.agent_signoffs.len() as u64) as usize;
         let verbosity = match dice.below(3) {
@@ -58,44 +57,33 @@ impl AgentStyle {
     }
 }
 
-/// FNV-1a over the tidied, lowercase name: stable on every build (std's
-/// hashers are not).
-fn key(name: &str) -> u64 {
-    let tidy = name.split_whitespace().collect::<Vec<_>>().join(" ");
-    tidy.to_lowercase()
-        .bytes()
-        .fold(0xCBF2_9CE4_8422_2325, |h, b| {
-            (h ^ u64::from(b)).wrapping_mul(0x0100_0000_01B3)
-        })
+/// The id spread over 64 bits (SplitMix64's finalizer), so neighbouring ids
+/// (1, 2, 3, …) start the dice far apart; stable on every build.
+fn spread(id: u64) -> u64 {
+    Dice::new(id ^ 0x5A17_C0DE_A6E7_5EED).draw()
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
     use crate::content::Library;
+    use std::collections::BTreeSet;
 
     #[test]
-    fn the_same_agent_always_gets_the_same_style_and_different_agents_differ() {
+    fn the_same_agent_id_always_gets_the_same_style_and_different_ids_differ() {
         let lib = Library::embedded();
         let p = &lib.phrases;
-        assert_eq!(
-            AgentStyle::of("Omar Haddad", p),
-            AgentStyle::of(" omar  HADDAD", p)
-        );
-        let names = [
-            "Omar Haddad",
-            "Priya Raman",
-            "Lukas Berg",
-            "Mei Okafor",
-            "Hugo Lind",
-            "Rosa Diaz",
-        ];
-        let styles: Vec<AgentStyle> = names.iter().map(|n| AgentStyle::of(n, p)).collect();
-        let signoffs: std::collections::BTreeSet<usize> =
-            styles.iter().map(|s| s.signoff).collect();
-        assert!(signoffs.len() >= 3, "{styles:?}");
+        for id in [1, 7, 1_000_042, u64::MAX] {
+            assert_eq!(AgentStyle::of(id, p), AgentStyle::of(id, p));
+        }
+        let styles: Vec<AgentStyle> = (1..=12).map(|id| AgentStyle::of(id, p)).collect();
+        let distinct: BTreeSet<String> = styles.iter().map(|s| format!("{s:?}")).collect();
+        assert!(distinct.len() >= 8, "{styles:?}");
+        let signoffs: BTreeSet<usize> = styles.iter().map(|s| s.signoff).collect();
+        let greetings: BTreeSet<usize> = styles.iter().map(|s| s.greeting).collect();
+        assert!(signoffs.len() >= 3 && greetings.len() >= 2, "{styles:?}");
         assert!(styles.iter().any(|s| s.bullets) && styles.iter().any(|s| !s.bullets));
-        let verbosities: std::collections::BTreeSet<String> = styles
+        let verbosities: BTreeSet<String> = styles
             .iter()
             .map(|s| format!("{:?}", s.verbosity))
             .collect();

@@ -4,6 +4,7 @@
 
 use std::collections::BTreeSet;
 
+use super::choice_checks::check_choices;
 use super::library::{
     Category, Library, OUTCOMES, Phrases, SUBJECT_MAX_CHARS, Scenario, TAG_MAX_CHARS, TICKET_TYPES,
 };
@@ -22,6 +23,7 @@ pub(super) fn check_embedded(library: &Library) -> Problems {
         At::new("\"categories\"", &[]),
     );
     check_categories(library, &library.categories, &mut BTreeSet::new(), &mut out);
+    super::facts::check_citable(library, &mut out);
     out
 }
 
@@ -64,6 +66,10 @@ fn check_categories<'a>(
             || format!("category \"{}\" has no scenarios", category.name),
             at,
         );
+        let known = scenario_known(library);
+        for detail in &category.details {
+            check_template(&known, detail, &anchor, out);
+        }
         for scenario in &category.scenarios {
             let anchor = quoted(&scenario.name);
             out.require(
@@ -119,6 +125,8 @@ fn check_phrases(library: &Library, out: &mut Problems) {
         ("handover_lines", &p.handover_lines),
         ("time_notes", &p.time_notes),
     ];
+    let citations = p.citations.values().flatten();
+    citations.for_each(|t| check_template(&known, t, "\"citations\"", out));
     for (list, phrases) in lines {
         let anchor = quoted(list);
         let at = At::new(&anchor, &[]);
@@ -355,6 +363,7 @@ pub(super) fn check_template(
         }
         Err(problem) => out.push(problem, At::new(anchor, &[&needle])),
     }
+    check_choices(template, anchor, &needle, out);
 }
 
 /// The most characters `template` can fill to, taking the longest value of each
@@ -421,7 +430,8 @@ pub(super) fn check_personas(library: &Library) -> Problems {
             At::new(&anchor, &[]),
         );
     }
-    let known = scenario_known(library);
+    let mut known = scenario_known(library);
+    known.insert("topic");
     p.tones
         .iter()
         .for_each(|tone| check_tone(&known, tone, &mut out));

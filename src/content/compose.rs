@@ -30,16 +30,18 @@ pub(super) fn compose(
     let (outcome, resolutions) = choose_outcome(rng, scenario, playbook);
     let mut w = Writer {
         lib,
+        category,
         scenario,
         tone,
         exchange: None,
         facts: Facts::default(),
         resolutions,
-        style: AgentStyle::of(cast.agent, &lib.phrases),
+        style: AgentStyle::of(cast.agent_key, &lib.phrases),
         span_minutes: span_minutes(playbook, offsets),
         vars,
         author: Author::Agent,
         escalation_agent: cast.escalation_agent,
+        escalation_agent_key: cast.escalation_agent_key,
         priority,
         tags: tags(category, scenario),
     };
@@ -86,6 +88,7 @@ pub(super) fn team_phrase(group: &str) -> String {
 /// ticket fields the steps so far have set.
 struct Writer<'a> {
     lib: &'a Library,
+    category: &'a Category,
     scenario: &'a Scenario,
     tone: &'a Tone,
     exchange: Option<&'a Exchange>,
@@ -101,6 +104,7 @@ struct Writer<'a> {
     /// The agent writing for the helpdesk: the escalation agent once reassigned.
     author: Author,
     escalation_agent: &'a str,
+    escalation_agent_key: u64,
     priority: i64,
     tags: Vec<String>,
 }
@@ -127,11 +131,15 @@ impl Writer<'_> {
     fn creation(&mut self, rng: &mut Dice) -> ScriptStep {
         let (tone, scenario) = (self.tone, self.scenario);
         let opener = pick(rng, &tone.openers);
-        let description = pick_body(rng, &scenario.descriptions);
+        let mut description = pick_body(rng, &scenario.descriptions).to_vec();
+        // Half of the time, one detail of the category: what was tried, the impact.
+        if rng.chance(50) {
+            description.extend(rng.pick(&self.category.details).cloned());
+        }
         let closing = pick(rng, &tone.closings);
         let extras = &tone.extras.description;
-        let body = self.customer_message(rng, opener, description, extras, closing);
-        self.facts.stated = facts::stated(&tone.shape(description));
+        let body = self.customer_message(rng, opener, &description, extras, closing);
+        self.facts.stated = facts::stated(&tone.shape(&description));
         self.exchange = facts::choose_exchange(rng, &scenario.exchanges, &self.facts.stated);
         self.facts.asked = self.exchange.map(facts::asks).unwrap_or_default();
         ScriptStep {
@@ -175,7 +183,7 @@ impl Writer<'_> {
         match spec.kind {
             Stage::Reassign => {
                 self.vars = self.vars.clone().with_agent(self.escalation_agent);
-                self.style = AgentStyle::of(self.escalation_agent, &self.lib.phrases);
+                self.style = AgentStyle::of(self.escalation_agent_key, &self.lib.phrases);
                 self.author = Author::EscalationAgent;
             }
             Stage::Priority => {
@@ -272,20 +280,11 @@ impl Writer<'_> {
             _ => "",
         };
         let body = match role {
-            Role::Question => self
-                .exchange
-                .map(|e| e.agent.as_slice())
-                .unwrap_or_default(),
-            Role::Followup => pick_body(rng, own_or(&s.followups, &p.followups)),
-            Role::Reminder => pick_body(rng, &p.reminders),
-            Role::NoReplyClose => pick_body(rng, &p.no_reply_closings),
-            _ => {
-                let known = self.facts.known();
-                let key = &self.scenario.key;
-                let (body, cited) = facts::choose_resolution(rng, self.resolutions, &known, key);
-                self.facts.cited.extend(cited);
-                body
-            }
+            Role::Question => self.exchange.map(|e| e.agent.clone()).unwrap_or_default(),
+            Role::Followup => pick_body(rng, own_or(&s.followups, &p.followups)).to_vec(),
+            Role::Reminder => pick_body(rng, &p.reminders).to_vec(),
+            Role::NoReplyClose => pick_body(rng, &p.no_reply_closings).to_vec(),
+            _ => self.resolution_body(rng),
         };
         let closer = match role {
             _ if brief => "",
@@ -293,7 +292,25 @@ impl Writer<'_> {
             Role::Reminder | Role::NoReplyClose => "",
             _ => pick(rng, &p.resolution_closers),
         };
-        self.agent_message(&[greeting, second], &self.style.lay_out(body), closer)
+        self.agent_message(&[greeting, second], &self.style.lay_out(&body), closer)
+    }
+
+    /// A resolution of the outcome citing a fact the customer gave; when none
+    /// of them does, one opened by a line citing such a fact.
+    fn resolution_body(&mut self, rng: &mut Dice) -> Vec<String> {
+        let known = self.facts.known();
+        let key = &self.scenario.key;
+        let (body, cited) = facts::choose_resolution(rng, self.resolutions, &known, key);
+        let mut body = body.to_vec();
+        if cited.is_empty() {
+            let citations = &self.lib.phrases.citations;
+            if let Some((line, fact)) = facts::citation(rng, citations, &known, key) {
+                body.insert(0, line);
+                self.facts.cited.insert(fact);
+            }
+        }
+        self.facts.cited.extend(cited);
+        body
     }
 
     /// A private note's paragraphs, or a time entry's one line.

@@ -18,7 +18,7 @@ use rand::RngCore;
 const GAMMA: u64 = 0x9E37_79B9_7F4A_7C15;
 
 /// A seeded source of picks. Also a `rand::RngCore`, for code that takes one.
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub struct Dice {
     state: u64,
 }

@@ -5,12 +5,14 @@
 //! An exchange asks for its `asks` list, or, when it has none, for the facts
 //! every one of its answers states (the answers show what was asked).
 
-use std::collections::BTreeSet;
+use std::collections::{BTreeMap, BTreeSet};
 
 use serde::Serialize;
 
 use super::dice::Dice;
-use super::library::{Body, Exchange};
+use super::library::{Body, Exchange, Library};
+use super::load::{At, Problems, json_text, quoted};
+use super::persona::shortest;
 use super::template::{PERSON_VARIABLES, THREAD_VARIABLES, placeholders};
 
 /// The facts of one lifecycle, by variable name.
@@ -95,6 +97,53 @@ pub(super) fn choose_resolution<'a>(
     match rng.pick(&pool) {
         Some(r) => (r.as_slice(), cites(r)),
         None => (&[], BTreeSet::new()),
+    }
+}
+
+/// When no resolution of the outcome cites what the customer gave: a line
+/// citing one of their facts (not the key), from `citations`, with the fact.
+pub(super) fn citation(
+    rng: &mut Dice,
+    citations: &BTreeMap<String, Vec<String>>,
+    known: &BTreeSet<String>,
+    key: &str,
+) -> Option<(String, String)> {
+    let citable: Vec<&String> = known
+        .iter()
+        .filter(|f| *f != key && citations.get(*f).is_some_and(|c| !c.is_empty()))
+        .collect();
+    let fact = *rng.pick(&citable)?;
+    let line = rng.pick(&citations[fact.as_str()])?;
+    Some((line.clone(), fact.clone()))
+}
+
+/// The built-in data give every resolution a fact to cite: each pool has
+/// citation lines naming it, and every description states a fact other than
+/// the key in its first sentences (all a terse customer keeps).
+pub(super) fn check_citable(library: &Library, out: &mut Problems) {
+    let citations = &library.phrases.citations;
+    for pool in library.variables.keys() {
+        let lines = citations.get(pool).map(Vec::as_slice).unwrap_or_default();
+        let placeholder = format!("{{{pool}}}");
+        out.require(
+            !lines.is_empty() && lines.iter().all(|l| l.contains(&placeholder)),
+            || format!("phrases.citations.{pool}: needs lines, each naming {placeholder}"),
+            At::new("\"citations\"", &[&quoted(pool)]),
+        );
+    }
+    let scenarios = library.categories.iter().flat_map(|c| &c.scenarios);
+    for s in scenarios {
+        for d in &s.descriptions {
+            let first = d.first().map(|p| shortest(p).to_string());
+            let mut facts = stated(&first.into_iter().collect::<Vec<_>>());
+            facts.remove(&s.key);
+            let needle = d.first().map(|p| json_text(p)).unwrap_or_default();
+            out.require(
+                !facts.is_empty(),
+                || format!("scenario \"{}\": a description's first sentences state no fact besides {{{}}}", s.name, s.key),
+                At::new(&quoted(&s.name), &[&needle]),
+            );
+        }
     }
 }
 

@@ -12,7 +12,9 @@ const CAST: Cast<'static> = Cast {
     customer: "Nadia Fenwick",
     customer_key: 7,
     agent: "Omar Haddad",
+    agent_key: 11,
     escalation_agent: "Priya Raman",
+    escalation_agent_key: 12,
     escalation_group: "Tier 2 Support",
 };
 

@@ -80,12 +80,20 @@ pub(super) struct Phrases {
     pub work_notes: Vec<Body>,
     /// A time entry's note, one line.
     pub time_notes: Vec<String>,
+    /// Per fact (pool name): a resolution's opening line citing it, used when
+    /// none of the outcome's resolutions cites what the customer gave.
+    #[serde(default)]
+    pub citations: BTreeMap<String, Vec<String>>,
 }
 
 #[derive(Debug, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub(super) struct Category {
     pub name: String,
+    /// Paragraphs a customer may add to any of the category's descriptions:
+    /// what they tried, what it costs them. Facts in them count as stated.
+    #[serde(default)]
+    pub details: Vec<String>,
     pub scenarios: Vec<Scenario>,
 }
 

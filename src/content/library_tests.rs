@@ -49,7 +49,7 @@ fn the_built_in_library_loads_and_passes_every_check() {
 }
 
 #[test]
-fn the_built_in_library_covers_twelve_categories_with_twenty_five_scenarios() {
+fn the_built_in_library_covers_sixteen_categories_with_sixty_scenarios() {
     let lib = Library::load(None).unwrap();
     for wanted in [
         "billing",
@@ -64,6 +64,10 @@ fn the_built_in_library_covers_twelve_categories_with_twenty_five_scenarios() {
         "privacy",
         "subscription",
         "integrations",
+        "compliance",
+        "hardware",
+        "onboarding",
+        "account-deletion",
     ] {
         let category = lib.categories.iter().find(|c| c.name == wanted);
         assert!(
@@ -71,7 +75,7 @@ fn the_built_in_library_covers_twelve_categories_with_twenty_five_scenarios() {
             "{wanted}"
         );
     }
-    assert!(lib.scenario_names().len() >= 25);
+    assert!(lib.scenario_names().len() >= 60);
     let playbooks = lib.playbook_names();
     let want = [
         "classic",
@@ -124,7 +128,9 @@ fn a_user_file_adds_scenarios_and_pool_values() {
         customer: "Nadia Fenwick",
         customer_key: 1,
         agent: "Omar Haddad",
+        agent_key: 11,
         escalation_agent: "Priya Raman",
+        escalation_agent_key: 12,
         escalation_group: "Tier 2",
     };
     let found = (0..400).any(|seed| {
@@ -238,4 +244,37 @@ fn a_playbook_out_of_order_or_not_closing_is_refused() {
     assert!(problems[0].contains("an answer needs an earlier question"));
     assert!(problems[1].contains("\"at\""));
     assert!(problems[2].contains("close"));
+}
+
+/// Loads a user file whose scenario's description is `description`.
+fn load_description(description: &str) -> Result<(), String> {
+    let scenario = user_scenario("kettle-warranty", "").replace(
+        "My {gadget} from order {order} stopped working.",
+        description,
+    );
+    let text = file_with(&format!(
+        "{{\"name\": \"warranty\", \"scenarios\": [{scenario}]}}"
+    ));
+    let dir = user_dir(&[("w.json", text)]);
+    Library::load(Some(dir.path()))
+        .map(|_| ())
+        .map_err(|e| e.to_string())
+}
+
+#[test]
+fn a_fact_inside_a_wording_choice_is_refused_where_it_is() {
+    let e = load_description("My {gadget} [broke on {date}|stopped working] (order {order}).")
+        .unwrap_err();
+    assert!(e.contains("w.json:"), "{e}");
+    assert!(e.contains("{date} inside a [..|..] choice"), "{e}");
+    load_description("My {gadget} [broke|stopped working] on {date} (order {order}).").unwrap();
+}
+
+#[test]
+fn an_unbalanced_choice_or_an_article_that_misfits_a_wording_is_refused() {
+    let e = load_description("My {gadget} [broke (order {order}).").unwrap_err();
+    assert!(e.contains("unbalanced [ ]"), "{e}");
+    let e = load_description("My {gadget} is a [old|new] one (order {order}).").unwrap_err();
+    assert!(e.contains("\"a [old|new]\" before a [..|..] choice"), "{e}");
+    load_description("My {gadget} is [an old|a new] one (order {order}).").unwrap();
 }

@@ -23,7 +23,11 @@
 //!   `{group}`, `{topic}`, `{wait}`). Every agent message names the scenario's
 //!   `key` variable, which keeps replies about the actual problem. Optional
 //!   `outcomes` add endings other than `granted` (`outcome.rs`); an exchange's
-//!   optional `asks` names the facts its question asks for (`facts.rs`).
+//!   optional `asks` names the facts its question asks for (`facts.rs`). Any text
+//!   may offer wordings, `[Thanks|Many thanks]`, one drawn per use (`template.rs`;
+//!   no fact inside a choice). `phrases.citations` open a resolution that would
+//!   otherwise cite nothing the customer gave; a category's `details` are
+//!   paragraphs customers add to its descriptions.
 //! - `data/personas.json`: names, reserved email domains and the customers'
 //!   tones (how they open, phrase, pad and sign their messages).
 //! - `data/playbooks.json`: the sequences of steps a lifecycle can follow.
@@ -33,6 +37,7 @@
 
 mod agent;
 mod checks;
+mod choice_checks;
 mod compose;
 mod dice;
 mod facts;
@@ -77,8 +82,12 @@ pub struct Cast<'a> {
     pub customer_key: u64,
     /// The agent the ticket is assigned to.
     pub agent: &'a str,
+    /// Fixes the agent's writing style (the agent's id): one agent, one style.
+    pub agent_key: u64,
     /// Who an escalation goes to (the same agent when there is nobody else).
     pub escalation_agent: &'a str,
+    /// The escalation agent's id, for their style.
+    pub escalation_agent_key: u64,
     /// The group an escalation goes to, as named in the texts.
     pub escalation_group: &'a str,
 }

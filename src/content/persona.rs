@@ -194,14 +194,18 @@ impl Tone {
 }
 
 /// The first sentences of a paragraph, up to 6 words or more: what a terse
-/// customer bothers to write.
-fn shortest(paragraph: &str) -> &str {
+/// customer bothers to write. A sentence never ends inside a `[…|…]` choice.
+pub(super) fn shortest(paragraph: &str) -> &str {
     let mut words = 0;
+    let mut in_choice = false;
     for (i, c) in paragraph.char_indices() {
-        if c == ' ' {
-            words += 1;
+        match c {
+            ' ' => words += 1,
+            '[' => in_choice = true,
+            ']' => in_choice = false,
+            _ => {}
         }
-        let end = matches!(c, '.' | '!' | '?') && paragraph[i + 1..].starts_with(' ');
+        let end = !in_choice && matches!(c, '.' | '!' | '?') && paragraph[i + 1..].starts_with(' ');
         if end && words >= 5 {
             return &paragraph[..=i];
         }
@@ -274,6 +278,10 @@ mod tests {
             "Sure. It is the card ending in 1234."
         );
         assert_eq!(shortest("No dot here"), "No dot here");
+        assert_eq!(
+            shortest("[Hi. I am|I am] writing about it. Then more."),
+            "[Hi. I am|I am] writing about it."
+        );
     }
 
     #[test]

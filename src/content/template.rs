@@ -2,7 +2,12 @@
 //!
 //! Every value is drawn once per thread, before any text is written, so an order number,
 //! product or error code reads the same in all four messages.
+//!
+//! A template may also offer wordings: `[Thanks|Many thanks] for [the details|your
+//! reply]` writes one option of each `[…|…]` (an option may be empty). Choices hold
+//! no facts (pool variables), so what a message states never depends on them.
 
+use std::cell::RefCell;
 use std::collections::BTreeMap;
 
 use super::dice::Dice;
@@ -23,9 +28,13 @@ const DIGIT: char = '#';
 const CUSTOMER_FALLBACK: &str = "Customer";
 const AGENT_FALLBACK: &str = "Support Team";
 
-/// The values of one thread, keyed by placeholder name.
+/// The values of one thread, keyed by placeholder name, and the dice that pick
+/// among a template's wordings.
 #[derive(Debug, Clone, Default)]
-pub(super) struct Vars(BTreeMap<String, String>);
+pub(super) struct Vars {
+    values: BTreeMap<String, String>,
+    wording: RefCell<Dice>,
+}
 
 impl Vars {
     /// Draws one value from every pool. A `BTreeMap` keeps the draw order, and therefore
@@ -38,7 +47,10 @@ impl Vars {
                 (name.clone(), expand_digits(rng, pattern))
             })
             .collect();
-        Self(values)
+        Self {
+            values,
+            wording: RefCell::new(Dice::new(rng.draw())),
+        }
     }
 
     /// Adds the names of the customer and the agent.
@@ -62,18 +74,20 @@ impl Vars {
     }
 
     pub fn get(&self, name: &str) -> Option<&str> {
-        self.0.get(name).map(String::as_str)
+        self.values.get(name).map(String::as_str)
     }
 
     pub fn insert(&mut self, name: &str, value: &str) {
-        self.0.insert(name.to_owned(), value.to_owned());
+        self.values.insert(name.to_owned(), value.to_owned());
     }
 
-    /// Replaces every known `{name}` in `template`. Unknown placeholders are left as they
-    /// are; the data tests make sure the shipped templates have none.
+    /// Writes one wording of each `[…|…]` choice, then replaces every known `{name}`.
+    /// Unknown placeholders are left as they are; the data tests make sure the shipped
+    /// templates have none.
     pub fn fill(&self, template: &str) -> String {
-        let mut out = String::with_capacity(template.len() + 32);
-        let mut rest = template;
+        let worded = choose_wordings(&mut self.wording.borrow_mut(), template);
+        let mut out = String::with_capacity(worded.len() + 32);
+        let mut rest = worded.as_str();
         while let Some(open) = rest.find('{') {
             out.push_str(&rest[..open]);
             let after = &rest[open + 1..];
@@ -141,6 +155,55 @@ fn fix_article(out: &mut String, value: &str) {
     }
 }
 
+/// `template` with each `[a|b|…]` replaced by one of its options, uniformly. A `[`
+/// without its `]` is kept as written (the data checks rule it out).
+fn choose_wordings(rng: &mut Dice, template: &str) -> String {
+    let mut out = String::with_capacity(template.len());
+    let mut rest = template;
+    while let Some(open) = rest.find('[') {
+        out.push_str(&rest[..open]);
+        let after = &rest[open + 1..];
+        let Some(close) = after.find(']') else {
+            out.push('[');
+            rest = after;
+            continue;
+        };
+        let options: Vec<&str> = after[..close].split('|').collect();
+        out.push_str(rng.pick(&options).copied().unwrap_or_default());
+        rest = &after[close + 1..];
+    }
+    out.push_str(rest);
+    out
+}
+
+/// The options of every `[…|…]` choice in `template`; an error names the first
+/// unbalanced or nested bracket, or a choice with a single option.
+pub(super) fn choices(template: &str) -> Result<Vec<Vec<&str>>, String> {
+    let mut found = Vec::new();
+    let mut rest = template;
+    loop {
+        let (open, close) = (rest.find('['), rest.find(']'));
+        match (open, close) {
+            (None, None) => return Ok(found),
+            (Some(open), Some(close)) if open < close => {
+                let inner = &rest[open + 1..close];
+                if inner.contains('[') {
+                    return Err(format!("nested [ in {template:?}"));
+                }
+                let options: Vec<&str> = inner.split('|').collect();
+                if options.len() < 2 {
+                    return Err(format!(
+                        "a choice [{inner}] needs | between two wordings in {template:?}"
+                    ));
+                }
+                found.push(options);
+                rest = &rest[close + 1..];
+            }
+            _ => return Err(format!("unbalanced [ ] in {template:?}")),
+        }
+    }
+}
+
 /// Replaces each `#` in a pool pattern with a random digit.
 fn expand_digits(rng: &mut Dice, pattern: &str) -> String {
     pattern
@@ -198,12 +261,36 @@ mod tests {
     use super::*;
 
     fn vars(pairs: &[(&str, &str)]) -> Vars {
-        Vars(
-            pairs
-                .iter()
-                .map(|(k, v)| ((*k).to_owned(), (*v).to_owned()))
-                .collect(),
-        )
+        let mut v = Vars::default();
+        pairs.iter().for_each(|(k, val)| v.insert(k, val));
+        v
+    }
+
+    #[test]
+    fn a_choice_writes_one_of_its_wordings_and_every_wording_comes_up() {
+        let v = vars(&[("agent_first", "Omar")]);
+        let seen: std::collections::BTreeSet<String> = (0..200)
+            .map(|_| v.fill("[Thanks|Many thanks], {agent_first}[!|.|]"))
+            .collect();
+        let expected = ["Thanks, Omar!", "Thanks, Omar.", "Thanks, Omar"];
+        let expected = expected.iter().chain(&[
+            "Many thanks, Omar!",
+            "Many thanks, Omar.",
+            "Many thanks, Omar",
+        ]);
+        assert_eq!(seen, expected.map(|e| e.to_string()).collect());
+    }
+
+    #[test]
+    fn choices_are_listed_and_bad_brackets_are_rejected() {
+        assert_eq!(
+            choices("a [x|y] b [|z]"),
+            Ok(vec![vec!["x", "y"], vec!["", "z"]])
+        );
+        assert!(choices("a [x|y b").is_err());
+        assert!(choices("a ] b").is_err());
+        assert!(choices("a [x] b").is_err());
+        assert!(choices("a [x|[y|z]] b").is_err());
     }
 
     #[test]

@@ -13,7 +13,9 @@ const CAST: Cast<'static> = Cast {
     customer: "Nadia Fenwick",
     customer_key: 7,
     agent: "Omar Haddad",
+    agent_key: 11,
     escalation_agent: "Priya Raman",
+    escalation_agent_key: 12,
     escalation_group: "Tier 2 Support",
 };
 const SAMPLE: u64 = 400;
@@ -96,7 +98,23 @@ fn no_placeholder_is_left_unfilled_in_any_text() {
         for text in texts(&s) {
             let plain = html_to_text(&text);
             assert!(!plain.contains(['{', '}', '#']), "unfilled in {plain}");
+            assert!(!plain.contains(['[', ']', '|']), "choice left in {plain}");
         }
+    }
+}
+
+#[test]
+fn every_resolution_cites_a_fact_the_customer_gave() {
+    for s in sample(&all()) {
+        let resolved = s.steps.iter().any(|st| st.kind == Stage::Resolve);
+        let known = s.facts.known();
+        assert!(
+            !resolved || !s.facts.cited.is_empty(),
+            "{}: {:?}",
+            s.scenario,
+            s.facts
+        );
+        assert!(s.facts.cited.is_subset(&known), "{:?}", s.facts);
     }
 }
 

@@ -4,11 +4,7 @@
 
 use std::sync::Arc;
 
-use rand::SeedableRng;
-use rand::rngs::StdRng;
-use rand::seq::IndexedRandom;
-
-use crate::content::{self, Author, Cast, Library, Script, Selection};
+use crate::content::{self, Author, Cast, Dice, Library, Script, Selection};
 use crate::domain::{Stage, StageOffsets};
 use crate::freshdesk::types::{Agent, Contact, Group};
 use crate::store::{Plan, PlannedMessage, PlannedStep};
@@ -96,18 +92,21 @@ struct Picks<'a> {
     escalation: Escalation<'a>,
 }
 
-/// The draws, in order: contact, agent, escalation agent, escalation group.
-fn pick_people<'a>(rng: &mut StdRng, people: &'a People) -> Result<Picks<'a>, PlanError> {
-    let contact = people.contacts.choose(rng).ok_or_else(|| {
+/// The draws, in order: contact, agent, escalation agent, escalation group. The
+/// agents are drawn among those whose first name differs from the customer's
+/// (all of them when none does), so nobody writes "Hi Mei" signed "Mei".
+fn pick_people<'a>(rng: &mut Dice, people: &'a People) -> Result<Picks<'a>, PlanError> {
+    let contact = rng.pick(&people.contacts).ok_or_else(|| {
         PlanError("the helpdesk has no contacts to open tickets for: add some in Freshdesk (Contacts → New contact) or run `ticketsim seed-contacts` first".into())
     })?;
-    let agent = people.agents.choose(rng).ok_or_else(|| {
+    let agents = other_first_name(&people.agents, &contact.name);
+    let agent = *rng.pick(&agents).ok_or_else(|| {
         PlanError("the helpdesk has no agents to assign tickets to: add an agent in Freshdesk (Admin → Agents) first".into())
     })?;
-    let others: Vec<&Agent> = people.agents.iter().filter(|a| a.id != agent.id).collect();
+    let others: Vec<&Agent> = agents.into_iter().filter(|a| a.id != agent.id).collect();
     let escalation = Escalation {
-        agent: others.choose(rng).copied().unwrap_or(agent),
-        group: people.groups.choose(rng),
+        agent: rng.pick(&others).copied().unwrap_or(agent),
+        group: rng.pick(&people.groups),
     };
     Ok(Picks {
         contact,
@@ -134,17 +133,36 @@ pub fn content_for(content: &Content, playbook: Option<&str>) -> Result<Content,
     })
 }
 
+/// The agents whose first name is not the customer's, or every agent when
+/// all share it.
+fn other_first_name<'a>(agents: &'a [Agent], customer: &str) -> Vec<&'a Agent> {
+    let first = |name: &str| name.split_whitespace().next().map(str::to_lowercase);
+    let customer = first(customer);
+    let others: Vec<&Agent> = agents
+        .iter()
+        .filter(|a| customer.is_none() || first(&a.contact.name) != customer)
+        .collect();
+    match others.is_empty() {
+        true => agents.iter().collect(),
+        false => others,
+    }
+}
+
 /// Plans the lifecycle whose seed is `seed`: the people first, then the
-/// content's own draws.
+/// content's own draws. Every draw comes from [`Dice`], whose algorithm is
+/// fixed in this crate (not `StdRng`, which `rand` may change in any release),
+/// so a seed plans the same lifecycle on every build.
 pub fn plan_lifecycle(seed: u64, people: &People, content: &Content) -> Result<Planned, PlanError> {
-    let mut rng = StdRng::seed_from_u64(seed);
+    let mut rng = Dice::new(seed);
     let picks = pick_people(&mut rng, people)?;
     let (contact, agent, escalation) = (picks.contact, picks.agent, &picks.escalation);
     let cast = Cast {
         customer: &contact.name,
         customer_key: contact.id as u64,
         agent: &agent.contact.name,
+        agent_key: agent.id as u64,
         escalation_agent: &escalation.agent.contact.name,
+        escalation_agent_key: escalation.agent.id as u64,
         escalation_group: escalation.group.map_or("second-line support", |g| &g.name),
     };
     let script = content::compose(
@@ -229,4 +247,66 @@ fn with_tag(tag: &str, tags: &[String]) -> Vec<String> {
     let mut out = vec![tag.to_string()];
     out.extend(tags.iter().filter(|t| *t != tag).cloned());
     out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn people(contacts: &[(i64, &str)], agents: &[(i64, &str)]) -> People {
+        let contacts = contacts
+            .iter()
+            .map(|(id, name)| serde_json::from_value(serde_json::json!({"id": id, "name": name})))
+            .collect::<Result<Vec<Contact>, _>>()
+            .unwrap();
+        let agents = agents
+            .iter()
+            .map(|(id, name)| {
+                let contact = serde_json::json!({"name": name, "active": true});
+                serde_json::from_value(serde_json::json!({"id": id, "contact": contact}))
+            })
+            .collect::<Result<Vec<Agent>, _>>()
+            .unwrap();
+        People::new(contacts, agents, vec![])
+    }
+
+    #[test]
+    fn no_agent_shares_the_customers_first_name_while_another_agent_exists() {
+        let p = people(
+            &[(1, "Mei Okafor"), (2, "Omar Haddad")],
+            &[(10, "Mei Lind"), (11, "Omar Berg"), (12, "Rosa Diaz")],
+        );
+        let content = Content::default();
+        for seed in 0..200 {
+            let planned = plan_lifecycle(seed, &p, &content).unwrap();
+            let customer = planned.plan.contact_name.split(' ').next().unwrap();
+            let agent = planned.plan.agent_name.split(' ').next().unwrap();
+            assert_ne!(customer, agent, "seed {seed}");
+        }
+        let alone = people(&[(1, "Mei Okafor")], &[(10, "Mei Lind")]);
+        assert_eq!(
+            plan_lifecycle(1, &alone, &content).unwrap().plan.agent_id,
+            10
+        );
+    }
+
+    #[test]
+    fn a_seed_picks_the_same_people_on_every_build() {
+        // Pinned: the draws come from Dice (SplitMix64), whose output is fixed
+        // in this crate; a `rand` upgrade cannot change them.
+        let contacts: Vec<(i64, String)> = (1..=9).map(|i| (i, format!("C{i} X"))).collect();
+        let agents: Vec<(i64, String)> = (1..=5).map(|i| (100 + i, format!("A{i} Y"))).collect();
+        let c: Vec<(i64, &str)> = contacts.iter().map(|(i, n)| (*i, n.as_str())).collect();
+        let a: Vec<(i64, &str)> = agents.iter().map(|(i, n)| (*i, n.as_str())).collect();
+        let p = people(&c, &a);
+        let picks: Vec<(i64, i64)> = (0..4)
+            .map(|seed| {
+                let plan = plan_lifecycle(seed, &p, &Content::default()).unwrap().plan;
+                (plan.contact_id, plan.agent_id)
+            })
+            .collect();
+        assert_eq!(picks, PINNED_PICKS);
+    }
+
+    const PINNED_PICKS: [(i64, i64); 4] = [(8, 103), (6, 104), (6, 104), (2, 104)];
 }

@@ -195,7 +195,8 @@ async fn preview_follows_the_stage_offsets_and_playbooks_variables() {
         ("TICKETSIM_SCENARIOS_DIR", scenarios.as_str()),
     ];
     let out = ticketsim(dir.path(), &env)
-        .args(["preview", "-n", "40", "--json"])
+        // 17 categories with the user's: enough lifecycles that the seed draws it.
+        .args(["preview", "-n", "200", "--json"])
         .output()
         .await
         .unwrap();
