@@ -15,6 +15,9 @@
 //! - [`dispatcher`]: claims due steps, performs them, commits outcomes.
 //! - [`triggers`]: cron → slot rows (the only user of tokio-cron-scheduler).
 //! - [`emulator`]: a Freshdesk-compatible server (axum).
+//! - [`http`]: admin endpoints, e.g. `POST /webhooks/freshdesk`; takes an inbox sink.
+//! - [`training`] → {store, freshdesk, content, domain}: the simulated customer
+//!   answering real trainee agents (inbox, reactions, chases, grading).
 
 pub mod app;
 pub mod cli;
@@ -26,7 +29,9 @@ pub mod dispatcher;
 pub mod domain;
 pub mod emulator;
 pub mod freshdesk;
+pub mod http;
 pub mod load;
 pub mod store;
 pub mod telemetry;
+pub mod training;
 pub mod triggers;

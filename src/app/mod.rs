@@ -8,6 +8,8 @@ pub mod export;
 mod preview;
 mod purge;
 mod startup;
+mod training;
+pub use training::training_grades;
 
 pub use check::{CheckOptions, CheckReport, check};
 pub use contacts::{DEFAULT_CONTACT_SEED, SeedSummary, seed_contacts};
@@ -90,6 +92,8 @@ pub struct Daemon {
     pub store: Store,
     pub dispatcher: Dispatcher,
     pub triggers: Triggers,
+    /// Wakes the dispatcher (new steps to do).
+    pub wake: Arc<Notify>,
     _lock: DbLock,
 }
 
@@ -117,12 +121,13 @@ impl Daemon {
         let mut dcfg = dcfg;
         dcfg.content.offsets = schedule.offsets;
         let dispatcher = Dispatcher::new(store.clone(), client, clock, dcfg, wake.clone(), events);
-        let triggers = Triggers::new(store.clone(), &schedule.cron, schedule.seed, wake)
+        let triggers = Triggers::new(store.clone(), &schedule.cron, schedule.seed, wake.clone())
             .map_err(|e| AppError::Usage(format!("TICKETSIM_CREATE_CRON: {e}")))?;
         Ok(Daemon {
             store,
             dispatcher,
             triggers,
+            wake,
             _lock: lock,
         })
     }
@@ -157,6 +162,7 @@ pub async fn run(
         },
         workers: workers_for_rate(cfg.rate_per_min),
         reconcile_after_ms: 2 * cfg.client.request_timeout.as_millis() as i64,
+        trainee_group: cfg.training.trainee_group.clone(),
         ..Default::default()
     };
     let schedule = Schedule {
@@ -167,6 +173,15 @@ pub async fn run(
     let d = Daemon::build(&cfg.db_path, client, clock.clone(), &schedule, dcfg, None).await?;
     tracing::info!(db = %cfg.db_path.display(), url = %cfg.freshdesk_url, cron = %cfg.create_cron, drain = opts.drain, "ticketsim starting");
     d.dispatcher.recover().await?;
+    let training = training::start(
+        &cfg,
+        d.store.clone(),
+        d.dispatcher.client().clone(),
+        clock.clone(),
+        d.wake.clone(),
+        stop.clone(),
+    )
+    .await?;
     if !opts.drain {
         d.triggers
             .catch_up(clock.now_ms(), cfg.catchup_window_ms)
@@ -186,6 +201,9 @@ pub async fn run(
     ));
     let result = d.dispatcher.run(dispatch_rx, opts.drain).await;
     notify_systemd(&[sd_notify::NotifyState::Stopping]);
+    for task in training {
+        task.abort();
+    }
     // After a drain nobody asked to stop: the triggers were never started.
     stopper.abort();
     d.triggers.stop().await;

@@ -132,6 +132,24 @@ pub enum Command {
         #[command(flatten)]
         db: DbArg,
     },
+    /// Reports: `--training` grades the trainee tickets closed so far, per
+    /// trainee (agent) and per scenario: first-response and resolution times,
+    /// exchanges, facts asked against those needed, root cause found, wrong
+    /// fixes, reopens and SLA misses.
+    Report {
+        /// The training report (the only one so far).
+        #[arg(long)]
+        training: bool,
+        /// Only tickets closed since then: an ISO date or time, or a duration
+        /// back from now (24h, 7d).
+        #[arg(long, value_name = "WHEN")]
+        since: Option<String>,
+        /// Print JSON instead of text.
+        #[arg(long)]
+        json: bool,
+        #[command(flatten)]
+        db: DbArg,
+    },
     /// One lifecycle (by lifecycle id, or else by Freshdesk ticket id) with its messages.
     Show {
         /// Lifecycle id or ticket id.
@@ -228,6 +246,12 @@ pub async fn dispatch(cli: Cli) -> Result<(), AppError> {
         } => demo(db(d), duration, seed, &playbooks).await,
         Command::Status { json, db: d } => report::status(&path(d), json).await,
         Command::Show { id, json, db: d } => report::show(&path(d), id, json).await,
+        Command::Report {
+            training,
+            since,
+            json,
+            db: d,
+        } => report::training(&path(d), training, since.as_deref(), json).await,
         Command::Export {
             format,
             since,

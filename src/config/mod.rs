@@ -6,6 +6,7 @@ mod content;
 mod dotenv;
 mod helpdesk;
 mod hosts;
+mod training;
 
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
@@ -22,6 +23,7 @@ use crate::freshdesk::ApiKey;
 
 pub use content::ContentConfig;
 use content::parse_content;
+pub use training::{DEFAULT_HTTP_ADDR, TrainingVars, WebhookSecret, parse_training};
 
 /// A configuration problem: the variable and what is wrong with it.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
@@ -88,6 +90,8 @@ pub struct Config {
     pub playbooks: Selection,
     /// `TICKETSIM_ALLOWED_HOSTS`, already checked against `freshdesk_url`; `None` = unset.
     pub allowed_hosts: Option<AllowedHosts>,
+    /// Training mode's variables (`TICKETSIM_MODE`, webhooks, polling, SLA).
+    pub training: TrainingVars,
 }
 
 impl Config {
@@ -103,6 +107,12 @@ impl Config {
             None => rand::random(),
         };
         let content = parse_content(env)?;
+        let training = parse_training(env, seed)?;
+        let playbooks = if training.only_training {
+            Selection::training()
+        } else {
+            content.1
+        };
         Ok(Config {
             freshdesk_url,
             api_key,
@@ -116,8 +126,9 @@ impl Config {
             catchup_window_ms: parse_catchup(env.get("TICKETSIM_CATCHUP_WINDOW"))?,
             client: ClientVars::from_env(env)?,
             library: content.0,
-            playbooks: content.1,
+            playbooks,
             allowed_hosts,
+            training,
         })
     }
 }

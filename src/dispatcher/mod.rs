@@ -58,6 +58,9 @@ pub struct DispatcherConfig {
     /// A WARN when more steps than this are at least `overdue_late_ms` late.
     pub overdue_warn: i64,
     pub overdue_late_ms: i64,
+    /// `TICKETSIM_TRAINEE_GROUP`: the group (id or name) trainee tickets go
+    /// to; unassigned when `None`.
+    pub trainee_group: Option<String>,
 }
 
 /// The pool size that suits a request budget: `max(4, rate / 10)`, at most 64.
@@ -81,6 +84,7 @@ impl Default for DispatcherConfig {
             reconcile_after_ms: 60_000,
             overdue_warn: 100,
             overdue_late_ms: 60_000,
+            trainee_group: None,
         }
     }
 }

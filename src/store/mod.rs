@@ -21,6 +21,7 @@ mod purge;
 mod report;
 mod schedule;
 mod timing;
+mod training;
 
 pub use claims::{ClaimOptions, ClaimedStep, DEFAULT_LEASE_MS, LeasedStep, NewTickets};
 pub use identity::APPLICATION_ID;
@@ -34,6 +35,7 @@ pub use report::{
     ExportLifecycle, ExportMessage, ExportRecord, FailedLifecycle, LifecycleFilter, NextStep,
     Status, StepRow,
 };
+pub use training::{InboxEvent, InboxRow, ReactionWrite, TrainingTicket};
 
 use std::path::{Path, PathBuf};
 use std::str::FromStr;

@@ -1,0 +1,120 @@
+//! Wiring of training mode: the training loop beside the dispatcher, and a
+//! small server for the webhook receiver on `TICKETSIM_HTTP_ADDR`. (When the
+//! admin server lands, its router takes `http::webhooks::router` and this
+//! server goes.)
+
+use std::future::Future;
+use std::pin::Pin;
+use std::sync::Arc;
+
+use tokio::sync::{Notify, watch};
+use tokio::task::JoinHandle;
+
+use super::AppError;
+use crate::clock::Clock;
+use crate::config::Config;
+use crate::content::TRAINEE;
+use crate::freshdesk::Client;
+use crate::http::webhooks::{self, InboxSink, WebhookEvent};
+use crate::store::{InboxEvent, Store};
+use crate::training::Training;
+
+/// The training loop as the webhook receiver's inbox.
+struct Sink(Training);
+
+impl InboxSink for Sink {
+    fn record(
+        &self,
+        e: WebhookEvent,
+    ) -> Pin<Box<dyn Future<Output = Result<bool, String>> + Send + '_>> {
+        Box::pin(async move {
+            let event = InboxEvent {
+                event_key: format!(
+                    "{}:{}:{}:{}",
+                    e.ticket_id,
+                    e.conversation_id.unwrap_or(0),
+                    e.event,
+                    e.fingerprint
+                ),
+                ticket_id: e.ticket_id,
+                event: e.event,
+                source: "webhook".into(),
+                status: e.status,
+            };
+            self.0.record(&event).await.map_err(|e| e.to_string())
+        })
+    }
+}
+
+/// Starts training mode when the trainee playbook is in use: the loop, and
+/// the receiver when a webhook secret is set. Returns the tasks to await.
+pub(super) async fn start(
+    cfg: &Config,
+    store: Store,
+    client: Client,
+    clock: Arc<dyn Clock>,
+    wake: Arc<Notify>,
+    stop: watch::Receiver<bool>,
+) -> Result<Vec<JoinHandle<()>>, AppError> {
+    if !cfg.playbooks.contains(TRAINEE) {
+        return Ok(vec![]);
+    }
+    let t = &cfg.training;
+    if t.webhook_secret.is_none() && t.engine.poll_interval_ms.is_none() {
+        return Err(AppError::Usage("training mode needs a way to hear of the trainees' replies: set FRESHDESK_WEBHOOK_SECRET (webhooks), TICKETSIM_POLL_INTERVAL (polling), or both".into()));
+    }
+    let missing = cfg.library.scenarios_without_training();
+    if !missing.is_empty() {
+        tracing::info!(scenarios = %missing.join(", "), "training mode: these scenarios have no training data and are not used");
+    }
+    let training = Training::new(store, client, clock, t.engine.clone(), wake);
+    let mut tasks = vec![];
+    if let Some(secret) = &t.webhook_secret {
+        let listener = tokio::net::TcpListener::bind(t.http_addr)
+            .await
+            .map_err(|e| {
+                AppError::Usage(format!(
+                    "TICKETSIM_HTTP_ADDR: cannot listen on {}: {e}; pick a free address and port",
+                    t.http_addr
+                ))
+            })?;
+        let router = webhooks::router(
+            Arc::new(Sink(training.clone())),
+            secret.expose().to_string(),
+        );
+        tracing::info!(addr = %t.http_addr, "training: webhook receiver at POST /webhooks/freshdesk");
+        let mut until = stop.clone();
+        tasks.push(tokio::spawn(async move {
+            let shutdown = async move {
+                while !*until.borrow() {
+                    if until.changed().await.is_err() {
+                        break;
+                    }
+                }
+            };
+            if let Err(e) = axum::serve(listener, router)
+                .with_graceful_shutdown(shutdown)
+                .await
+            {
+                tracing::error!(error = %e, "training: the webhook receiver stopped");
+            }
+        }));
+    }
+    tasks.push(tokio::spawn(async move { training.run(stop).await }));
+    Ok(tasks)
+}
+
+/// The stored grades closed at or after `since`; a row that does not parse
+/// is reported, not skipped silently.
+pub async fn training_grades(
+    store: &Store,
+    since: crate::clock::UnixMs,
+) -> Result<Vec<crate::training::Grade>, AppError> {
+    let rows = store.training_grades(since).await?;
+    rows.iter()
+        .map(|g| {
+            serde_json::from_str(g)
+                .map_err(|e| AppError::Io(format!("a stored training grade is damaged: {e}")))
+        })
+        .collect()
+}

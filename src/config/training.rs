@@ -1,0 +1,161 @@
+//! Training mode's variables: `TICKETSIM_MODE`, the trainee group, the
+//! customer's SLA and delays, how events arrive (webhook secret and address,
+//! polling) and the grade note.
+
+use std::net::SocketAddr;
+
+use super::{ConfigError, Env, err};
+use crate::domain::parse_duration;
+use crate::training::{TrainingConfig, parse_delay};
+
+/// Where the webhook receiver listens unless `TICKETSIM_HTTP_ADDR` says otherwise.
+pub const DEFAULT_HTTP_ADDR: &str = "127.0.0.1:9187";
+
+/// The shared secret of `POST /webhooks/freshdesk`; never printed.
+#[derive(Clone, PartialEq, Eq)]
+pub struct WebhookSecret(String);
+
+impl WebhookSecret {
+    pub fn expose(&self) -> &str {
+        &self.0
+    }
+}
+
+impl std::fmt::Debug for WebhookSecret {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("WebhookSecret(***)")
+    }
+}
+
+/// Training mode, when on.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct TrainingVars {
+    /// `TICKETSIM_MODE=training`: only the trainee playbook.
+    pub only_training: bool,
+    /// `TICKETSIM_TRAINEE_GROUP`: a group id or name; unassigned when unset.
+    pub trainee_group: Option<String>,
+    /// `FRESHDESK_WEBHOOK_SECRET`: serve the receiver when set.
+    pub webhook_secret: Option<WebhookSecret>,
+    /// `TICKETSIM_HTTP_ADDR`.
+    pub http_addr: SocketAddr,
+    pub engine: TrainingConfig,
+}
+
+const MIN_SECRET: usize = 12;
+
+/// Reads the training variables; `seed` seeds the customer's delays.
+pub fn parse_training(env: &impl Env, seed: u64) -> Result<TrainingVars, ConfigError> {
+    let only_training = match env.get("TICKETSIM_MODE").map(|m| m.trim().to_lowercase()) {
+        None => false,
+        Some(m) if m == "normal" => false,
+        Some(m) if m == "training" => true,
+        Some(m) => {
+            return Err(err(
+                "TICKETSIM_MODE",
+                format!("expected `normal` or `training`, got \"{m}\""),
+            ));
+        }
+    };
+    let webhook_secret = match env.get("FRESHDESK_WEBHOOK_SECRET") {
+        None => None,
+        Some(s) if s.trim().chars().count() < MIN_SECRET => {
+            return Err(err(
+                "FRESHDESK_WEBHOOK_SECRET",
+                format!(
+                    "too short: use at least {MIN_SECRET} random characters (e.g. `openssl rand -hex 16`)"
+                ),
+            ));
+        }
+        Some(s) => Some(WebhookSecret(s.trim().to_string())),
+    };
+    let addr = env
+        .get("TICKETSIM_HTTP_ADDR")
+        .unwrap_or_else(|| DEFAULT_HTTP_ADDR.into());
+    let http_addr = addr.trim().parse().map_err(|_| {
+        err(
+            "TICKETSIM_HTTP_ADDR",
+            format!("expected an address and port such as {DEFAULT_HTTP_ADDR}, got \"{addr}\""),
+        )
+    })?;
+    let engine = TrainingConfig {
+        sla_ms: duration(env, "TICKETSIM_TRAINEE_SLA", 3_600_000)?,
+        delay_ms: match env.get("TICKETSIM_CUSTOMER_DELAY") {
+            None => (120_000, 600_000),
+            Some(s) => parse_delay(&s).map_err(|e| err("TICKETSIM_CUSTOMER_DELAY", e))?,
+        },
+        poll_interval_ms: match env.get("TICKETSIM_POLL_INTERVAL") {
+            None => None,
+            Some(_) => Some(duration(env, "TICKETSIM_POLL_INTERVAL", 0)?),
+        },
+        grade_note: on_off(env, "TICKETSIM_GRADE_NOTE")?,
+        seed,
+        ..TrainingConfig::default()
+    };
+    Ok(TrainingVars {
+        only_training,
+        trainee_group: env
+            .get("TICKETSIM_TRAINEE_GROUP")
+            .map(|g| g.trim().to_string()),
+        webhook_secret,
+        http_addr,
+        engine,
+    })
+}
+
+fn duration(env: &impl Env, var: &'static str, default: i64) -> Result<i64, ConfigError> {
+    let Some(s) = env.get(var) else {
+        return Ok(default);
+    };
+    match parse_duration(s.trim()) {
+        Ok(ms) if ms > 0 => Ok(ms),
+        Ok(_) => Err(err(var, "must be greater than zero")),
+        Err(e) => Err(err(var, format!("{e} (e.g. 1h, 30m, 45s)"))),
+    }
+}
+
+fn on_off(env: &impl Env, var: &'static str) -> Result<bool, ConfigError> {
+    match env.get(var).map(|v| v.trim().to_lowercase()).as_deref() {
+        None | Some("off" | "false" | "0" | "no") => Ok(false),
+        Some("on" | "true" | "1" | "yes") => Ok(true),
+        Some(other) => Err(err(var, format!("expected `on` or `off`, got \"{other}\""))),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use std::collections::HashMap;
+
+    fn env(pairs: &[(&str, &str)]) -> HashMap<String, String> {
+        pairs
+            .iter()
+            .map(|(k, v)| (k.to_string(), v.to_string()))
+            .collect()
+    }
+
+    #[test]
+    fn defaults_are_one_hour_sla_two_to_ten_minute_delays_and_no_polling() {
+        let t = parse_training(&env(&[]), 1).unwrap();
+        assert!(!t.only_training);
+        assert_eq!(t.engine.sla_ms, 3_600_000);
+        assert_eq!(t.engine.delay_ms, (120_000, 600_000));
+        assert_eq!(t.engine.poll_interval_ms, None);
+        assert_eq!(t.http_addr.to_string(), DEFAULT_HTTP_ADDR);
+    }
+
+    #[test]
+    fn bad_values_name_their_variable_and_the_secret_is_never_shown() {
+        let e = parse_training(&env(&[("TICKETSIM_MODE", "train")]), 1).unwrap_err();
+        assert_eq!(e.var, "TICKETSIM_MODE");
+        let e = parse_training(&env(&[("TICKETSIM_CUSTOMER_DELAY", "9m..2m")]), 1).unwrap_err();
+        assert_eq!(e.var, "TICKETSIM_CUSTOMER_DELAY");
+        let e = parse_training(&env(&[("FRESHDESK_WEBHOOK_SECRET", "short1")]), 1).unwrap_err();
+        assert!(!e.to_string().contains("short1"), "{e}");
+        let t = parse_training(
+            &env(&[("FRESHDESK_WEBHOOK_SECRET", "a-long-enough-secret")]),
+            1,
+        )
+        .unwrap();
+        assert!(!format!("{t:?}").contains("a-long-enough-secret"));
+    }
+}

@@ -1,0 +1,285 @@
+//! Training data: what a trainee must find out and do for a scenario. The
+//! hidden root cause, the *clue map* (facts the customer reveals only when
+//! asked, each with the words that ask for it), a vague answer for anything
+//! else, the words a right fix contains and common wrong fixes with the
+//! "still broken" answer that adds one new detail.
+//!
+//! Built-in scenarios get theirs from `data/training/<scenario>.json`; a
+//! scenario of `TICKETSIM_SCENARIOS_DIR` may carry a `training` object. At
+//! planning time the texts are filled with the thread's values and shaped by
+//! the customer's tone into a [`Sheet`], stored with the lifecycle, so every
+//! later answer uses the same order number, product and voice.
+
+use serde::{Deserialize, Serialize};
+
+use super::dice::Dice;
+use super::html::paragraphs;
+use super::library::Body;
+use super::load::{At, Problems};
+use super::persona::Tone;
+use super::template::Vars;
+
+/// The playbook of training mode: the ticket is created and nothing else is
+/// scripted; the customer reacts to the real agents' replies.
+pub const TRAINEE: &str = "trainee";
+
+/// The built-in training files, by scenario.
+pub(super) const FILES: [(&str, &str); 6] = [
+    (
+        "double-charge.json",
+        include_str!("data/training/double-charge.json"),
+    ),
+    (
+        "payment-failed.json",
+        include_str!("data/training/payment-failed.json"),
+    ),
+    (
+        "password-reset-missing.json",
+        include_str!("data/training/password-reset-missing.json"),
+    ),
+    (
+        "account-locked.json",
+        include_str!("data/training/account-locked.json"),
+    ),
+    (
+        "app-crash.json",
+        include_str!("data/training/app-crash.json"),
+    ),
+    (
+        "service-down.json",
+        include_str!("data/training/service-down.json"),
+    ),
+];
+
+/// The customer's chases, one body per level of frustration (the last repeats).
+pub(super) const COMMON_JSON: &str = include_str!("data/training/common.json");
+
+/// One built-in training file.
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub(super) struct TrainingFile {
+    pub scenario: String,
+    pub training: Training,
+}
+
+#[derive(Debug, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub(super) struct CommonFile {
+    pub chases: Vec<Body>,
+}
+
+/// A scenario's training data, as written in the files.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub(super) struct Training {
+    /// What is really wrong; shown in the grade, never to the trainee.
+    pub root_cause: String,
+    pub facts: Vec<FactSpec>,
+    /// Answers to a reply that asks about nothing in the clue map.
+    pub vague: Vec<Body>,
+    /// A right fix contains every word of one entry (`word+word`).
+    pub fix: Vec<String>,
+    #[serde(default)]
+    pub wrong_fixes: Vec<WrongFixSpec>,
+    /// The customer's thanks once the right fix works.
+    pub confirmation: Vec<Body>,
+}
+
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub(super) struct FactSpec {
+    pub name: String,
+    /// Words or phrases that ask for this fact (case-insensitive).
+    pub asks: Vec<String>,
+    pub answer: Body,
+}
+
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub(super) struct WrongFixSpec {
+    pub name: String,
+    /// Words or phrases that propose it (case-insensitive).
+    pub asks: Vec<String>,
+    /// "Still broken", with one detail the customer had not given.
+    pub still_broken: Body,
+}
+
+/// One lifecycle's training data, filled in and in the customer's voice.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Sheet {
+    pub root_cause: String,
+    pub facts: Vec<SheetFact>,
+    pub vague: Vec<String>,
+    /// Each entry: lowercase words that must all appear.
+    pub fixes: Vec<Vec<String>>,
+    pub wrong_fixes: Vec<SheetWrongFix>,
+    pub confirmation: Vec<String>,
+    /// One body per frustration level, `{agent_first}` left for the reply.
+    pub chases: Vec<Vec<String>>,
+    /// First and last lines of every answer; may hold `{agent_first}`.
+    pub opener: String,
+    pub closing: String,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct SheetFact {
+    pub name: String,
+    pub asks: Vec<String>,
+    pub answer: Vec<String>,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct SheetWrongFix {
+    pub name: String,
+    pub asks: Vec<String>,
+    pub still_broken: Vec<String>,
+}
+
+/// Placeholder of the replying agent's first name, filled when answering.
+const AGENT_FIRST: &str = "{agent_first}";
+
+/// Fills `training` for one thread: `vars` hold its values, `tone` the voice.
+pub(super) fn sheet(
+    rng: &mut Dice,
+    training: &Training,
+    chases: &[Body],
+    vars: &Vars,
+    tone: &Tone,
+) -> Sheet {
+    let vars = vars.clone().with_agent(AGENT_FIRST);
+    let say =
+        |body: &Body| -> Vec<String> { tone.shape(body).iter().map(|p| vars.fill(p)).collect() };
+    let pick_body =
+        |rng: &mut Dice, bodies: &[Body]| rng.pick(bodies).map(&say).unwrap_or_default();
+    let lower = |words: &[String]| words.iter().map(|w| w.trim().to_lowercase()).collect();
+    Sheet {
+        root_cause: vars.fill(&training.root_cause),
+        facts: (training.facts.iter())
+            .map(|f| SheetFact {
+                name: f.name.clone(),
+                asks: lower(&f.asks),
+                answer: say(&f.answer),
+            })
+            .collect(),
+        vague: pick_body(rng, &training.vague),
+        fixes: (training.fix.iter())
+            .map(|f| f.split('+').map(|w| w.trim().to_lowercase()).collect())
+            .collect(),
+        wrong_fixes: (training.wrong_fixes.iter())
+            .map(|w| SheetWrongFix {
+                name: w.name.clone(),
+                asks: lower(&w.asks),
+                still_broken: say(&w.still_broken),
+            })
+            .collect(),
+        confirmation: pick_body(rng, &training.confirmation),
+        chases: chases.iter().map(&say).collect(),
+        opener: rng
+            .pick(&tone.reply_openers)
+            .map(|o| vars.fill(o))
+            .unwrap_or_default(),
+        closing: (rng.pick(&tone.reply_closings))
+            .map(|c| vars.fill(c))
+            .unwrap_or_default(),
+    }
+}
+
+impl Sheet {
+    /// The customer's message: the opener, `lines`, the closing, as HTML, to
+    /// the agent whose first name is `agent_first`.
+    pub fn message(&self, lines: &[String], agent_first: &str) -> String {
+        let fill = |s: &str| s.replace(AGENT_FIRST, agent_first);
+        let all = std::iter::once(fill(&self.opener))
+            .chain(lines.iter().map(|l| fill(l)))
+            .chain(std::iter::once(fill(&self.closing)));
+        paragraphs(all)
+    }
+
+    /// The chase for frustration `level` (1 = first chase).
+    pub fn chase(&self, level: usize) -> Vec<String> {
+        let i = level
+            .saturating_sub(1)
+            .min(self.chases.len().saturating_sub(1));
+        self.chases.get(i).cloned().unwrap_or_default()
+    }
+}
+
+/// Checks one scenario's training data; `anchor` places problems in the file.
+pub(super) fn check(training: &Training, anchor: &str, out: &mut Problems) {
+    let at = At::new(anchor, &[]);
+    let t = training;
+    out.require(
+        !t.root_cause.trim().is_empty(),
+        || "training: root_cause is empty".into(),
+        At::new(anchor, &["root_cause"]),
+    );
+    out.require(
+        !t.facts.is_empty(),
+        || {
+            "training: facts is empty; give at least one fact the customer reveals when asked"
+                .into()
+        },
+        at,
+    );
+    out.require(
+        !t.vague.is_empty() && t.vague.iter().all(|b| !b.is_empty()),
+        || "training: vague needs at least one non-empty answer".into(),
+        At::new(anchor, &["vague"]),
+    );
+    out.require(
+        !t.confirmation.is_empty() && t.confirmation.iter().all(|b| !b.is_empty()),
+        || "training: confirmation needs at least one non-empty answer".into(),
+        At::new(anchor, &["confirmation"]),
+    );
+    let fixes_ok = !t.fix.is_empty()
+        && t.fix
+            .iter()
+            .all(|f| f.split('+').all(|w| !w.trim().is_empty()));
+    out.require(fixes_ok, || "training: fix needs at least one pattern, words joined by `+` (e.g. \"refund+duplicate\"), none empty".into(), At::new(anchor, &["\"fix\""]));
+    let mut names = std::collections::BTreeSet::new();
+    for f in &t.facts {
+        let q = format!("\"{}\"", f.name);
+        let needles = [q.as_str()];
+        let fat = At::new(anchor, &needles);
+        out.require(
+            names.insert(f.name.as_str()),
+            || format!("training: fact \"{}\" is listed twice", f.name),
+            fat,
+        );
+        out.require(
+            !f.asks.is_empty() && f.asks.iter().all(|a| !a.trim().is_empty()),
+            || format!("training: fact \"{}\" needs non-empty `asks` words", f.name),
+            fat,
+        );
+        out.require(
+            !f.answer.is_empty(),
+            || format!("training: fact \"{}\" has an empty answer", f.name),
+            fat,
+        );
+    }
+    for w in &t.wrong_fixes {
+        let q = format!("\"{}\"", w.name);
+        let needles = [q.as_str()];
+        let wat = At::new(anchor, &needles);
+        out.require(
+            !w.asks.is_empty() && w.asks.iter().all(|a| !a.trim().is_empty()),
+            || {
+                format!(
+                    "training: wrong fix \"{}\" needs non-empty `asks` words",
+                    w.name
+                )
+            },
+            wat,
+        );
+        out.require(
+            !w.still_broken.is_empty(),
+            || {
+                format!(
+                    "training: wrong fix \"{}\" has an empty still_broken answer",
+                    w.name
+                )
+            },
+            wat,
+        );
+    }
+}
