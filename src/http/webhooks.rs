@@ -87,7 +87,14 @@ async fn receive(State(s): State<Shared>, headers: HeaderMap, body: Body) -> Res
         }
     };
     let event = match parse(&bytes) {
-        Ok(e) => e,
+        Ok(Some(e)) => e,
+        Ok(None) => {
+            return (
+                StatusCode::OK,
+                axum::Json(json!({"status": "ignored", "reason": "not about a ticket"})),
+            )
+                .into_response();
+        }
         Err(problem) => return reply(StatusCode::BAD_REQUEST, &problem),
     };
     let ticket = event.ticket_id;
@@ -147,12 +154,16 @@ pub fn same(a: &str, b: &str) -> bool {
     diff == 0
 }
 
-/// Reads the event: `{"freshdesk_webhook": {...}}` or the same keys at the root.
-pub fn parse(bytes: &[u8]) -> Result<WebhookEvent, String> {
+/// Reads the event: `{"freshdesk_webhook": {...}}` or the same keys at the
+/// root. `None` for a contact event (no ticket, nothing to do).
+pub fn parse(bytes: &[u8]) -> Result<Option<WebhookEvent>, String> {
     let root: Value =
         serde_json::from_slice(bytes).map_err(|e| format!("body is not JSON: {e}"))?;
     let obj = root.get("freshdesk_webhook").unwrap_or(&root);
     let obj = obj.as_object().ok_or("body must be a JSON object")?;
+    if obj.get("ticket_id").is_none() && obj.get("contact_id").and_then(as_id).is_some() {
+        return Ok(None);
+    }
     let ticket_id = (obj.get("ticket_id"))
         .and_then(as_id)
         .ok_or("ticket_id is missing or not a positive whole number (use {{ticket.id}})")?;
@@ -170,13 +181,13 @@ pub fn parse(bytes: &[u8]) -> Result<WebhookEvent, String> {
     };
     let status = obj.get("ticket_status").and_then(status_id);
     let fingerprint = fingerprint(obj);
-    Ok(WebhookEvent {
+    Ok(Some(WebhookEvent {
         ticket_id,
         event,
         conversation_id,
         status,
         fingerprint,
-    })
+    }))
 }
 
 fn valid_event(s: &str) -> bool {
@@ -237,12 +248,14 @@ mod tests {
 
     #[test]
     fn the_freshdesk_root_key_and_a_flat_body_both_parse() {
-        let e = parse(br#"{"freshdesk_webhook":{"ticket_id":"42","ticket_status":"Resolved","triggered_event":"{status:{from:Open,to:Resolved}}"}}"#).unwrap();
+        let e = parse(br#"{"freshdesk_webhook":{"ticket_id":"42","ticket_status":"Resolved","triggered_event":"{status:{from:Open,to:Resolved}}"}}"#).unwrap().unwrap();
         assert_eq!(
             (e.ticket_id, e.status, e.event.as_str()),
             (42, Some(4), "ticket_updated")
         );
-        let f = parse(br#"{"ticket_id":42,"event":"reply sent","conversation_id":7}"#).unwrap();
+        let f = parse(br#"{"ticket_id":42,"event":"reply sent","conversation_id":7}"#)
+            .unwrap()
+            .unwrap();
         assert_eq!(
             (f.event.as_str(), f.conversation_id),
             ("reply_sent", Some(7))
@@ -252,8 +265,11 @@ mod tests {
             f.fingerprint,
             parse(br#"{"ticket_id":42,"event":"reply sent","conversation_id":7}"#)
                 .unwrap()
+                .unwrap()
                 .fingerprint
         );
+        let contact = br#"{"freshdesk_webhook":{"contact_id":5,"event":"contact_created"}}"#;
+        assert_eq!(parse(contact), Ok(None));
     }
 
     #[test]
