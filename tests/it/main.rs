@@ -26,3 +26,4 @@ mod purge;
 mod restart;
 mod secrets;
 mod systemd;
+mod training;
