@@ -264,16 +264,31 @@ fn training_mode_only_writes_trainee_threads_for_scenarios_with_training_data() 
         escalation_group: "Tier 2",
     };
     for seed in 0..200 {
-        let s = compose_seeded(seed, &lib, &Selection::training(), &StageOffsets::DEFAULT, &cast);
+        let s = compose_seeded(
+            seed,
+            &lib,
+            &Selection::training(),
+            &StageOffsets::DEFAULT,
+            &cast,
+        );
         assert_eq!(s.playbook, "trainee");
         assert_eq!(s.steps.len(), 1, "only the creation is scripted");
         let sheet = s.training.expect("a training sheet");
         assert!(!missing.contains(&format!("{}/{}", s.category, s.scenario)));
         assert!(!sheet.facts.is_empty() && !sheet.fixes.is_empty());
         let all = serde_json::to_string(&sheet).unwrap();
-        assert!(!all.contains("{order}") && !all.contains("{error}"), "placeholders are filled: {all}");
+        assert!(
+            !all.contains("{order}") && !all.contains("{error}"),
+            "placeholders are filled: {all}"
+        );
         for w in &sheet.wrong_fixes {
-            assert!(w.still_broken.join(" ").to_lowercase().contains("still broken"), "{w:?}");
+            assert!(
+                w.still_broken
+                    .join(" ")
+                    .to_lowercase()
+                    .contains("still broken"),
+                "{w:?}"
+            );
         }
     }
 }

@@ -176,7 +176,12 @@ impl Training {
         if last.is_some_and(|at| now < at + every) {
             return Ok(());
         }
-        let since = last.unwrap_or(now - every) - POLL_OVERLAP_MS;
+        // Freshdesk's `updated_at` has whole seconds, so two changes in one
+        // second look alike: every poll records its own event (keyed by the
+        // poll's time) for what changed since the last one, with an overlap
+        // for clock skew. Replies already answered are skipped by id.
+        let overlap = every.clamp(2_000, POLL_OVERLAP_MS);
+        let since = last.unwrap_or(now - every) - overlap;
         let query = crate::freshdesk::TicketQuery::updated_since(crate::clock::format_iso(since));
         let tickets = self.inner.client.list_tickets(&query).await?;
         *self.inner.polled.lock().unwrap_or_else(|p| p.into_inner()) = Some(now);
@@ -189,7 +194,7 @@ impl Training {
             }
             let stamp = t.updated_at.clone().unwrap_or_default();
             let event = InboxEvent {
-                event_key: format!("{}:0:poll:{stamp}:{}", t.id, t.status),
+                event_key: format!("{}:0:poll:{stamp}:{}:{now}", t.id, t.status),
                 ticket_id: t.id,
                 event: "poll".into(),
                 source: "poll".into(),
