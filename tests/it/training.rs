@@ -3,6 +3,7 @@
 //! and scripted trainees replying through the API as agents.
 
 mod paths;
+mod processes;
 mod security;
 
 use std::path::PathBuf;
@@ -48,14 +49,14 @@ pub struct Session {
 }
 
 /// A free port on 127.0.0.1 (bound, then released for the daemon).
-fn free_addr() -> String {
+pub fn free_addr() -> String {
     let l = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
     l.local_addr().unwrap().to_string()
 }
 
 /// A cron firing once a second, `n` times, starting two seconds from now
 /// (within one minute; waits for the next minute when this one is nearly over).
-async fn cron_for(n: usize) -> String {
+pub async fn cron_for(n: usize) -> String {
     if n == 0 {
         return "0 0 0 1 1 *".into();
     }
