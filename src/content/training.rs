@@ -24,7 +24,7 @@ use super::template::Vars;
 pub const TRAINEE: &str = "trainee";
 
 /// The built-in training files, by scenario.
-pub(super) const FILES: [(&str, &str); 6] = [
+pub(super) const FILES: [(&str, &str); 25] = [
     (
         "double-charge.json",
         include_str!("data/training/double-charge.json"),
@@ -34,20 +34,96 @@ pub(super) const FILES: [(&str, &str); 6] = [
         include_str!("data/training/payment-failed.json"),
     ),
     (
+        "plan-downgrade-charge.json",
+        include_str!("data/training/plan-downgrade-charge.json"),
+    ),
+    (
+        "unwanted-renewal.json",
+        include_str!("data/training/unwanted-renewal.json"),
+    ),
+    (
+        "return-refund-missing.json",
+        include_str!("data/training/return-refund-missing.json"),
+    ),
+    (
+        "cancelled-order-refund.json",
+        include_str!("data/training/cancelled-order-refund.json"),
+    ),
+    (
         "password-reset-missing.json",
         include_str!("data/training/password-reset-missing.json"),
+    ),
+    (
+        "lost-two-factor.json",
+        include_str!("data/training/lost-two-factor.json"),
     ),
     (
         "account-locked.json",
         include_str!("data/training/account-locked.json"),
     ),
     (
+        "late-delivery.json",
+        include_str!("data/training/late-delivery.json"),
+    ),
+    (
+        "damaged-item.json",
+        include_str!("data/training/damaged-item.json"),
+    ),
+    (
+        "change-address.json",
+        include_str!("data/training/change-address.json"),
+    ),
+    (
         "app-crash.json",
         include_str!("data/training/app-crash.json"),
     ),
     (
+        "export-fails.json",
+        include_str!("data/training/export-fails.json"),
+    ),
+    (
         "service-down.json",
         include_str!("data/training/service-down.json"),
+    ),
+    (
+        "slow-performance.json",
+        include_str!("data/training/slow-performance.json"),
+    ),
+    (
+        "export-data.json",
+        include_str!("data/training/export-data.json"),
+    ),
+    (
+        "add-users.json",
+        include_str!("data/training/add-users.json"),
+    ),
+    (
+        "connect-integration.json",
+        include_str!("data/training/connect-integration.json"),
+    ),
+    (
+        "dark-mode.json",
+        include_str!("data/training/dark-mode.json"),
+    ),
+    (
+        "bulk-edit.json",
+        include_str!("data/training/bulk-edit.json"),
+    ),
+    (
+        "phishing-report.json",
+        include_str!("data/training/phishing-report.json"),
+    ),
+    (
+        "data-access-request.json",
+        include_str!("data/training/data-access-request.json"),
+    ),
+    (
+        "plan-change.json",
+        include_str!("data/training/plan-change.json"),
+    ),
+    (
+        "api-rate-limit.json",
+        include_str!("data/training/api-rate-limit.json"),
     ),
 ];
 
@@ -151,7 +227,12 @@ pub(super) fn sheet(
         |body: &Body| -> Vec<String> { tone.shape(body).iter().map(|p| vars.fill(p)).collect() };
     let pick_body =
         |rng: &mut Dice, bodies: &[Body]| rng.pick(bodies).map(&say).unwrap_or_default();
-    let lower = |words: &[String]| words.iter().map(|w| w.trim().to_lowercase()).collect();
+    let lower = |words: &[String]| {
+        words
+            .iter()
+            .map(|w| vars.fill(w.trim()).to_lowercase())
+            .collect()
+    };
     Sheet {
         root_cause: vars.fill(&training.root_cause),
         facts: (training.facts.iter())
@@ -163,7 +244,11 @@ pub(super) fn sheet(
             .collect(),
         vague: pick_body(rng, &training.vague),
         fixes: (training.fix.iter())
-            .map(|f| f.split('+').map(|w| w.trim().to_lowercase()).collect())
+            .map(|f| {
+                f.split('+')
+                    .map(|w| vars.fill(w.trim()).to_lowercase())
+                    .collect()
+            })
             .collect(),
         wrong_fixes: (training.wrong_fixes.iter())
             .map(|w| SheetWrongFix {

@@ -12,6 +12,9 @@ mod grade;
 mod inbox;
 mod react;
 
+#[cfg(test)]
+mod data_tests;
+
 use std::collections::HashMap;
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
