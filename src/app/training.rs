@@ -17,7 +17,7 @@ use crate::content::TRAINEE;
 use crate::freshdesk::Client;
 use crate::http::webhooks::{self, InboxSink, WebhookEvent};
 use crate::store::{InboxEvent, Store};
-use crate::training::Training;
+use crate::training::{Training, TrainingConfig};
 
 /// The training loop as the webhook receiver's inbox.
 struct Sink(Training);
@@ -60,14 +60,19 @@ pub(super) async fn start(
         return Ok(vec![]);
     }
     let t = &cfg.training;
-    if t.webhook_secret.is_none() && t.engine.poll_interval_ms.is_none() {
-        return Err(AppError::Usage("training mode needs a way to hear of the trainees' replies: set FRESHDESK_WEBHOOK_SECRET (webhooks), TICKETSIM_POLL_INTERVAL (polling), or both".into()));
-    }
     let missing = cfg.library.scenarios_without_training();
     if !missing.is_empty() {
         tracing::info!(scenarios = %missing.join(", "), "training mode: these scenarios have no training data and are not used");
     }
-    let training = Training::new(store, client, clock, t.engine.clone(), wake);
+    let engine = TrainingConfig {
+        sla_ms: t.sla_ms,
+        delay_ms: t.delay_ms,
+        poll_interval_ms: t.poll_interval_ms,
+        grade_note: t.grade_note,
+        seed: cfg.seed,
+        ..TrainingConfig::default()
+    };
+    let training = Training::new(store, client, clock, engine, wake);
     let mut tasks = vec![];
     if let Some(secret) = &t.webhook_secret {
         let listener = tokio::net::TcpListener::bind(t.http_addr)

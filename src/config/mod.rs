@@ -107,12 +107,21 @@ impl Config {
             None => rand::random(),
         };
         let content = parse_content(env)?;
-        let training = parse_training(env, seed)?;
+        let training = parse_training(env)?;
         let playbooks = if training.only_training {
             Selection::training()
         } else {
             content.1
         };
+        if playbooks.contains(crate::content::TRAINEE)
+            && training.webhook_secret.is_none()
+            && training.poll_interval_ms.is_none()
+        {
+            return Err(err(
+                "FRESHDESK_WEBHOOK_SECRET",
+                "training mode needs a way to hear of the trainees' replies: set FRESHDESK_WEBHOOK_SECRET (webhooks), TICKETSIM_POLL_INTERVAL (polling), or both",
+            ));
+        }
         Ok(Config {
             freshdesk_url,
             api_key,

@@ -5,8 +5,7 @@
 use std::net::SocketAddr;
 
 use super::{ConfigError, Env, err};
-use crate::domain::parse_duration;
-use crate::training::{TrainingConfig, parse_delay};
+use crate::domain::{parse_duration, parse_duration_range};
 
 /// Where the webhook receiver listens unless `TICKETSIM_HTTP_ADDR` says otherwise.
 pub const DEFAULT_HTTP_ADDR: &str = "127.0.0.1:9187";
@@ -38,13 +37,20 @@ pub struct TrainingVars {
     pub webhook_secret: Option<WebhookSecret>,
     /// `TICKETSIM_HTTP_ADDR`.
     pub http_addr: SocketAddr,
-    pub engine: TrainingConfig,
+    /// `TICKETSIM_TRAINEE_SLA`, ms.
+    pub sla_ms: i64,
+    /// `TICKETSIM_CUSTOMER_DELAY`, ms.
+    pub delay_ms: (i64, i64),
+    /// `TICKETSIM_POLL_INTERVAL`, ms; `None` = no polling.
+    pub poll_interval_ms: Option<i64>,
+    /// `TICKETSIM_GRADE_NOTE=on`.
+    pub grade_note: bool,
 }
 
 const MIN_SECRET: usize = 12;
 
-/// Reads the training variables; `seed` seeds the customer's delays.
-pub fn parse_training(env: &impl Env, seed: u64) -> Result<TrainingVars, ConfigError> {
+/// Reads the training variables.
+pub fn parse_training(env: &impl Env) -> Result<TrainingVars, ConfigError> {
     let only_training = match env.get("TICKETSIM_MODE").map(|m| m.trim().to_lowercase()) {
         None => false,
         Some(m) if m == "normal" => false,
@@ -77,20 +83,6 @@ pub fn parse_training(env: &impl Env, seed: u64) -> Result<TrainingVars, ConfigE
             format!("expected an address and port such as {DEFAULT_HTTP_ADDR}, got \"{addr}\""),
         )
     })?;
-    let engine = TrainingConfig {
-        sla_ms: duration(env, "TICKETSIM_TRAINEE_SLA", 3_600_000)?,
-        delay_ms: match env.get("TICKETSIM_CUSTOMER_DELAY") {
-            None => (120_000, 600_000),
-            Some(s) => parse_delay(&s).map_err(|e| err("TICKETSIM_CUSTOMER_DELAY", e))?,
-        },
-        poll_interval_ms: match env.get("TICKETSIM_POLL_INTERVAL") {
-            None => None,
-            Some(_) => Some(duration(env, "TICKETSIM_POLL_INTERVAL", 0)?),
-        },
-        grade_note: on_off(env, "TICKETSIM_GRADE_NOTE")?,
-        seed,
-        ..TrainingConfig::default()
-    };
     Ok(TrainingVars {
         only_training,
         trainee_group: env
@@ -98,7 +90,16 @@ pub fn parse_training(env: &impl Env, seed: u64) -> Result<TrainingVars, ConfigE
             .map(|g| g.trim().to_string()),
         webhook_secret,
         http_addr,
-        engine,
+        sla_ms: duration(env, "TICKETSIM_TRAINEE_SLA", 3_600_000)?,
+        delay_ms: match env.get("TICKETSIM_CUSTOMER_DELAY") {
+            None => (120_000, 600_000),
+            Some(s) => parse_duration_range(&s).map_err(|e| err("TICKETSIM_CUSTOMER_DELAY", e))?,
+        },
+        poll_interval_ms: match env.get("TICKETSIM_POLL_INTERVAL") {
+            None => None,
+            Some(_) => Some(duration(env, "TICKETSIM_POLL_INTERVAL", 0)?),
+        },
+        grade_note: on_off(env, "TICKETSIM_GRADE_NOTE")?,
     })
 }
 
@@ -135,21 +136,21 @@ mod tests {
 
     #[test]
     fn defaults_are_one_hour_sla_two_to_ten_minute_delays_and_no_polling() {
-        let t = parse_training(&env(&[]), 1).unwrap();
+        let t = parse_training(&env(&[])).unwrap();
         assert!(!t.only_training);
-        assert_eq!(t.engine.sla_ms, 3_600_000);
-        assert_eq!(t.engine.delay_ms, (120_000, 600_000));
-        assert_eq!(t.engine.poll_interval_ms, None);
+        assert_eq!(t.sla_ms, 3_600_000);
+        assert_eq!(t.delay_ms, (120_000, 600_000));
+        assert_eq!(t.poll_interval_ms, None);
         assert_eq!(t.http_addr.to_string(), DEFAULT_HTTP_ADDR);
     }
 
     #[test]
     fn bad_values_name_their_variable_and_the_secret_is_never_shown() {
-        let e = parse_training(&env(&[("TICKETSIM_MODE", "train")]), 1).unwrap_err();
+        let e = parse_training(&env(&[("TICKETSIM_MODE", "train")])).unwrap_err();
         assert_eq!(e.var, "TICKETSIM_MODE");
-        let e = parse_training(&env(&[("TICKETSIM_CUSTOMER_DELAY", "9m..2m")]), 1).unwrap_err();
+        let e = parse_training(&env(&[("TICKETSIM_CUSTOMER_DELAY", "9m..2m")])).unwrap_err();
         assert_eq!(e.var, "TICKETSIM_CUSTOMER_DELAY");
-        let e = parse_training(&env(&[("FRESHDESK_WEBHOOK_SECRET", "short1")]), 1).unwrap_err();
+        let e = parse_training(&env(&[("FRESHDESK_WEBHOOK_SECRET", "short1")])).unwrap_err();
         assert!(!e.to_string().contains("short1"), "{e}");
         let t = parse_training(
             &env(&[("FRESHDESK_WEBHOOK_SECRET", "a-long-enough-secret")]),

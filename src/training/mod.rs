@@ -28,7 +28,7 @@ use crate::freshdesk::{Client, Error as FdError};
 use crate::store::{InboxEvent, Store, StoreError};
 
 pub use grade::{Grade, Report, Summary};
-pub use react::{Progress, Reaction, mentions, parse_delay, react};
+pub use react::{Progress, Reaction, mentions, react};
 
 /// The customer's reaction times and what the loop does besides answering.
 #[derive(Debug, Clone, PartialEq, Eq)]

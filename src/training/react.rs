@@ -146,24 +146,6 @@ pub fn delay_in(range: (i64, i64), draw: u64) -> i64 {
     low + (draw % ((high - low) as u64 + 1)) as i64
 }
 
-/// Parses `TICKETSIM_CUSTOMER_DELAY`: `2m..10m`, or one duration.
-pub fn parse_delay(s: &str) -> Result<(i64, i64), String> {
-    let parse = |p: &str| crate::domain::parse_duration(p.trim());
-    let (low, high) = match s.split_once("..") {
-        Some((a, b)) => (parse(a)?, parse(b)?),
-        None => {
-            let d = parse(s)?;
-            (d, d)
-        }
-    };
-    if low < 0 || high < low {
-        return Err(format!(
-            "expected a range like 2m..10m with the smaller first, got \"{s}\""
-        ));
-    }
-    Ok((low, high))
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -248,10 +230,11 @@ mod tests {
 
     #[test]
     fn the_customer_delay_parses_ranges_and_draws_within_them() {
-        assert_eq!(parse_delay("2m..10m"), Ok((120_000, 600_000)));
-        assert_eq!(parse_delay("5s"), Ok((5_000, 5_000)));
-        assert!(parse_delay("10m..2m").is_err());
-        assert!(parse_delay("soon").is_err());
+        use crate::domain::parse_duration_range as parse;
+        assert_eq!(parse("2m..10m"), Ok((120_000, 600_000)));
+        assert_eq!(parse("5s"), Ok((5_000, 5_000)));
+        assert!(parse("10m..2m").is_err());
+        assert!(parse("soon").is_err());
         for draw in [0, 1, 99, u64::MAX] {
             let d = delay_in((1_000, 2_000), draw);
             assert!((1_000..=2_000).contains(&d), "{d}");

@@ -101,3 +101,65 @@ async fn the_webhook_refuses_bad_secrets_big_and_malformed_bodies_and_acknowledg
     assert_eq!(recorded(&s.db).await, (1, before.1), "one event, no step");
     assert!(!s.log().contains(SECRET));
 }
+
+#[tokio::test]
+async fn bad_training_settings_exit_2_naming_the_variable_before_any_request() {
+    use std::sync::Arc;
+    let (emulator, url, _stop) = crate::harness::spawn_emulator(
+        crate::harness::emulator_config(),
+        Arc::new(ticketsim::clock::SystemClock),
+    )
+    .await;
+    let dir = tempfile::tempdir().unwrap();
+    let base = [
+        ("FRESHDESK_URL", url.as_str()),
+        ("FRESHDESK_API_KEY", crate::harness::API_KEY),
+    ];
+    let cases: [(&[(&str, &str)], &str); 5] = [
+        (
+            &[("TICKETSIM_MODE", "training")],
+            "FRESHDESK_WEBHOOK_SECRET",
+        ),
+        (&[("TICKETSIM_MODE", "trainig")], "TICKETSIM_MODE"),
+        (
+            &[
+                ("TICKETSIM_MODE", "training"),
+                ("TICKETSIM_POLL_INTERVAL", "1s"),
+                ("TICKETSIM_CUSTOMER_DELAY", "9m..2m"),
+            ],
+            "TICKETSIM_CUSTOMER_DELAY",
+        ),
+        (
+            &[
+                ("TICKETSIM_MODE", "training"),
+                ("TICKETSIM_POLL_INTERVAL", "0s"),
+            ],
+            "TICKETSIM_POLL_INTERVAL",
+        ),
+        (
+            &[
+                ("TICKETSIM_MODE", "training"),
+                ("FRESHDESK_WEBHOOK_SECRET", "tooshort"),
+            ],
+            "FRESHDESK_WEBHOOK_SECRET",
+        ),
+    ];
+    for (extra, named) in cases {
+        let env: Vec<(&str, &str)> = base.iter().chain(extra.iter()).copied().collect();
+        let out = crate::process::ticketsim(dir.path(), &env)
+            .args(["--db", "t.db", "run"])
+            .output()
+            .await
+            .unwrap();
+        let stderr = String::from_utf8_lossy(&out.stderr);
+        assert_eq!(out.status.code(), Some(2), "{extra:?}: {stderr}");
+        assert_eq!(stderr.lines().count(), 1, "{stderr}");
+        assert!(stderr.contains(named), "{extra:?}: {stderr}");
+        assert!(
+            !stderr.contains("tooshort"),
+            "the secret is never shown: {stderr}"
+        );
+    }
+    assert!(emulator.requests().is_empty(), "no request was made");
+    assert!(!dir.path().join("t.db").exists(), "no database was created");
+}
