@@ -152,10 +152,10 @@ mod tests {
         assert_eq!(e.var, "TICKETSIM_CUSTOMER_DELAY");
         let e = parse_training(&env(&[("FRESHDESK_WEBHOOK_SECRET", "short1")])).unwrap_err();
         assert!(!e.to_string().contains("short1"), "{e}");
-        let t = parse_training(
-            &env(&[("FRESHDESK_WEBHOOK_SECRET", "a-long-enough-secret")]),
-            1,
-        )
+        let t = parse_training(&env(&[(
+            "FRESHDESK_WEBHOOK_SECRET",
+            "a-long-enough-secret",
+        )]))
         .unwrap();
         assert!(!format!("{t:?}").contains("a-long-enough-secret"));
     }
