@@ -51,29 +51,8 @@ const MIN_SECRET: usize = 12;
 
 /// Reads the training variables.
 pub fn parse_training(env: &impl Env) -> Result<TrainingVars, ConfigError> {
-    let only_training = match env.get("TICKETSIM_MODE").map(|m| m.trim().to_lowercase()) {
-        None => false,
-        Some(m) if m == "normal" => false,
-        Some(m) if m == "training" => true,
-        Some(m) => {
-            return Err(err(
-                "TICKETSIM_MODE",
-                format!("expected `normal` or `training`, got \"{m}\""),
-            ));
-        }
-    };
-    let webhook_secret = match env.get("FRESHDESK_WEBHOOK_SECRET") {
-        None => None,
-        Some(s) if s.trim().chars().count() < MIN_SECRET => {
-            return Err(err(
-                "FRESHDESK_WEBHOOK_SECRET",
-                format!(
-                    "too short: use at least {MIN_SECRET} random characters (e.g. `openssl rand -hex 16`)"
-                ),
-            ));
-        }
-        Some(s) => Some(WebhookSecret(s.trim().to_string())),
-    };
+    let only_training = parse_mode(env)?;
+    let webhook_secret = parse_secret(env)?;
     let addr = env
         .get("TICKETSIM_HTTP_ADDR")
         .unwrap_or_else(|| DEFAULT_HTTP_ADDR.into());
@@ -101,6 +80,33 @@ pub fn parse_training(env: &impl Env) -> Result<TrainingVars, ConfigError> {
         },
         grade_note: on_off(env, "TICKETSIM_GRADE_NOTE")?,
     })
+}
+
+/// `TICKETSIM_MODE`: true for `training`.
+fn parse_mode(env: &impl Env) -> Result<bool, ConfigError> {
+    match env.get("TICKETSIM_MODE").map(|m| m.trim().to_lowercase()) {
+        None => Ok(false),
+        Some(m) if m == "normal" => Ok(false),
+        Some(m) if m == "training" => Ok(true),
+        Some(m) => Err(err(
+            "TICKETSIM_MODE",
+            format!("expected `normal` or `training`, got \"{m}\""),
+        )),
+    }
+}
+
+/// `FRESHDESK_WEBHOOK_SECRET`, long enough; the error never repeats it.
+fn parse_secret(env: &impl Env) -> Result<Option<WebhookSecret>, ConfigError> {
+    match env.get("FRESHDESK_WEBHOOK_SECRET") {
+        None => Ok(None),
+        Some(s) if s.trim().chars().count() < MIN_SECRET => Err(err(
+            "FRESHDESK_WEBHOOK_SECRET",
+            format!(
+                "too short: use at least {MIN_SECRET} random characters (e.g. `openssl rand -hex 16`)"
+            ),
+        )),
+        Some(s) => Ok(Some(WebhookSecret(s.trim().to_string()))),
+    }
 }
 
 fn duration(env: &impl Env, var: &'static str, default: i64) -> Result<i64, ConfigError> {

@@ -290,81 +290,97 @@ impl Sheet {
 }
 
 /// Checks one scenario's training data; `anchor` places problems in the file.
-pub(super) fn check(training: &Training, anchor: &str, out: &mut Problems) {
-    let at = At::new(anchor, &[]);
-    let t = training;
-    out.require(
-        !t.root_cause.trim().is_empty(),
-        || "training: root_cause is empty".into(),
-        At::new(anchor, &["root_cause"]),
-    );
-    out.require(
-        !t.facts.is_empty(),
-        || {
-            "training: facts is empty; give at least one fact the customer reveals when asked"
-                .into()
-        },
-        at,
-    );
-    out.require(
-        !t.vague.is_empty() && t.vague.iter().all(|b| !b.is_empty()),
-        || "training: vague needs at least one non-empty answer".into(),
-        At::new(anchor, &["vague"]),
-    );
-    out.require(
-        !t.confirmation.is_empty() && t.confirmation.iter().all(|b| !b.is_empty()),
-        || "training: confirmation needs at least one non-empty answer".into(),
-        At::new(anchor, &["confirmation"]),
-    );
-    let fixes_ok = !t.fix.is_empty()
-        && t.fix
-            .iter()
-            .all(|f| f.split('+').all(|w| !w.trim().is_empty()));
-    out.require(fixes_ok, || "training: fix needs at least one pattern, words joined by `+` (e.g. \"refund+duplicate\"), none empty".into(), At::new(anchor, &["\"fix\""]));
+pub(super) fn check(t: &Training, anchor: &str, out: &mut Problems) {
+    check_fields(t, anchor, out);
+    check_facts(t, anchor, out);
+    check_wrong_fixes(t, anchor, out);
+}
+
+/// Non-empty words to match.
+fn words(list: &[String]) -> bool {
+    !list.is_empty() && list.iter().all(|a| !a.trim().is_empty())
+}
+
+fn check_fields(t: &Training, anchor: &str, out: &mut Problems) {
+    let filled = |bodies: &[Body]| !bodies.is_empty() && bodies.iter().all(|b| !b.is_empty());
+    let fix_words = |f: &String| f.split('+').all(|w| !w.trim().is_empty());
+    let fixes_ok = !t.fix.is_empty() && t.fix.iter().all(fix_words);
+    let rules: [(bool, &str, &str); 5] = [
+        (
+            !t.root_cause.trim().is_empty(),
+            "root_cause is empty",
+            "root_cause",
+        ),
+        (
+            !t.facts.is_empty(),
+            "facts is empty; give at least one fact the customer reveals when asked",
+            "facts",
+        ),
+        (
+            filled(&t.vague),
+            "vague needs at least one non-empty answer",
+            "vague",
+        ),
+        (
+            filled(&t.confirmation),
+            "confirmation needs at least one non-empty answer",
+            "confirmation",
+        ),
+        (
+            fixes_ok,
+            "fix needs at least one pattern, words joined by `+` (e.g. \"refund+duplicate\"), none empty",
+            "\"fix\"",
+        ),
+    ];
+    for (ok, problem, needle) in rules {
+        out.require(
+            ok,
+            || format!("training: {problem}"),
+            At::new(anchor, &[needle]),
+        );
+    }
+}
+
+fn check_facts(t: &Training, anchor: &str, out: &mut Problems) {
     let mut names = std::collections::BTreeSet::new();
     for f in &t.facts {
         let q = format!("\"{}\"", f.name);
         let needles = [q.as_str()];
-        let fat = At::new(anchor, &needles);
-        out.require(
-            names.insert(f.name.as_str()),
-            || format!("training: fact \"{}\" is listed twice", f.name),
-            fat,
-        );
-        out.require(
-            !f.asks.is_empty() && f.asks.iter().all(|a| !a.trim().is_empty()),
-            || format!("training: fact \"{}\" needs non-empty `asks` words", f.name),
-            fat,
-        );
-        out.require(
-            !f.answer.is_empty(),
-            || format!("training: fact \"{}\" has an empty answer", f.name),
-            fat,
-        );
+        let at = At::new(anchor, &needles);
+        let twice = !names.insert(f.name.as_str());
+        let bad = [
+            (twice, "is listed twice"),
+            (!words(&f.asks), "needs non-empty `asks` words"),
+            (f.answer.is_empty(), "has an empty answer"),
+        ];
+        for (bad, problem) in bad {
+            out.require(
+                !bad,
+                || format!("training: fact \"{}\" {problem}", f.name),
+                at,
+            );
+        }
     }
+}
+
+fn check_wrong_fixes(t: &Training, anchor: &str, out: &mut Problems) {
     for w in &t.wrong_fixes {
         let q = format!("\"{}\"", w.name);
         let needles = [q.as_str()];
-        let wat = At::new(anchor, &needles);
-        out.require(
-            !w.asks.is_empty() && w.asks.iter().all(|a| !a.trim().is_empty()),
-            || {
-                format!(
-                    "training: wrong fix \"{}\" needs non-empty `asks` words",
-                    w.name
-                )
-            },
-            wat,
-        );
-        out.require(
-            !w.still_broken.is_empty(),
-            || {
-                format!(
-                    "training: wrong fix \"{}\" has an empty still_broken answer",
-                    w.name
-                )
-            },
-            wat,
-        );
+        let at = At::new(anchor, &needles);
+        let bad = [
+            (!words(&w.asks), "needs non-empty `asks` words"),
+            (
+                w.still_broken.is_empty(),
+                "has an empty still_broken answer",
+            ),
+        ];
+        for (bad, problem) in bad {
+            out.require(
+                !bad,
+                || format!("training: wrong fix \"{}\" {problem}", w.name),
+                at,
+            );
+        }
     }
 }

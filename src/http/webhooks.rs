@@ -77,38 +77,34 @@ async fn receive(State(s): State<Shared>, headers: HeaderMap, body: Body) -> Res
             "missing or wrong webhook secret: send it in the X-Webhook-Secret header or as Basic auth",
         );
     }
-    let bytes = match to_bytes(body, BODY_LIMIT).await {
-        Ok(b) => b,
-        Err(_) => {
-            return reply(
-                StatusCode::PAYLOAD_TOO_LARGE,
-                &format!("body over {BODY_LIMIT} bytes"),
-            );
-        }
+    let Ok(bytes) = to_bytes(body, BODY_LIMIT).await else {
+        return reply(
+            StatusCode::PAYLOAD_TOO_LARGE,
+            &format!("body over {BODY_LIMIT} bytes"),
+        );
     };
-    let event = match parse(&bytes) {
-        Ok(Some(e)) => e,
+    match parse(&bytes) {
+        Ok(Some(event)) => record(&s, event).await,
         Ok(None) => {
-            return (
-                StatusCode::OK,
-                axum::Json(json!({"status": "ignored", "reason": "not about a ticket"})),
-            )
-                .into_response();
+            let body = json!({"status": "ignored", "reason": "not about a ticket"});
+            (StatusCode::OK, axum::Json(body)).into_response()
         }
-        Err(problem) => return reply(StatusCode::BAD_REQUEST, &problem),
-    };
+        Err(problem) => reply(StatusCode::BAD_REQUEST, &problem),
+    }
+}
+
+/// Records the event, then answers: 202 when new, 200 for a re-delivery.
+async fn record(s: &Shared, event: WebhookEvent) -> Response {
     let ticket = event.ticket_id;
     match s.sink.record(event).await {
-        Ok(true) => (
-            StatusCode::ACCEPTED,
-            axum::Json(json!({"status": "accepted", "ticket_id": ticket})),
-        )
-            .into_response(),
-        Ok(false) => (
-            StatusCode::OK,
-            axum::Json(json!({"status": "duplicate", "ticket_id": ticket})),
-        )
-            .into_response(),
+        Ok(true) => {
+            let body = json!({"status": "accepted", "ticket_id": ticket});
+            (StatusCode::ACCEPTED, axum::Json(body)).into_response()
+        }
+        Ok(false) => {
+            let body = json!({"status": "duplicate", "ticket_id": ticket});
+            (StatusCode::OK, axum::Json(body)).into_response()
+        }
         Err(e) => {
             tracing::error!(error = %e, ticket, "webhook: could not record the event; the sender will retry");
             reply(
