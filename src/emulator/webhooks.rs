@@ -269,6 +269,7 @@ async fn deliver(
 ) {
     let client = reqwest::Client::builder()
         .timeout(CALL_TIMEOUT)
+        .redirect(reqwest::redirect::Policy::none())
         .build()
         .unwrap_or_default();
     for attempt in 0..=delays.len() as u32 {

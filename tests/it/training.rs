@@ -4,6 +4,7 @@
 
 mod paths;
 mod processes;
+mod rules;
 mod security;
 
 use std::path::PathBuf;
