@@ -321,6 +321,14 @@ async fn trainees_are_answered_from_the_clue_map_and_graded_at_close() {
         (s.status(t[0]).await == 5).then_some(())
     })
     .await;
+    // TICKETSIM_GRADE_NOTE=on: the grade is a private note, by the trainee.
+    let convs = s.emulator.conversations(t[0]);
+    let note = (convs.iter())
+        .find(|c| c.private == Some(true))
+        .expect("a grade note");
+    let text = note.body.clone().unwrap_or_default();
+    assert!(text.contains("Training grade: root cause found"), "{text}");
+    assert_eq!(note.user_id, Some(agents[1]));
 
     assert!(still.to_lowercase().contains("still broken"), "{still}");
     let grade = s.grade(t[1]).await;
