@@ -22,6 +22,8 @@ mod report;
 mod schedule;
 mod timing;
 mod training;
+#[cfg(test)]
+mod training_tests;
 
 pub use claims::{ClaimOptions, ClaimedStep, DEFAULT_LEASE_MS, LeasedStep, NewTickets};
 pub use identity::APPLICATION_ID;

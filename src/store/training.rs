@@ -234,6 +234,17 @@ impl Store {
         .fetch_optional(&mut *tx)
         .await?;
         let Some(row) = row else {
+            // The lifecycle has ended (closed, failed, cancelled): stop
+            // following it, so it is not chased again.
+            sqlx::query(
+                "UPDATE training_tickets SET chase_due_at = NULL,
+                 closed_at = COALESCE(closed_at, ?2) WHERE lifecycle_id = ?1",
+            )
+            .bind(w.lifecycle_id)
+            .bind(now)
+            .execute(&mut *tx)
+            .await?;
+            tx.commit().await?;
             return Ok(false);
         };
         let (start, last): (UnixMs, i64) = (row.get(0), row.get(1));

@@ -71,6 +71,13 @@ impl Training {
                         .finish_event(row.id, self.now(), "ticket gone")
                         .await?
                 }
+                // Trying again would fail the same way: note why and go on,
+                // so one bad event does not hold up the others.
+                Err(TrainingError::Freshdesk(e)) if !e.is_transient() => {
+                    tracing::warn!(ticket = row.ticket_id, error = %e, "training: an event could not be handled; skipped");
+                    let note = format!("failed: {e}");
+                    store.finish_event(row.id, self.now(), &note).await?
+                }
                 // Left in the inbox: the next round tries again.
                 Err(e) => {
                     tracing::warn!(ticket = row.ticket_id, error = %e, "training: could not handle an event yet");
