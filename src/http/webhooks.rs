@@ -175,7 +175,7 @@ pub fn parse(bytes: &[u8]) -> Result<Option<WebhookEvent>, String> {
         None | Some(Value::Null) => None,
         Some(v) => Some(as_id(v).ok_or("conversation_id must be a positive whole number")?),
     };
-    let status = obj.get("ticket_status").and_then(status_id);
+    let status = (obj.get("ticket_status").or(obj.get("status"))).and_then(status_id);
     let fingerprint = fingerprint(obj);
     Ok(Some(WebhookEvent {
         ticket_id,
@@ -217,23 +217,15 @@ fn status_id(v: &Value) -> Option<i64> {
     }
 }
 
-/// FNV-1a over the fields that describe the change, so the key is stable
-/// across builds.
+/// FNV-1a over the whole body (keys sorted, so the same body gives the same
+/// key on every build): a re-delivery is the same body, while two replies
+/// differ in their comment, conversation id or time.
 fn fingerprint(obj: &serde_json::Map<String, Value>) -> String {
+    let text = Value::Object(obj.clone()).to_string();
     let mut h: u64 = 0xcbf2_9ce4_8422_2325;
-    for key in [
-        "conversation_id",
-        "triggered_event",
-        "latest_public_comment",
-        "updated_at",
-        "ticket_status",
-        "event",
-    ] {
-        let text = obj.get(key).map(Value::to_string).unwrap_or_default();
-        for b in key.bytes().chain(text.bytes()).chain([0]) {
-            h ^= u64::from(b);
-            h = h.wrapping_mul(0x0000_0100_0000_01b3);
-        }
+    for b in text.bytes() {
+        h ^= u64::from(b);
+        h = h.wrapping_mul(0x0000_0100_0000_01b3);
     }
     format!("{h:016x}")
 }
