@@ -57,6 +57,13 @@ pub enum Command {
     ///
     /// Needs FRESHDESK_URL and FRESHDESK_API_KEY. SIGTERM or Ctrl-C finish the
     /// step in hand and stop cleanly; a restart picks up where it left off.
+    ///
+    /// Training mode (TICKETSIM_MODE=training): trainees answer the tickets and a
+    /// simulated customer reacts. It hears of replies through POST
+    /// /webhooks/freshdesk on TICKETSIM_HTTP_ADDR (with FRESHDESK_WEBHOOK_SECRET)
+    /// and/or by polling every TICKETSIM_POLL_INTERVAL; see also
+    /// TICKETSIM_TRAINEE_GROUP, TICKETSIM_TRAINEE_SLA, TICKETSIM_CUSTOMER_DELAY and
+    /// TICKETSIM_GRADE_NOTE (README, "Training mode").
     Run {
         /// Start no new tickets: finish the lifecycles in flight, then exit.
         #[arg(long)]
