@@ -173,15 +173,21 @@ pub async fn run(
     let d = Daemon::build(&cfg.db_path, client, clock.clone(), &schedule, dcfg, None).await?;
     tracing::info!(db = %cfg.db_path.display(), url = %cfg.freshdesk_url, cron = %cfg.create_cron, drain = opts.drain, "ticketsim starting");
     d.dispatcher.recover().await?;
-    let training = training::start(
+    let mut training = vec![];
+    let started = training::start(
         &cfg,
         d.store.clone(),
         d.dispatcher.client().clone(),
         clock.clone(),
         d.wake.clone(),
         stop.clone(),
-    )
-    .await?;
+    );
+    if let Some(started) = started {
+        training.push(started.task);
+        if let Some(router) = started.webhooks {
+            training.push(training::serve(cfg.training.http_addr, router, stop.clone()).await?);
+        }
+    }
     if !opts.drain {
         d.triggers
             .catch_up(clock.now_ms(), cfg.catchup_window_ms)

@@ -46,18 +46,25 @@ impl InboxSink for Sink {
     }
 }
 
-/// Starts training mode when the trainee playbook is in use: the loop, and
-/// the receiver when a webhook secret is set. Returns the tasks to await.
-pub(super) async fn start(
+/// Training mode, started: the loop's task, and the webhook receiver's
+/// router (state applied) when a secret is set, for the admin server to serve.
+pub(super) struct Started {
+    pub task: JoinHandle<()>,
+    pub webhooks: Option<axum::Router>,
+}
+
+/// Starts the training loop when the trainee playbook is in use, and builds
+/// the receiver's router when a webhook secret is set.
+pub(super) fn start(
     cfg: &Config,
     store: Store,
     client: Client,
     clock: Arc<dyn Clock>,
     wake: Arc<Notify>,
     stop: watch::Receiver<bool>,
-) -> Result<Vec<JoinHandle<()>>, AppError> {
+) -> Option<Started> {
     if !cfg.playbooks.contains(TRAINEE) {
-        return Ok(vec![]);
+        return None;
     }
     let t = &cfg.training;
     let missing = cfg.library.scenarios_without_training();
@@ -73,40 +80,40 @@ pub(super) async fn start(
         ..TrainingConfig::default()
     };
     let training = Training::new(store, client, clock, engine, wake);
-    let mut tasks = vec![];
-    if let Some(secret) = &t.webhook_secret {
-        let listener = tokio::net::TcpListener::bind(t.http_addr)
-            .await
-            .map_err(|e| {
-                AppError::Usage(format!(
-                    "TICKETSIM_HTTP_ADDR: cannot listen on {}: {e}; pick a free address and port",
-                    t.http_addr
-                ))
-            })?;
-        let router = webhooks::router(
-            Arc::new(Sink(training.clone())),
-            secret.expose().to_string(),
-        );
-        tracing::info!(addr = %t.http_addr, "training: webhook receiver at POST /webhooks/freshdesk");
-        let mut until = stop.clone();
-        tasks.push(tokio::spawn(async move {
-            let shutdown = async move {
-                while !*until.borrow() {
-                    if until.changed().await.is_err() {
-                        break;
-                    }
-                }
-            };
-            if let Err(e) = axum::serve(listener, router)
-                .with_graceful_shutdown(shutdown)
-                .await
-            {
-                tracing::error!(error = %e, "training: the webhook receiver stopped");
+    let webhooks = (t.webhook_secret.as_ref()).map(|secret| {
+        let sink = Arc::new(Sink(training.clone()));
+        webhooks::router(sink, secret.expose().to_string())
+    });
+    let task = tokio::spawn(async move { training.run(stop).await });
+    Some(Started { task, webhooks })
+}
+
+/// Serves the receiver on `TICKETSIM_HTTP_ADDR` until `stop`. (Stand-in for
+/// the admin server, which is to serve the router beside its own endpoints.)
+pub(super) async fn serve(
+    addr: std::net::SocketAddr,
+    router: axum::Router,
+    mut stop: watch::Receiver<bool>,
+) -> Result<JoinHandle<()>, AppError> {
+    let listener = tokio::net::TcpListener::bind(addr).await.map_err(|e| {
+        AppError::Usage(format!(
+            "TICKETSIM_HTTP_ADDR: cannot listen on {addr}: {e}; pick a free address and port"
+        ))
+    })?;
+    tracing::info!(%addr, "training: webhook receiver at POST /webhooks/freshdesk");
+    let shutdown = async move {
+        while !*stop.borrow() {
+            if stop.changed().await.is_err() {
+                break;
             }
-        }));
-    }
-    tasks.push(tokio::spawn(async move { training.run(stop).await }));
-    Ok(tasks)
+        }
+    };
+    Ok(tokio::spawn(async move {
+        let served = axum::serve(listener, router).with_graceful_shutdown(shutdown);
+        if let Err(e) = served.await {
+            tracing::error!(error = %e, "training: the webhook receiver stopped");
+        }
+    }))
 }
 
 /// The stored grades closed at or after `since`; a row that does not parse
