@@ -18,6 +18,9 @@
 //! - [`metrics`]: the Prometheus registry and families (→ [`freshdesk`]'s observer trait only).
 //! - [`http`]: admin endpoints (axum); serves what it is given as values and
 //!   traits, imports no engine.
+//! - [`http`]: admin endpoints, e.g. `POST /webhooks/freshdesk`; takes an inbox sink.
+//! - [`training`] → {store, freshdesk, content, domain}: the simulated customer
+//!   answering real trainee agents (inbox, reactions, chases, grading).
 
 pub mod app;
 pub mod cli;
@@ -34,4 +37,5 @@ pub mod load;
 pub mod metrics;
 pub mod store;
 pub mod telemetry;
+pub mod training;
 pub mod triggers;

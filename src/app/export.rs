@@ -97,7 +97,7 @@ impl ExportOptions {
     }
 }
 
-fn parse_since(s: &str, now: UnixMs) -> Result<UnixMs, AppError> {
+pub fn parse_since(s: &str, now: UnixMs) -> Result<UnixMs, AppError> {
     if let Some(at) = crate::clock::parse_iso(s.trim()) {
         return Ok(at);
     }

@@ -11,7 +11,9 @@ mod purge;
 pub mod report;
 mod spawn;
 mod startup;
+mod training;
 mod watchdog;
+pub use training::training_grades;
 
 pub use admin::{DaemonHealth, stale_after};
 pub use check::{CheckOptions, CheckReport, check};
@@ -104,6 +106,8 @@ pub struct Daemon {
     pub store: Store,
     pub dispatcher: Dispatcher,
     pub triggers: Triggers,
+    /// Wakes the dispatcher (new steps to do).
+    pub wake: Arc<Notify>,
     _lock: DbLock,
 }
 
@@ -131,12 +135,13 @@ impl Daemon {
         let mut dcfg = dcfg;
         dcfg.content.offsets = schedule.offsets;
         let dispatcher = Dispatcher::new(store.clone(), client, clock, dcfg, wake.clone(), events);
-        let triggers = Triggers::new(store.clone(), &schedule.cron, schedule.seed, wake)
+        let triggers = Triggers::new(store.clone(), &schedule.cron, schedule.seed, wake.clone())
             .map_err(|e| AppError::Usage(format!("TICKETSIM_CREATE_CRON: {e}")))?;
         Ok(Daemon {
             store,
             dispatcher,
             triggers,
+            wake,
             _lock: lock,
         })
     }
@@ -181,8 +186,23 @@ pub async fn run(
         metrics,
         stale_after(watchdog),
     );
+    let training = training::start(
+        &cfg,
+        d.store.clone(),
+        d.dispatcher.client().clone(),
+        clock.clone(),
+        d.wake.clone(),
+        stop.clone(),
+    );
+    let (trainer, webhooks) = match training {
+        Some(t) => (Some(t.task), t.webhooks),
+        None => (None, None),
+    };
     let server = listener.map(|l| {
-        let router = crate::http::health_router(Arc::new(health.clone()));
+        let mut router = crate::http::health_router(Arc::new(health.clone()));
+        if let Some(w) = webhooks {
+            router = router.merge(w);
+        }
         admin::spawn_server(l, router, stop.clone())
     });
     start_work(&d, &cfg, &opts, &clock).await?;
@@ -195,7 +215,7 @@ pub async fn run(
     drop(starting);
     let pinger = watchdog::spawn(health, watchdog);
     let result = work_until_stopped(&d, opts.drain, stop).await;
-    for task in [pinger, server].into_iter().flatten() {
+    for task in [pinger, server, trainer].into_iter().flatten() {
         task.abort();
     }
     d.triggers.stop().await;
@@ -231,6 +251,7 @@ fn dispatcher_config(cfg: &Config, metrics: &Arc<Metrics>) -> DispatcherConfig {
         reconcile_after_ms: 2 * cfg.client.request_timeout.as_millis() as i64,
         metrics: Some(metrics.clone()),
         wedge_file: cfg.test_wedge_file.clone(),
+        trainee_group: cfg.training.trainee_group.clone(),
         ..Default::default()
     }
 }

@@ -23,6 +23,10 @@ pub struct ReportArgs {
     /// Print CSV in long format: section,name,metric,value (one figure a row).
     #[arg(long)]
     pub csv: bool,
+    /// The training report instead: grades of the trainee tickets closed since
+    /// --since (no --until or --csv).
+    #[arg(long, conflicts_with_all = ["csv", "until"])]
+    pub training: bool,
     #[command(flatten)]
     pub db: DbArg,
 }
@@ -43,6 +47,9 @@ impl ReportArgs {
 }
 
 pub async fn run(args: ReportArgs, db: &Path) -> Result<(), AppError> {
+    if args.training {
+        return super::report::training(db, args.since.as_deref(), args.json).await;
+    }
     let opts = ReportOptions {
         kind: args.kind(),
         format: args.format(),

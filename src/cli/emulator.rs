@@ -63,6 +63,20 @@ pub struct EmulatorArgs {
     /// Fraction (0-1) of API responses whose JSON body is cut in half.
     #[arg(long, value_name = "FRACTION", default_value_t = 0.0)]
     pub malformed_rate: f64,
+    /// Fire webhooks to URL like Freshdesk automation rules (repeatable): ticket
+    /// created/updated/resolved/closed, reply sent, note created, contact
+    /// created/updated; retried at +5, +30 and +60 min on failure. Also set at
+    /// runtime with PUT /_emulator/webhooks.
+    #[arg(long = "webhook", value_name = "URL")]
+    pub webhooks: Vec<String>,
+    /// Shared secret sent with every webhook as the X-Webhook-Secret header.
+    #[arg(
+        long,
+        value_name = "S",
+        env = "FRESHDESK_WEBHOOK_SECRET",
+        hide_env_values = true
+    )]
+    pub webhook_secret: Option<String>,
     /// Fraction (0-1) of API writes (POST, PUT, DELETE) that take effect
     /// only --late-write-ms after they arrived, after the client gave up:
     /// their answer hangs or their connection is dropped (--late-write-mode).
@@ -183,6 +197,18 @@ fn build_emulator(args: &EmulatorArgs) -> Result<Emulator, AppError> {
             .map_err(|e| AppError::Io(e.to_string()))?,
         None => Emulator::new(cfg, Arc::new(SystemClock)),
     };
+    let targets = (args.webhooks.iter())
+        .map(|url| crate::emulator::WebhookTarget {
+            url: url.clone(),
+            secret: args.webhook_secret.clone(),
+        })
+        .collect();
+    let hooks = crate::emulator::WebhookSettings {
+        targets,
+        retry_delays_ms: None,
+    };
+    emu.set_webhooks(hooks)
+        .map_err(|e| AppError::Usage(format!("--webhook: {e}")))?;
     if let Some(path) = &args.log {
         emu.log_to_file(path).map_err(|e| {
             AppError::Usage(format!(

@@ -67,6 +67,12 @@ pub enum Command {
     /// With TICKETSIM_MAX_TICKETS_PER_DAY, slots past the cap (per UTC day, counted
     /// in the database) are recorded as skipped. Lifecycles added by `ticketsim
     /// spawn` are picked up within 2 s.
+    /// Training mode (TICKETSIM_MODE=training): trainees answer the tickets and a
+    /// simulated customer reacts. It hears of replies through POST
+    /// /webhooks/freshdesk on TICKETSIM_HTTP_ADDR (with FRESHDESK_WEBHOOK_SECRET)
+    /// and/or by polling every TICKETSIM_POLL_INTERVAL; see also
+    /// TICKETSIM_TRAINEE_GROUP, TICKETSIM_TRAINEE_SLA, TICKETSIM_CUSTOMER_DELAY and
+    /// TICKETSIM_GRADE_NOTE (README, "Training mode").
     Run {
         /// Start no new tickets: finish the lifecycles in flight, then exit.
         #[arg(long)]
@@ -153,6 +159,11 @@ pub enum Command {
     /// report says so; the daemon's /metrics has them). Reads the database only,
     /// opened read-only: safe while the daemon runs. Covers the lifecycles created
     /// in --since..--until.
+    ///
+    /// With --training: the grades of the trainee tickets closed since --since,
+    /// per trainee (agent) and per scenario: first-response and resolution times,
+    /// exchanges, facts asked against those needed, root cause found, wrong
+    /// fixes, reopens and SLA misses (text or --json).
     Report(analytics::ReportArgs),
     /// Lifecycles by state, failed ones with their reasons, and the next due step.
     Status {

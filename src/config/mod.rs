@@ -7,6 +7,7 @@ mod content;
 mod dotenv;
 mod helpdesk;
 mod hosts;
+mod training;
 
 use std::net::SocketAddr;
 use std::path::{Path, PathBuf};
@@ -25,6 +26,7 @@ use crate::freshdesk::ApiKey;
 
 pub use content::ContentConfig;
 use content::parse_content;
+pub use training::{TrainingVars, WebhookSecret, parse_training};
 
 /// A configuration problem: the variable and what is wrong with it.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
@@ -98,6 +100,8 @@ pub struct Config {
     /// `TICKETSIM_MAX_TICKETS_PER_DAY`: slots started per UTC day, counted in
     /// the database; `None` = no cap.
     pub max_tickets_per_day: Option<u32>,
+    /// Training mode's variables (`TICKETSIM_MODE`, webhooks, polling, SLA).
+    pub training: TrainingVars,
 }
 
 impl Config {
@@ -113,6 +117,14 @@ impl Config {
             None => rand::random(),
         };
         let content = parse_content(env)?;
+        let training = parse_training(env)?;
+        let playbooks = if training.only_training {
+            Selection::training()
+        } else {
+            content.1
+        };
+        let http_addr = admin::parse_http_addr(env.get("TICKETSIM_HTTP_ADDR"))?;
+        check_training(&playbooks, &training, http_addr)?;
         Ok(Config {
             freshdesk_url,
             api_key,
@@ -126,13 +138,39 @@ impl Config {
             catchup_window_ms: parse_catchup(env.get("TICKETSIM_CATCHUP_WINDOW"))?,
             client: ClientVars::from_env(env)?,
             library: content.0,
-            playbooks: content.1,
+            playbooks,
             allowed_hosts,
-            http_addr: admin::parse_http_addr(env.get("TICKETSIM_HTTP_ADDR"))?,
+            http_addr,
             test_wedge_file: admin::wedge_file(env),
             max_tickets_per_day: parse_daily_cap(env.get("TICKETSIM_MAX_TICKETS_PER_DAY"))?,
+            training,
         })
     }
+}
+
+/// Training mode needs a way to hear of the trainees' replies, and webhooks
+/// need the admin server that receives them.
+fn check_training(
+    playbooks: &Selection,
+    training: &TrainingVars,
+    http_addr: Option<SocketAddr>,
+) -> Result<(), ConfigError> {
+    if !playbooks.contains(crate::content::TRAINEE) {
+        return Ok(());
+    }
+    if training.webhook_secret.is_none() && training.poll_interval_ms.is_none() {
+        return Err(err(
+            "FRESHDESK_WEBHOOK_SECRET",
+            "training mode needs a way to hear of the trainees' replies: set FRESHDESK_WEBHOOK_SECRET (webhooks), TICKETSIM_POLL_INTERVAL (polling), or both",
+        ));
+    }
+    if training.webhook_secret.is_some() && http_addr.is_none() {
+        return Err(err(
+            "TICKETSIM_HTTP_ADDR",
+            "is off, but FRESHDESK_WEBHOOK_SECRET asks for the webhook receiver, which it serves: give it an address (default 127.0.0.1:9187), or unset the secret and use TICKETSIM_POLL_INTERVAL",
+        ));
+    }
+    Ok(())
 }
 
 fn parse_seed(s: &str) -> Result<u64, ConfigError> {

@@ -22,7 +22,12 @@ pub(super) fn compose(
     offsets: &StageOffsets,
     cast: &Cast,
 ) -> Option<Script> {
-    let (category, scenario) = lib.pick_scenario(rng)?;
+    let trainee_only = selection.names() == [super::training::TRAINEE];
+    let (category, scenario) = if trainee_only {
+        lib.pick_training_scenario(rng)?
+    } else {
+        lib.pick_scenario(rng)?
+    };
     let playbook = playbook::choose(rng, &lib.playbooks, selection, scenario)?;
     let tone = lib.personas.tone_for(cast.customer_key)?;
     let (vars, subject) = thread_vars(rng, lib, scenario, cast);
@@ -48,6 +53,10 @@ pub(super) fn compose(
     let steps = w.steps(rng, playbook, offsets);
     let key = w.vars.get(&scenario.key).unwrap_or_default().to_owned();
     let facts = std::mem::take(&mut w.facts);
+    let training = (playbook.name == super::training::TRAINEE)
+        .then_some(scenario.training.as_ref())
+        .flatten()
+        .map(|t| super::training::sheet(rng, t, &lib.chases, &w.vars, tone));
     Some(Script {
         category: category.name.clone(),
         scenario: scenario.name.clone(),
@@ -61,6 +70,7 @@ pub(super) fn compose(
         tags: tags(category, scenario),
         key,
         steps,
+        training,
     })
 }
 

@@ -13,6 +13,7 @@ use super::dice::Dice;
 use super::load::{self, LoadError, Source};
 use super::persona::{MadeUpPerson, Personas};
 use super::playbook::{Playbook, Selection};
+use super::training::{self, CommonFile, Training, TrainingFile};
 use super::{checks, playbook_checks};
 
 pub(super) const SCENARIOS_JSON: &str = include_str!("data/scenarios.json");
@@ -128,6 +129,10 @@ pub(super) struct Scenario {
     /// Weights of playbooks for this scenario, replacing the playbooks' own.
     #[serde(default)]
     pub playbooks: BTreeMap<String, u32>,
+    /// What a trainee must find out and do (training mode); built-in scenarios
+    /// get it from `data/training/`.
+    #[serde(default)]
+    pub training: Option<Training>,
 }
 
 /// The outcomes a scenario may declare besides `granted`.
@@ -171,6 +176,8 @@ pub struct Library {
     pub(super) categories: Vec<Category>,
     pub(super) personas: Personas,
     pub(super) playbooks: Vec<Playbook>,
+    /// The customer's chases in training mode, by frustration level.
+    pub(super) chases: Vec<Body>,
 }
 
 impl std::fmt::Debug for Library {
@@ -215,10 +222,12 @@ impl Library {
             categories: file.categories,
             personas,
             playbooks: playbooks.playbooks,
+            chases: vec![],
         };
         checks::check_personas(&library).locate(&personas_src)?;
         playbook_checks::check_playbooks(&library.playbooks).locate(&playbooks_src)?;
         checks::check_embedded(&library).locate(&scenarios)?;
+        library.add_builtin_training()?;
         if let Some(dir) = dir {
             for source in load::read_dir(dir)? {
                 library.add_user_file(&source)?;
@@ -234,6 +243,13 @@ impl Library {
             self.variables.entry(name).or_default().extend(values);
         }
         checks::check_user_file(self, &file.categories).locate(source)?;
+        let mut problems = super::load::Problems::default();
+        for scenario in file.categories.iter().flat_map(|c| &c.scenarios) {
+            if let Some(t) = &scenario.training {
+                training::check(t, &format!("\"{}\"", scenario.name), &mut problems);
+            }
+        }
+        problems.locate(source)?;
         for category in file.categories {
             match self.categories.iter_mut().find(|c| c.name == category.name) {
                 Some(existing) => existing.scenarios.extend(category.scenarios),
@@ -250,7 +266,64 @@ impl Library {
             categories: vec![],
             personas: Personas::default(),
             playbooks: vec![],
+            chases: vec![],
         }
+    }
+
+    /// Reads `data/training/`: the chases, and each scenario's training data,
+    /// checked and attached to the scenario it names.
+    fn add_builtin_training(&mut self) -> Result<(), LoadError> {
+        let common = Source::embedded("training/common.json", training::COMMON_JSON);
+        let common: CommonFile = load::parse(&common)?;
+        self.chases = common.chases;
+        for (name, text) in training::FILES {
+            let source = Source::embedded(&format!("training/{name}"), text);
+            let file: TrainingFile = load::parse(&source)?;
+            let mut problems = super::load::Problems::default();
+            training::check(&file.training, "\"training\"", &mut problems);
+            let found = self
+                .categories
+                .iter_mut()
+                .flat_map(|c| c.scenarios.iter_mut())
+                .find(|s| s.name == file.scenario);
+            match found {
+                Some(s) => s.training = Some(file.training),
+                None => problems.push(
+                    format!("no scenario is named \"{}\"", file.scenario),
+                    super::load::At::new("\"scenario\"", &[]),
+                ),
+            }
+            problems.locate(&source)?;
+        }
+        Ok(())
+    }
+
+    /// The scenarios that have no training data (training mode never picks
+    /// them), as `category/scenario`.
+    pub fn scenarios_without_training(&self) -> Vec<String> {
+        self.categories
+            .iter()
+            .flat_map(|c| c.scenarios.iter().map(move |s| (c, s)))
+            .filter(|(_, s)| s.training.is_none())
+            .map(|(c, s)| format!("{}/{}", c.name, s.name))
+            .collect()
+    }
+
+    /// Picks a scenario that has training data (a category first, as
+    /// [`Library::pick_scenario`] does, among the categories that have one).
+    pub(super) fn pick_training_scenario(&self, rng: &mut Dice) -> Option<(&Category, &Scenario)> {
+        let categories: Vec<&Category> = self
+            .categories
+            .iter()
+            .filter(|c| c.scenarios.iter().any(|s| s.training.is_some()))
+            .collect();
+        let category = *rng.pick(&categories)?;
+        let scenarios: Vec<&Scenario> = category
+            .scenarios
+            .iter()
+            .filter(|s| s.training.is_some())
+            .collect();
+        Some((category, *rng.pick(&scenarios)?))
     }
 
     /// A category first, then one of its scenarios, so every category is equally

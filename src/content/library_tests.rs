@@ -84,6 +84,7 @@ fn the_built_in_library_covers_sixteen_categories_with_sixty_scenarios() {
         "time-logged",
         "reopen",
         "no-answer",
+        "trainee",
     ];
     assert_eq!(playbooks, want);
 }
@@ -277,4 +278,71 @@ fn an_unbalanced_choice_or_an_article_that_misfits_a_wording_is_refused() {
     let e = load_description("My {gadget} is a [old|new] one (order {order}).").unwrap_err();
     assert!(e.contains("\"a [old|new]\" before a [..|..] choice"), "{e}");
     load_description("My {gadget} is [an old|a new] one (order {order}).").unwrap();
+}
+
+#[test]
+fn built_in_training_data_loads_and_the_loader_says_which_scenarios_lack_it() {
+    let lib = Library::load(None).unwrap();
+    let missing = lib.scenarios_without_training();
+    let total = lib.scenario_names().len();
+    assert!(missing.len() < total, "some scenarios have training data");
+    assert!(missing.iter().all(|m| m.contains('/')), "{missing:?}");
+    assert!(!missing.contains(&"billing/double-charge".to_string()));
+}
+
+#[test]
+fn training_mode_only_writes_trainee_threads_for_scenarios_with_training_data() {
+    use crate::content::compose_seeded;
+    let lib = Library::load(None).unwrap();
+    let missing = lib.scenarios_without_training();
+    let cast = Cast {
+        customer: "Nadia Fenwick",
+        customer_key: 3,
+        agent: "Robin Ashford",
+        agent_key: 7,
+        escalation_agent: "Robin Ashford",
+        escalation_agent_key: 7,
+        escalation_group: "Tier 2",
+    };
+    for seed in 0..200 {
+        let s = compose_seeded(
+            seed,
+            &lib,
+            &Selection::training(),
+            &StageOffsets::DEFAULT,
+            &cast,
+        );
+        assert_eq!(s.playbook, "trainee");
+        assert_eq!(s.steps.len(), 1, "only the creation is scripted");
+        let sheet = s.training.expect("a training sheet");
+        assert!(!missing.contains(&format!("{}/{}", s.category, s.scenario)));
+        assert!(!sheet.facts.is_empty() && !sheet.fixes.is_empty());
+        let all = serde_json::to_string(&sheet).unwrap();
+        assert!(
+            !all.contains("{order}") && !all.contains("{error}"),
+            "placeholders are filled: {all}"
+        );
+        for w in &sheet.wrong_fixes {
+            assert!(
+                w.still_broken
+                    .join(" ")
+                    .to_lowercase()
+                    .contains("still broken"),
+                "{w:?}"
+            );
+        }
+    }
+}
+
+#[test]
+fn a_user_scenario_with_broken_training_data_is_refused_with_its_position() {
+    let dir = tempfile::tempdir().unwrap();
+    let file = dir.path().join("mine.json");
+    {
+        let scenario = r#"{"categories":[{"name":"billing","scenarios":[{"name":"my-training-case","ticket_type":"Question","priority":[1,2],"tags":[],"key":"order","topics":["order {order}"],"subjects":["About {order}"],"descriptions":[["Where is order {order}?"]],"exchanges":[{"agent":["Which order, {customer_first}? I see {order}."],"customer":[["It is {order}."]]}],"resolutions":[["Order {order} is on its way."]],
+"training":{"root_cause":"","facts":[],"vague":[["Not sure."]],"fix":["ship"],"confirmation":[["Thanks."]]}}]}]}"#;
+        std::fs::write(&file, scenario).unwrap();
+    }
+    let e = Library::load(Some(dir.path())).unwrap_err().to_string();
+    assert!(e.contains("mine.json:") && e.contains("training"), "{e}");
 }

@@ -49,6 +49,7 @@ mod persona;
 mod playbook;
 mod playbook_checks;
 mod template;
+mod training;
 
 #[cfg(test)]
 mod golden_tests;
@@ -70,8 +71,14 @@ pub use load::LoadError;
 pub use persona::{MadeUpPerson, is_reserved_domain};
 pub use playbook::{CLASSIC, Selection};
 pub use template::starts_with_vowel_sound;
+pub use training::{Sheet, SheetFact, SheetWrongFix, TRAINEE};
 
 use html::paragraphs;
+
+/// Plain-text lines as HTML paragraphs (escaped), e.g. for a private note.
+pub fn plain_paragraphs(lines: &[String]) -> String {
+    paragraphs(lines)
+}
 
 /// The people of one lifecycle, by display name.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -141,6 +148,8 @@ pub struct Script {
     pub facts: Facts,
     /// In order; the first is the creation, whose body is the description.
     pub steps: Vec<ScriptStep>,
+    /// The `trainee` playbook's clue map and answers, filled in for this thread.
+    pub training: Option<Sheet>,
 }
 
 /// One step of a lifecycle, written.
@@ -272,5 +281,6 @@ fn fallback(cast: &Cast, offsets: &StageOffsets) -> Script {
         tags: vec!["general".into()],
         key: String::new(),
         steps,
+        training: None,
     }
 }

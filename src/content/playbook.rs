@@ -121,8 +121,11 @@ impl Selection {
     /// `all`, or a comma list of names from `known`.
     pub fn parse(spec: &str, known: &[String]) -> Result<Selection, String> {
         let spec = spec.trim();
+        // `all` is every scripted playbook: `trainee` waits for real agents,
+        // so it is only ever chosen by name (or TICKETSIM_MODE=training).
         if spec.eq_ignore_ascii_case("all") {
-            return Ok(Selection(known.to_vec()));
+            let scripted = known.iter().filter(|k| *k != super::training::TRAINEE);
+            return Ok(Selection(scripted.cloned().collect()));
         }
         let mut names: Vec<String> = Vec::new();
         for name in spec.split(',').map(str::trim) {
@@ -137,6 +140,11 @@ impl Selection {
             }
         }
         Ok(Selection(names))
+    }
+
+    /// Only the `trainee` playbook: what `TICKETSIM_MODE=training` uses.
+    pub fn training() -> Selection {
+        Selection(vec![super::training::TRAINEE.to_string()])
     }
 
     pub fn names(&self) -> &[String] {
@@ -157,9 +165,11 @@ pub(super) fn choose<'a>(
     selection: &Selection,
     scenario: &Scenario,
 ) -> Option<&'a Playbook> {
+    // The trainee playbook needs the scenario's training data.
     let candidates: Vec<&Playbook> = playbooks
         .iter()
         .filter(|p| selection.contains(&p.name))
+        .filter(|p| p.name != super::training::TRAINEE || scenario.training.is_some())
         .collect();
     if candidates.len() <= 1 {
         return candidates.first().copied();

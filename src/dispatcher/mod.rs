@@ -66,6 +66,9 @@ pub struct DispatcherConfig {
     pub metrics: Option<Arc<Metrics>>,
     /// Test hook: the loop wedges for good once this file exists (heartbeat.rs).
     pub wedge_file: Option<PathBuf>,
+    /// `TICKETSIM_TRAINEE_GROUP`: the group (id or name) trainee tickets go
+    /// to; unassigned when `None`.
+    pub trainee_group: Option<String>,
 }
 
 /// The pool size that suits a request budget: `max(4, rate / 10)`, at most 64.
@@ -91,6 +94,7 @@ impl Default for DispatcherConfig {
             overdue_late_ms: 60_000,
             metrics: None,
             wedge_file: None,
+            trainee_group: None,
         }
     }
 }

@@ -191,12 +191,18 @@ pub fn plan_lifecycle(seed: u64, people: &People, content: &Content) -> Result<P
 
 /// The lifecycle row's plan.
 fn plan_row(picks: &Picks, script: &Script, tag: &str) -> Plan {
+    // A trainee ticket belongs to whichever trainee answers it.
+    let trainee = script.playbook == content::TRAINEE;
     Plan {
         contact_id: picks.contact.id,
         contact_name: picks.contact.name.clone(),
         contact_email: picks.contact.email.clone(),
-        agent_id: picks.agent.id,
-        agent_name: picks.agent.contact.name.clone(),
+        agent_id: if trainee { 0 } else { picks.agent.id },
+        agent_name: if trainee {
+            "the trainees".into()
+        } else {
+            picks.agent.contact.name.clone()
+        },
         category: script.category.clone(),
         scenario: script.scenario.clone(),
         subject: script.subject.clone(),
@@ -205,6 +211,7 @@ fn plan_row(picks: &Picks, script: &Script, tag: &str) -> Plan {
         tags: with_tag(tag, &script.tags),
         playbook: script.playbook.clone(),
         tone: script.tone.clone(),
+        training: (script.training.as_ref()).and_then(|t| serde_json::to_string(t).ok()),
     }
 }
 

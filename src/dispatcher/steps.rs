@@ -140,6 +140,9 @@ impl Dispatcher {
             Some(id) => id,
             None => self.create_ticket(&l, plan).await?,
         };
+        if plan.playbook == content::TRAINEE {
+            return self.assign_trainees(ticket_id, plan, again).await;
+        }
         let assign = UpdateTicket {
             responder_id: Some(plan.agent_id),
             ..Default::default()
@@ -150,6 +153,35 @@ impl Dispatcher {
             "{} opened \"{}\", assigned to {}",
             plan.contact_name, plan.subject, plan.agent_name
         ))
+    }
+
+    /// A trainee ticket goes to nobody, or to `TICKETSIM_TRAINEE_GROUP` (an id,
+    /// or a group's name looked up among the helpdesk's groups).
+    async fn assign_trainees(&self, ticket_id: i64, plan: &Plan, again: bool) -> StepResult {
+        let opened = format!("{} opened \"{}\"", plan.contact_name, plan.subject);
+        let Some(group) = self.inner.cfg.trainee_group.clone() else {
+            return Ok(format!("{opened}, for the trainees (unassigned)"));
+        };
+        let id = match group.parse::<i64>() {
+            Ok(id) => id,
+            Err(_) => {
+                let people = self.people().await?;
+                let found = people
+                    .groups
+                    .iter()
+                    .find(|g| g.name.eq_ignore_ascii_case(&group));
+                found.map(|g| g.id).ok_or_else(|| {
+                    StepError::Setup(format!("TICKETSIM_TRAINEE_GROUP: the helpdesk has no group named \"{group}\"; use a group's name or id from Admin → Groups"))
+                })?
+            }
+        };
+        let assign = UpdateTicket {
+            group_id: Some(id),
+            ..Default::default()
+        };
+        self.ensure_update(ticket_id, &assign, again, "group")
+            .await?;
+        Ok(format!("{opened}, for the trainees of group {group}"))
     }
 
     /// Sends `POST /tickets` once, or adopts the ticket an interrupted attempt made.

@@ -34,6 +34,25 @@ pub fn parse_duration(s: &str) -> Result<i64, String> {
     Ok(total)
 }
 
+/// Parses a range of durations, `2m..10m`, or one duration (a range of one),
+/// into milliseconds, smaller first.
+pub fn parse_duration_range(s: &str) -> Result<(i64, i64), String> {
+    let (low, high) = match s.split_once("..") {
+        Some((a, b)) => (parse_duration(a)?, parse_duration(b)?),
+        None => {
+            let d = parse_duration(s)?;
+            (d, d)
+        }
+    };
+    if high < low {
+        return Err(format!(
+            "expected a range like 2m..10m with the smaller first, got \"{}\"",
+            s.trim()
+        ));
+    }
+    Ok((low, high))
+}
+
 /// Formats milliseconds compactly: `1h30m`, `45s`, `250ms`.
 pub fn format_duration(ms: i64) -> String {
     if ms < 1_000 {

@@ -5,7 +5,7 @@ mod duration;
 mod params;
 mod states;
 
-pub use duration::{format_duration, parse_duration};
+pub use duration::{format_duration, parse_duration, parse_duration_range};
 pub use params::StepParams;
 pub use states::{LifecycleState, Stage, StepState};
 

@@ -47,6 +47,7 @@ mod state;
 mod ticket_store;
 mod time_store;
 mod validate;
+mod webhooks;
 
 #[cfg(test)]
 mod tests;
@@ -68,6 +69,7 @@ use ratelimit::{Admission, Endpoint, Limiter};
 pub use ratelimit::{EndpointLimits, Plan};
 use reqlog::RequestLog;
 use state::{Inner, World};
+pub use webhooks::{Delivery, RETRY_DELAYS_MS, WebhookSettings, WebhookTarget};
 
 /// The request log keeps at most this many entries (the oldest are dropped),
 /// so a soak test against the emulator runs in bounded memory.
@@ -194,6 +196,8 @@ struct Shared {
     generation: AtomicU64,
     /// The generation last written; its lock also keeps saves in order.
     saved: Mutex<u64>,
+    /// Webhook targets (automation rules) and their delivery log.
+    hooks: webhooks::Hooks,
 }
 
 impl Emulator {
@@ -248,6 +252,7 @@ impl Emulator {
             state_file,
             generation: AtomicU64::new(0),
             saved: Mutex::new(0),
+            hooks: webhooks::Hooks::default(),
         };
         Emulator {
             shared: Arc::new(shared),

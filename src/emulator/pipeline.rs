@@ -66,6 +66,9 @@ pub(crate) async fn api_pipeline(
         return misbehave::late_write(late, arrived, kill, write).await;
     }
     let mut resp = answer(&emu, parts, sent, now, next, admission, fault).await;
+    if fault.is_none() {
+        resp = (emu.fire_webhooks(&seen.method, &seen.path, seen.body.as_ref(), resp)).await;
+    }
     if fault == Some(Fault::Malformed) {
         resp = misbehave::truncate(resp).await;
     }

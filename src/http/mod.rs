@@ -81,5 +81,7 @@ pub async fn serve(
         .await
 }
 
+pub mod webhooks;
+
 #[cfg(test)]
 mod tests;

@@ -18,6 +18,7 @@ pub fn plan() -> Plan {
         tags: vec!["ticketsim".into(), "billing".into()],
         playbook: "classic".into(),
         tone: "polite".into(),
+        training: None,
     }
 }
 

@@ -43,6 +43,8 @@ pub struct Plan {
     pub playbook: String,
     /// The customer's tone, e.g. `polite`.
     pub tone: String,
+    /// The `trainee` playbook's sheet (JSON of `content::Sheet`).
+    pub training: Option<String>,
 }
 
 /// A message to be sent, as stored with the plan.
@@ -71,7 +73,7 @@ pub struct PlannedStep {
 
 const LIFECYCLE_COLS: &str = "id, state, seed, created_at, contact_id, contact_name, contact_email,
     agent_id, agent_name, category, scenario, subject, ticket_type, priority, tags,
-    playbook, tone, create_intent_at, ticket_id, ticket_created_at, last_error";
+    playbook, tone, training, create_intent_at, ticket_id, ticket_created_at, last_error";
 
 pub(super) fn lifecycle_from_row(r: &SqliteRow) -> Result<Lifecycle> {
     let text = |col: &str| r.get::<Option<String>, _>(col).unwrap_or_default();
@@ -93,6 +95,7 @@ pub(super) fn lifecycle_from_row(r: &SqliteRow) -> Result<Lifecycle> {
                 .get::<Option<String>, _>("playbook")
                 .unwrap_or_else(|| CLASSIC.to_string()),
             tone: text("tone"),
+            training: r.get("training"),
         });
     Ok(Lifecycle {
         id: r.get("id"),
@@ -169,7 +172,7 @@ impl Store {
     }
 }
 
-type Tx<'a> = sqlx::Transaction<'a, sqlx::Sqlite>;
+pub(super) type Tx<'a> = sqlx::Transaction<'a, sqlx::Sqlite>;
 
 /// Writes the plan into a lifecycle that has none yet; returns the lifecycle's
 /// slot time, or `None` if it already had a plan.
@@ -183,7 +186,7 @@ async fn update_plan(
         "UPDATE lifecycles SET contact_id = ?2, contact_name = ?3, contact_email = ?4,
          agent_id = ?5, agent_name = ?6, category = ?7, scenario = ?8, subject = ?9,
          ticket_type = ?10, priority = ?11, tags = ?12, playbook = ?13, tone = ?14,
-         updated_at = ?15
+         updated_at = ?15, training = ?16
          WHERE id = ?1 AND contact_id IS NULL RETURNING created_at",
     )
     .bind(lifecycle_id)
@@ -201,12 +204,13 @@ async fn update_plan(
     .bind(&plan.playbook)
     .bind(&plan.tone)
     .bind(now)
+    .bind(&plan.training)
     .fetch_optional(&mut **tx)
     .await?;
     Ok(row.map(|r| r.get(0)))
 }
 
-async fn insert_step(
+pub(super) async fn insert_step(
     tx: &mut Tx<'_>,
     lifecycle_id: i64,
     seq: i64,
@@ -232,7 +236,7 @@ async fn insert_step(
     Ok(())
 }
 
-async fn insert_message(
+pub(super) async fn insert_message(
     tx: &mut Tx<'_>,
     lifecycle_id: i64,
     seq: i64,

@@ -24,6 +24,9 @@ mod report;
 mod schedule;
 mod slots;
 mod timing;
+mod training;
+#[cfg(test)]
+mod training_tests;
 
 pub use analytics::{LifecycleFacts, Period, StepCount, StepTiming};
 pub use claims::{ClaimOptions, ClaimedStep, DEFAULT_LEASE_MS, LeasedStep, NewTickets};
@@ -40,6 +43,7 @@ pub use report::{
     Status, StepRow,
 };
 pub use slots::{DAY_MS, SkippedSlot, SlotRequest, SlotSource, SlotStart, utc_day_start};
+pub use training::{InboxEvent, InboxRow, ReactionWrite, TrainingTicket};
 
 use std::path::{Path, PathBuf};
 use std::str::FromStr;

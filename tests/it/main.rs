@@ -28,4 +28,5 @@ mod restart;
 mod secrets;
 mod spawn_cap;
 mod systemd;
+mod training;
 mod watchdog;

@@ -116,3 +116,23 @@ fn apply_faults(emu: &Emulator, parsed: Result<Faults, String>) -> Response {
         Err(message) => json_response(StatusCode::BAD_REQUEST, &json!({ "message": message })),
     }
 }
+
+/// `GET /_emulator/webhooks`: the targets (secrets hidden), the retry delays
+/// and every delivery attempt so far.
+pub(super) async fn webhooks(State(emu): State<Emulator>) -> Response {
+    let body = json!({"settings": emu.webhooks(), "deliveries": emu.webhook_deliveries()});
+    json_response(StatusCode::OK, &body)
+}
+
+/// `PUT /_emulator/webhooks`: replaces the targets, e.g.
+/// `{"targets":[{"url":"http://127.0.0.1:9187/webhooks/freshdesk","secret":"..."}],"retry_delays_ms":[1000,2000,3000]}`.
+pub(super) async fn replace_webhooks(State(emu): State<Emulator>, body: Bytes) -> Response {
+    let settings = match serde_json::from_slice::<crate::emulator::WebhookSettings>(&body) {
+        Ok(s) => s,
+        Err(e) => return json_response(StatusCode::BAD_REQUEST, &json!({"error": e.to_string()})),
+    };
+    match emu.set_webhooks(settings) {
+        Ok(()) => json_response(StatusCode::OK, &json!({"settings": emu.webhooks()})),
+        Err(e) => json_response(StatusCode::BAD_REQUEST, &json!({"error": e})),
+    }
+}

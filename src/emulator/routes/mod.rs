@@ -48,6 +48,10 @@ pub(crate) fn router(emu: Emulator) -> Router {
                 .post(admin::merge_faults)
                 .delete(admin::clear_faults),
         )
+        .route(
+            "/_emulator/webhooks",
+            get(admin::webhooks).put(admin::replace_webhooks),
+        )
         .with_state(emu)
         .fallback_service(piped)
 }
