@@ -61,14 +61,8 @@ pub(super) fn parse_content(env: &impl Env) -> Result<(Arc<Library>, Selection),
 #[cfg(test)]
 mod tests {
     use super::*;
-    use std::collections::HashMap;
 
-    fn env(pairs: &[(&str, &str)]) -> HashMap<String, String> {
-        pairs
-            .iter()
-            .map(|(k, v)| (k.to_string(), v.to_string()))
-            .collect()
-    }
+    use crate::config::env_of as env;
 
     #[test]
     fn content_needs_no_freshdesk_settings_and_defaults_to_classic() {

@@ -57,6 +57,15 @@ impl Env for ProcessEnv {
     }
 }
 
+/// An environment of exactly `pairs`, for tests.
+#[cfg(test)]
+pub(crate) fn env_of(pairs: &[(&str, &str)]) -> std::collections::HashMap<String, String> {
+    pairs
+        .iter()
+        .map(|(k, v)| (k.to_string(), v.to_string()))
+        .collect()
+}
+
 impl Env for std::collections::HashMap<String, String> {
     fn get(&self, name: &str) -> Option<String> {
         self.get(name).cloned().filter(|v| !v.trim().is_empty())

@@ -114,14 +114,8 @@ fn on_off(env: &impl Env, var: &'static str) -> Result<bool, ConfigError> {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use std::collections::HashMap;
 
-    fn env(pairs: &[(&str, &str)]) -> HashMap<String, String> {
-        pairs
-            .iter()
-            .map(|(k, v)| (k.to_string(), v.to_string()))
-            .collect()
-    }
+    use crate::config::env_of as env;
 
     #[test]
     fn defaults_are_one_hour_sla_two_to_ten_minute_delays_and_no_polling() {
