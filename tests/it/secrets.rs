@@ -135,6 +135,7 @@ async fn the_outputs_of_load_and_purge_hold_no_api_key() {
         ("FRESHDESK_URL", url.as_str()),
         ("FRESHDESK_API_KEY", API_KEY),
         ("TICKETSIM_LOG", "trace"),
+        ("TICKETSIM_RATE_PER_MIN", "100000"),
     ];
     let load = ["load", "--rate", "600/min", "--offsets", "0s,1s,2s,3s"];
     let json = [&load[..], &["--lifecycles", "4", "--db", "load.db", "--json"]].concat();
