@@ -62,12 +62,18 @@ impl Ext4 {
 
     /// Makes ext4 remount the file system read-only, as on a disk error.
     fn turn_read_only(&self) {
-        let source = run("findmnt", &["-no", "SOURCE", &self.dir.display().to_string()])
-            .expect("the image is mounted");
+        let source = run(
+            "findmnt",
+            &["-no", "SOURCE", &self.dir.display().to_string()],
+        )
+        .expect("the image is mounted");
         let device = source.rsplit('/').next().unwrap().to_owned();
         let trigger = format!("/sys/fs/ext4/{device}/trigger_fs_error");
         std::fs::write(&trigger, "ticketsim read-only test").unwrap();
-        let options = run("findmnt", &["-no", "OPTIONS", &self.dir.display().to_string()]);
+        let options = run(
+            "findmnt",
+            &["-no", "OPTIONS", &self.dir.display().to_string()],
+        );
         assert!(
             std::fs::write(self.dir.join("probe"), "x").is_err(),
             "still writable after {trigger}: {options:?}"
@@ -112,7 +118,10 @@ async fn wait_for_lifecycles(dir: &Path, n: i64) {
         st["total"].as_i64().unwrap_or(0)
     };
     while total().await < n {
-        assert!(Instant::now() < deadline, "fewer than {n} lifecycles in 60 s");
+        assert!(
+            Instant::now() < deadline,
+            "fewer than {n} lifecycles in 60 s"
+        );
         tokio::time::sleep(Duration::from_millis(300)).await;
     }
 }
@@ -134,7 +143,7 @@ async fn outlive_the_fault(daemon: &mut tokio::process::Child) -> (bool, Option<
 
 #[tokio::test]
 async fn a_database_whose_disk_turns_read_only_mid_run_is_reported_and_loses_nothing_once_repaired()
- {
+{
     let outer = tempfile::tempdir().unwrap();
     let Some(fs) = Ext4::create(&outer.path().join("img"), &outer.path().join("fs")) else {
         eprintln!("read-only disk: skipped (cannot mount an ext4 image here; needs root)");

@@ -138,7 +138,11 @@ async fn the_outputs_of_load_and_purge_hold_no_api_key() {
         ("TICKETSIM_RATE_PER_MIN", "100000"),
     ];
     let load = ["load", "--rate", "600/min", "--offsets", "0s,1s,2s,3s"];
-    let json = [&load[..], &["--lifecycles", "4", "--db", "load.db", "--json"]].concat();
+    let json = [
+        &load[..],
+        &["--lifecycles", "4", "--db", "load.db", "--json"],
+    ]
+    .concat();
     let html = [&json[..], &["--html", "report.html"]].concat();
     let text = [&load[..], &["--lifecycles", "2", "--db", "text.db"]].concat();
     let purge = ["--db", "load.db", "purge"];
