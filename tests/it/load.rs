@@ -138,6 +138,10 @@ async fn a_load_run_killed_in_the_middle_and_resumed_closes_every_lifecycle_once
         ("FRESHDESK_URL", url.as_str()),
         ("FRESHDESK_API_KEY", crate::harness::API_KEY),
         ("TICKETSIM_RATE_PER_MIN", "100000"),
+        // A step killed between its intent and its answer is looked for
+        // after 2 × this; at the default (30 s) the resumed run would
+        // outlast its 30 s bound whenever the kill lands on a write in flight.
+        ("TICKETSIM_REQUEST_TIMEOUT", "2s"),
     ];
     let args = [
         "load",
