@@ -325,8 +325,9 @@ fn notify_systemd(states: &[sd_notify::NotifyState]) {
 /// whole process, so the channel never closes by accident.
 pub fn stop_on_signals() -> watch::Receiver<bool> {
     let (tx, rx) = watch::channel(false);
+    let first = wait_for_signal();
     tokio::spawn(async move {
-        wait_for_signal().await;
+        first.await;
         tracing::info!("stop requested; stopping the cron triggers, then the steps in hand");
         let _ = tx.send(true);
         wait_for_signal().await;
@@ -336,25 +337,36 @@ pub fn stop_on_signals() -> watch::Receiver<bool> {
     rx
 }
 
-/// Resolves on the first SIGINT (Ctrl-C) or SIGTERM.
-pub async fn wait_for_signal() {
-    #[cfg(unix)]
-    {
-        use tokio::signal::unix::{SignalKind, signal};
-        match signal(SignalKind::terminate()) {
-            Ok(mut term) => {
-                tokio::select! {
-                    _ = tokio::signal::ctrl_c() => {}
-                    _ = term.recv() => {}
+/// Resolves on the first SIGINT (Ctrl-C) or SIGTERM. The handlers are
+/// installed when this is called, not when the future is first polled: a
+/// signal sent right after the caller announced it is ready (the emulator's
+/// first line) is then a stop request, never the default "terminate now".
+/// Call it inside the runtime.
+#[cfg(unix)]
+pub fn wait_for_signal() -> impl std::future::Future<Output = ()> + Send + 'static {
+    use tokio::signal::unix::{SignalKind, signal};
+    let term = signal(SignalKind::terminate()).ok();
+    let int = signal(SignalKind::interrupt()).ok();
+    async move {
+        let next = |s: Option<tokio::signal::unix::Signal>| async move {
+            match s {
+                Some(mut s) => {
+                    s.recv().await;
                 }
+                None => std::future::pending::<()>().await,
             }
-            Err(_) => {
-                let _ = tokio::signal::ctrl_c().await;
-            }
+        };
+        tokio::select! {
+            () = next(term) => {}
+            () = next(int) => {}
         }
     }
-    #[cfg(not(unix))]
-    {
+}
+
+/// Resolves on the first Ctrl-C.
+#[cfg(not(unix))]
+pub fn wait_for_signal() -> impl std::future::Future<Output = ()> + Send + 'static {
+    async {
         let _ = tokio::signal::ctrl_c().await;
     }
 }

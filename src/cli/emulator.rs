@@ -222,6 +222,9 @@ fn build_emulator(args: &EmulatorArgs) -> Result<Emulator, AppError> {
 
 pub(super) async fn run(args: EmulatorArgs) -> Result<(), AppError> {
     let emu = build_emulator(&args)?;
+    // Before the first line: a SIGTERM sent as soon as it is read must stop
+    // the emulator cleanly (state and log written), not kill it.
+    let stop = app::wait_for_signal();
     let listener = tokio::net::TcpListener::bind(("127.0.0.1", args.port))
         .await
         .map_err(|e| AppError::Usage(format!("--port {}: cannot listen on 127.0.0.1:{} ({e}); pick another port or 0 for a free one", args.port, args.port)))?;
@@ -240,7 +243,7 @@ pub(super) async fn run(args: EmulatorArgs) -> Result<(), AppError> {
     }
     let served = emu
         .clone()
-        .serve(listener, app::wait_for_signal())
+        .serve(listener, stop)
         .await
         .map_err(|e| AppError::Io(format!("emulator: {e}")));
     let closed = emu.close().map_err(|e| AppError::Io(e.to_string()));

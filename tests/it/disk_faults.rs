@@ -4,9 +4,9 @@
 //! refused with the holder's pid. After space is freed the lifecycles finish
 //! with nothing lost or duplicated and `PRAGMA integrity_check` clean.
 //!
-//! Not here: a database made read-only while running. Remounting the tmpfs
-//! read-only is refused (EBUSY) while the daemon has files open for writing,
-//! and `chmod` does not affect descriptors already open.
+//! A database made read-only while running: `read_only_disk.rs` (a tmpfs
+//! cannot be remounted read-only while the daemon has files open for
+//! writing; an ext4 image with `errors=remount-ro` can be made so).
 
 use std::io::Write;
 use std::path::{Path, PathBuf};

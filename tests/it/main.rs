@@ -24,6 +24,7 @@ mod playbooks;
 mod process;
 mod properties;
 mod purge;
+mod read_only_disk;
 mod restart;
 mod secrets;
 mod spawn_cap;
