@@ -36,7 +36,7 @@ async fn an_emulator_process_with_webhooks_drives_a_training_daemon_process() {
         ("TICKETSIM_HTTP_ADDR", &addr),
         ("FRESHDESK_WEBHOOK_SECRET", SECRET),
     ];
-    let _daemon = ticketsim(dir.path(), &env)
+    let daemon = ticketsim(dir.path(), &env)
         .args(["--db", "t.db", "run"])
         .stderr(std::fs::File::create(dir.path().join("log")).unwrap())
         .spawn()
@@ -111,6 +111,27 @@ async fn an_emulator_process_with_webhooks_drives_a_training_daemon_process() {
         text.contains(&sheet_scenario(&store, ticket).await) && text.contains("1/1"),
         "{text}"
     );
+    // Neither the API key nor the webhook secret in /metrics, the reports,
+    // the log (read once the daemon has stopped) or the database.
+    use crate::secrets::{
+        assert_commands_keep_secrets, assert_database_keeps_secrets, assert_no_secret,
+        assert_url_keeps_secrets,
+    };
+    assert_url_keeps_secrets(&format!("http://{addr}/metrics"), &[SECRET]).await;
+    let reports: [&[&str]; 5] = [
+        &["report", "--db", "t.db"],
+        &["report", "--json", "--db", "t.db"],
+        &["report", "--csv", "--db", "t.db"],
+        &["report", "--training", "--json", "--db", "t.db"],
+        &["status", "--json", "--db", "t.db"],
+    ];
+    assert_commands_keep_secrets(dir.path(), &[], &reports, &[SECRET]).await;
+    let mut daemon = daemon;
+    crate::first_hour::sigterm(&daemon);
+    let _ = tokio::time::timeout(Duration::from_secs(30), daemon.wait()).await;
+    let log = std::fs::read(dir.path().join("log")).unwrap();
+    assert_no_secret("the training daemon's log", &log, &[SECRET]);
+    assert_database_keeps_secrets(&dir.path().join("t.db"), &[SECRET]);
 }
 
 async fn sheet_scenario(store: &ticketsim::store::Store, ticket: i64) -> String {
