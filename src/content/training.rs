@@ -24,7 +24,7 @@ use super::template::Vars;
 pub const TRAINEE: &str = "trainee";
 
 /// The built-in training files, by scenario.
-pub(super) const FILES: [(&str, &str); 25] = [
+pub(super) const FILES: [(&str, &str); 42] = [
     (
         "double-charge.json",
         include_str!("data/training/double-charge.json"),
@@ -124,6 +124,75 @@ pub(super) const FILES: [(&str, &str); 25] = [
     (
         "api-rate-limit.json",
         include_str!("data/training/api-rate-limit.json"),
+    ),
+    // The newer scenarios, second half (privacy to account-deletion).
+    (
+        "data-correction.json",
+        include_str!("data/training/data-correction.json"),
+    ),
+    (
+        "pause-subscription.json",
+        include_str!("data/training/pause-subscription.json"),
+    ),
+    (
+        "remove-seats.json",
+        include_str!("data/training/remove-seats.json"),
+    ),
+    (
+        "webhook-failures.json",
+        include_str!("data/training/webhook-failures.json"),
+    ),
+    (
+        "calendar-sync.json",
+        include_str!("data/training/calendar-sync.json"),
+    ),
+    (
+        "single-sign-on.json",
+        include_str!("data/training/single-sign-on.json"),
+    ),
+    (
+        "invoice-company-details.json",
+        include_str!("data/training/invoice-company-details.json"),
+    ),
+    (
+        "security-questionnaire.json",
+        include_str!("data/training/security-questionnaire.json"),
+    ),
+    (
+        "tax-exemption.json",
+        include_str!("data/training/tax-exemption.json"),
+    ),
+    (
+        "dead-on-arrival.json",
+        include_str!("data/training/dead-on-arrival.json"),
+    ),
+    (
+        "battery-swelling.json",
+        include_str!("data/training/battery-swelling.json"),
+    ),
+    (
+        "missing-parts.json",
+        include_str!("data/training/missing-parts.json"),
+    ),
+    (
+        "data-import.json",
+        include_str!("data/training/data-import.json"),
+    ),
+    (
+        "training-session.json",
+        include_str!("data/training/training-session.json"),
+    ),
+    (
+        "workspace-domain.json",
+        include_str!("data/training/workspace-domain.json"),
+    ),
+    (
+        "delete-account.json",
+        include_str!("data/training/delete-account.json"),
+    ),
+    (
+        "merge-accounts.json",
+        include_str!("data/training/merge-accounts.json"),
     ),
 ];
 
