@@ -217,10 +217,13 @@ pub(crate) async fn kill_loop_then_drain(
         .stderr(append(&log))
         .status();
     // generous: on a loaded 2-core machine the drain of what 22 kills left takes over a minute
-    let status = tokio::time::timeout(Duration::from_secs(240), drained)
-        .await
-        .unwrap()
-        .unwrap();
+    let status = match tokio::time::timeout(Duration::from_secs(240), drained).await {
+        Ok(status) => status.unwrap(),
+        Err(_) => {
+            let text = std::fs::read_to_string(&log).unwrap_or_default();
+            panic!("the final drain did not end within 240 s:\n{}", tail(&text));
+        }
+    };
     let text = std::fs::read_to_string(&log).unwrap();
     assert!(status.success(), "final clean run failed:\n{}", tail(&text));
     text
