@@ -24,7 +24,7 @@ use super::template::Vars;
 pub const TRAINEE: &str = "trainee";
 
 /// The built-in training files, by scenario.
-pub(super) const FILES: [(&str, &str); 25] = [
+pub(super) const FILES: [(&str, &str); 31] = [
     (
         "double-charge.json",
         include_str!("data/training/double-charge.json"),
@@ -124,6 +124,31 @@ pub(super) const FILES: [(&str, &str); 25] = [
     (
         "api-rate-limit.json",
         include_str!("data/training/api-rate-limit.json"),
+    ),
+    // Issue 13, first half (trainingdata1): newer scenarios.
+    (
+        "currency-change.json",
+        include_str!("data/training/currency-change.json"),
+    ),
+    (
+        "price-drop-refund.json",
+        include_str!("data/training/price-drop-refund.json"),
+    ),
+    (
+        "email-change-verification.json",
+        include_str!("data/training/email-change-verification.json"),
+    ),
+    (
+        "customs-charge.json",
+        include_str!("data/training/customs-charge.json"),
+    ),
+    (
+        "wrong-item.json",
+        include_str!("data/training/wrong-item.json"),
+    ),
+    (
+        "notifications-missing.json",
+        include_str!("data/training/notifications-missing.json"),
     ),
 ];
 
