@@ -24,7 +24,7 @@ use super::template::Vars;
 pub const TRAINEE: &str = "trainee";
 
 /// The built-in training files, by scenario.
-pub(super) const FILES: [(&str, &str); 31] = [
+pub(super) const FILES: [(&str, &str); 37] = [
     (
         "double-charge.json",
         include_str!("data/training/double-charge.json"),
@@ -149,6 +149,30 @@ pub(super) const FILES: [(&str, &str); 31] = [
     (
         "notifications-missing.json",
         include_str!("data/training/notifications-missing.json"),
+    ),
+    (
+        "wrong-totals.json",
+        include_str!("data/training/wrong-totals.json"),
+    ),
+    (
+        "email-delivery-delay.json",
+        include_str!("data/training/email-delivery-delay.json"),
+    ),
+    (
+        "mobile-app-outage.json",
+        include_str!("data/training/mobile-app-outage.json"),
+    ),
+    (
+        "custom-fields.json",
+        include_str!("data/training/custom-fields.json"),
+    ),
+    (
+        "recurring-invoices.json",
+        include_str!("data/training/recurring-invoices.json"),
+    ),
+    (
+        "user-permissions.json",
+        include_str!("data/training/user-permissions.json"),
     ),
 ];
 
