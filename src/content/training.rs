@@ -24,7 +24,7 @@ use super::template::Vars;
 pub const TRAINEE: &str = "trainee";
 
 /// The built-in training files, by scenario.
-pub(super) const FILES: [(&str, &str); 37] = [
+pub(super) const FILES: [(&str, &str); 43] = [
     (
         "double-charge.json",
         include_str!("data/training/double-charge.json"),
@@ -173,6 +173,30 @@ pub(super) const FILES: [(&str, &str); 37] = [
     (
         "user-permissions.json",
         include_str!("data/training/user-permissions.json"),
+    ),
+    (
+        "two-way-export.json",
+        include_str!("data/training/two-way-export.json"),
+    ),
+    (
+        "offline-mode.json",
+        include_str!("data/training/offline-mode.json"),
+    ),
+    (
+        "suspicious-login.json",
+        include_str!("data/training/suspicious-login.json"),
+    ),
+    (
+        "leaked-api-key.json",
+        include_str!("data/training/leaked-api-key.json"),
+    ),
+    (
+        "erasure-request.json",
+        include_str!("data/training/erasure-request.json"),
+    ),
+    (
+        "marketing-opt-out.json",
+        include_str!("data/training/marketing-opt-out.json"),
     ),
 ];
 
