@@ -24,7 +24,7 @@ use super::template::Vars;
 pub const TRAINEE: &str = "trainee";
 
 /// The built-in training files, by scenario.
-pub(super) const FILES: [(&str, &str); 42] = [
+pub(super) const FILES: [(&str, &str); 60] = [
     (
         "double-charge.json",
         include_str!("data/training/double-charge.json"),
@@ -193,6 +193,79 @@ pub(super) const FILES: [(&str, &str); 42] = [
     (
         "merge-accounts.json",
         include_str!("data/training/merge-accounts.json"),
+    ),
+    // Issue 13, first half (trainingdata1): newer scenarios.
+    (
+        "currency-change.json",
+        include_str!("data/training/currency-change.json"),
+    ),
+    (
+        "price-drop-refund.json",
+        include_str!("data/training/price-drop-refund.json"),
+    ),
+    (
+        "email-change-verification.json",
+        include_str!("data/training/email-change-verification.json"),
+    ),
+    (
+        "customs-charge.json",
+        include_str!("data/training/customs-charge.json"),
+    ),
+    (
+        "wrong-item.json",
+        include_str!("data/training/wrong-item.json"),
+    ),
+    (
+        "notifications-missing.json",
+        include_str!("data/training/notifications-missing.json"),
+    ),
+    (
+        "wrong-totals.json",
+        include_str!("data/training/wrong-totals.json"),
+    ),
+    (
+        "email-delivery-delay.json",
+        include_str!("data/training/email-delivery-delay.json"),
+    ),
+    (
+        "mobile-app-outage.json",
+        include_str!("data/training/mobile-app-outage.json"),
+    ),
+    (
+        "custom-fields.json",
+        include_str!("data/training/custom-fields.json"),
+    ),
+    (
+        "recurring-invoices.json",
+        include_str!("data/training/recurring-invoices.json"),
+    ),
+    (
+        "user-permissions.json",
+        include_str!("data/training/user-permissions.json"),
+    ),
+    (
+        "two-way-export.json",
+        include_str!("data/training/two-way-export.json"),
+    ),
+    (
+        "offline-mode.json",
+        include_str!("data/training/offline-mode.json"),
+    ),
+    (
+        "suspicious-login.json",
+        include_str!("data/training/suspicious-login.json"),
+    ),
+    (
+        "leaked-api-key.json",
+        include_str!("data/training/leaked-api-key.json"),
+    ),
+    (
+        "erasure-request.json",
+        include_str!("data/training/erasure-request.json"),
+    ),
+    (
+        "marketing-opt-out.json",
+        include_str!("data/training/marketing-opt-out.json"),
     ),
 ];
 

@@ -2,6 +2,8 @@
 //! every scenario, asking about each fact's first words reveals every fact, the
 //! first wrong fix gets "still broken" and the first fix pattern is confirmed.
 //! (The integration tests' scripted trainees write exactly these replies.)
+//! A second test tries every ask alone: each reaches its own fact or wrong
+//! fix, not a fix pattern or an earlier wrong fix of the same scenario.
 
 use crate::content::{Cast, Library, Selection, Sheet, compose_seeded};
 use crate::domain::StageOffsets;
@@ -67,5 +69,37 @@ fn each_scenarios_clue_map_fix_and_wrong_fixes_are_told_apart() {
             "vague",
             "{name}"
         );
+    }
+}
+
+#[test]
+fn every_ask_of_every_fact_and_wrong_fix_reaches_its_own_entry() {
+    for (name, sheet) in sheets() {
+        for fact in &sheet.facts {
+            for ask in &fact.asks {
+                let question = format!("Could you tell me more: {ask}?");
+                match react(&sheet, &question) {
+                    Reaction::Answer { facts, .. } => {
+                        assert!(facts.contains(&fact.name), "{name}: {question} → {facts:?}")
+                    }
+                    other => panic!("{name}: {question} → {}", other.name()),
+                }
+            }
+        }
+        for wrong in &sheet.wrong_fixes {
+            for ask in &wrong.asks {
+                let reply = format!("Could you try this: {ask}?");
+                match react(&sheet, &reply) {
+                    Reaction::StillBroken { fix, .. } => {
+                        assert_eq!(fix, wrong.name, "{name}: {reply}")
+                    }
+                    other => panic!("{name}: {reply} → {}", other.name()),
+                }
+            }
+        }
+        for words in &sheet.fixes {
+            let fix = format!("I sorted it out: {}.", words.join(" "));
+            assert_eq!(react(&sheet, &fix).name(), "confirmed", "{name}: {fix}");
+        }
     }
 }
