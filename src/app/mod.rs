@@ -186,25 +186,7 @@ pub async fn run(
         metrics,
         stale_after(watchdog),
     );
-    let training = training::start(
-        &cfg,
-        d.store.clone(),
-        d.dispatcher.client().clone(),
-        clock.clone(),
-        d.wake.clone(),
-        stop.clone(),
-    );
-    let (trainer, webhooks) = match training {
-        Some(t) => (Some(t.task), t.webhooks),
-        None => (None, None),
-    };
-    let server = listener.map(|l| {
-        let mut router = crate::http::health_router(Arc::new(health.clone()));
-        if let Some(w) = webhooks {
-            router = router.merge(w);
-        }
-        admin::spawn_server(l, router, stop.clone())
-    });
+    let (trainer, server) = start_training_and_admin(&cfg, &d, &clock, listener, &health, &stop);
     start_work(&d, &cfg, &opts, &clock).await?;
     // Migrations, recovery and catch-up are done: tell systemd (Type=notify).
     health.mark_started();
@@ -223,6 +205,40 @@ pub async fn run(
     result?;
     tracing::info!("ticketsim stopped cleanly");
     Ok(())
+}
+
+type TaskHandle = tokio::task::JoinHandle<()>;
+
+/// Starts training mode when in use, and the admin server (with training's
+/// webhook receiver beside its own endpoints) when it has a listener.
+fn start_training_and_admin(
+    cfg: &Config,
+    d: &Daemon,
+    clock: &Arc<dyn Clock>,
+    listener: Option<tokio::net::TcpListener>,
+    health: &DaemonHealth,
+    stop: &watch::Receiver<bool>,
+) -> (Option<TaskHandle>, Option<TaskHandle>) {
+    let training = training::start(
+        cfg,
+        d.store.clone(),
+        d.dispatcher.client().clone(),
+        clock.clone(),
+        d.wake.clone(),
+        stop.clone(),
+    );
+    let (trainer, webhooks) = match training {
+        Some(t) => (Some(t.task), t.webhooks),
+        None => (None, None),
+    };
+    let server = listener.map(|l| {
+        let mut router = crate::http::health_router(Arc::new(health.clone()));
+        if let Some(w) = webhooks {
+            router = router.merge(w);
+        }
+        admin::spawn_server(l, router, stop.clone())
+    });
+    (trainer, server)
 }
 
 fn log_seed(cfg: &Config) {
