@@ -10,6 +10,7 @@
 //! intent first, so a released step that did send looks before re-sending.
 
 use std::sync::Arc;
+use std::sync::atomic::{AtomicBool, Ordering};
 use std::time::Duration;
 
 use tokio::sync::watch;
@@ -20,6 +21,7 @@ use super::heartbeat::BEAT_EVERY;
 use super::order::{SendOrder, Turn};
 use super::{DispatchError, Dispatcher};
 use crate::clock::UnixMs;
+use crate::freshdesk::track_writes;
 use crate::store::{ClaimOptions, ClaimedStep, NewTickets, StoreError};
 
 /// How long cancelled workers get to write their release.
@@ -122,7 +124,8 @@ impl Dispatcher {
         let this = self.clone();
         set.spawn(async move {
             let held = step.clone();
-            let work = async {
+            let sent = Arc::new(AtomicBool::new(false));
+            let work = track_writes(sent.clone(), async {
                 let _turn = match place {
                     Place::InFlight(turn) => Some(turn),
                     Place::New { order, mark } => {
@@ -131,19 +134,25 @@ impl Dispatcher {
                     }
                 };
                 this.handle(step).await
-            };
+            });
             tokio::select! {
                 () = work => {}
-                () = cancelled(&mut cancel) => this.release(&held).await,
+                () = cancelled(&mut cancel) => {
+                    this.release(&held, !sent.load(Ordering::SeqCst)).await
+                }
             }
         });
     }
 
-    /// Puts a step given up at a stop back to `pending`.
-    async fn release(&self, step: &ClaimedStep) {
-        match self.inner.store.release_step(step).await {
+    /// Puts a step given up at a stop back to `pending` (`unsent`: none of
+    /// its writes left, so nothing needs looking for at the next start).
+    async fn release(&self, step: &ClaimedStep, unsent: bool) {
+        match self.inner.store.release_step(step, unsent).await {
+            Ok(true) if unsent => {
+                tracing::info!(lifecycle = step.lifecycle_id, stage = %step.stage, "released a step at stop before it sent anything; it runs at the next start")
+            }
             Ok(true) => {
-                tracing::info!(lifecycle = step.lifecycle_id, stage = %step.stage, "released a step at stop; it runs at the next start")
+                tracing::info!(lifecycle = step.lifecycle_id, stage = %step.stage, "released a step at stop while its write was on the wire; the next start looks for it before sending again")
             }
             Ok(false) => {}
             Err(e) => {

@@ -29,6 +29,7 @@ mod observe;
 mod people;
 mod retry;
 mod search;
+mod sent;
 mod tickets;
 mod transport;
 pub mod types;
@@ -43,6 +44,7 @@ pub use listing::{ListInclude, TicketFilter, TicketOrder, TicketPages, TicketQue
 pub use observe::{Observed, Observer, ObserverHook, template as path_template};
 pub use people::{ContactQuery, ContactState};
 pub use search::{MAX_QUERY_CHARS, SearchOp, SearchQuery, SearchValue};
+pub use sent::track_writes;
 pub use types::*;
 
 #[cfg(test)]

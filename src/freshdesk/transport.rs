@@ -130,6 +130,9 @@ impl Transport {
         let mut waits = 0u32;
         loop {
             let grant = self.budget.acquire(req.lane, req.cost).await;
+            if req.method != Method::GET {
+                super::sent::note_write();
+            }
             let error = match self.attempt(req, grant).await {
                 Ok(page) => return Ok(page),
                 Err(Failure::RateLimited(retry_after)) => {

@@ -55,7 +55,7 @@ async fn an_expired_lease_is_taken_back_and_its_old_holder_can_no_longer_commit(
     let second = s.claim(1_000, 10, opts).await.unwrap().remove(0);
     assert_eq!((second.step_id, second.attempts), (first.step_id, 2));
     assert!(!s.complete_step(&first, 1_500).await.unwrap(), "fenced out");
-    assert!(!s.release_step(&first).await.unwrap(), "fenced out");
+    assert!(!s.release_step(&first, true).await.unwrap(), "fenced out");
     assert!(s.complete_step(&second, 1_500).await.unwrap());
 }
 
@@ -64,7 +64,7 @@ async fn a_released_step_is_pending_again_with_its_attempt_not_counted() {
     let (s, _d) = temp_store().await;
     s.start_slot(0, 0, 1).await.unwrap();
     let c = s.claim_due(0, 10).await.unwrap().remove(0);
-    assert!(s.release_step(&c).await.unwrap());
+    assert!(s.release_step(&c, true).await.unwrap());
     assert_eq!(s.claim_due(0, 10).await.unwrap()[0].attempts, 1);
 }
 

@@ -30,18 +30,46 @@ impl StoreError {
 }
 
 impl Store {
-    /// Puts a claimed step that never sent its request back to `pending`, with
-    /// its attempt not counted (a stop released it). Fenced like every outcome.
-    pub async fn release_step(&self, step: &ClaimedStep) -> Result<bool> {
+    /// Puts a claimed step given up at a stop back to `pending`. When none of
+    /// its writes left (`unsent`: it waited on the rate budget or a backoff),
+    /// its attempt is not counted and the intents this attempt recorded are
+    /// cleared, so the next start sends at once instead of looking for a write
+    /// that never happened. Otherwise the attempt counts and its intents stay
+    /// (the write is uncertain). Fenced like every outcome.
+    pub async fn release_step(&self, step: &ClaimedStep, unsent: bool) -> Result<bool> {
+        let mut tx = self.pool.begin().await?;
         let done = sqlx::query(
-            "UPDATE steps SET state = 'pending', attempts = MAX(attempts - 1, 0), lease_until = NULL
+            "UPDATE steps SET state = 'pending', lease_until = NULL,
+                    attempts = CASE WHEN ?3 THEN MAX(attempts - 1, 0) ELSE attempts END,
+                    intent_at = CASE WHEN ?3 AND fd_object_id IS NULL THEN NULL ELSE intent_at END
              WHERE id = ?1 AND state = 'running' AND lease_until = ?2",
         )
         .bind(step.step_id)
         .bind(step.lease_until)
-        .execute(&self.pool)
+        .bind(unsent)
+        .execute(&mut *tx)
         .await?;
-        Ok(done.rows_affected() == 1)
+        let released = done.rows_affected() == 1;
+        if released && unsent {
+            sqlx::query(
+                "UPDATE messages SET intent_at = NULL
+                 WHERE lifecycle_id = ?1 AND step_seq = ?2 AND sent_at IS NULL",
+            )
+            .bind(step.lifecycle_id)
+            .bind(step.seq)
+            .execute(&mut *tx)
+            .await?;
+            sqlx::query(
+                "UPDATE lifecycles SET create_intent_at = NULL
+                 WHERE id = ?1 AND ?2 = 0 AND ticket_id IS NULL",
+            )
+            .bind(step.lifecycle_id)
+            .bind(step.seq)
+            .execute(&mut *tx)
+            .await?;
+        }
+        tx.commit().await?;
+        Ok(released)
     }
 
     /// Commits a finished step (fenced: only if it is still `running` under its

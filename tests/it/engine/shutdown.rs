@@ -194,3 +194,53 @@ async fn a_second_sigterm_exits_at_once() {
     assert!(t.elapsed() < Duration::from_secs(1), "{:?}", t.elapsed());
     assert_eq!(status.code(), Some(130));
 }
+
+#[tokio::test]
+async fn a_step_released_at_sigterm_before_it_sent_anything_keeps_no_intent_and_no_attempt() {
+    let (_emu, url, _stop) = spawn_emulator(emulator_config(), Arc::new(SystemClock)).await;
+    let dir = tempfile::tempdir().unwrap();
+    let log = dir.path().join("log");
+    // A new ticket every second at the default 40 requests a minute: once the
+    // people are loaded the creations queue on the budget, each with its
+    // intent recorded (steps after creation are hours away).
+    let env = [
+        ("FRESHDESK_URL", url.as_str()),
+        ("FRESHDESK_API_KEY", API_KEY),
+        ("TICKETSIM_CREATE_CRON", "* * * * * *"),
+        ("TICKETSIM_STAGE_OFFSETS", "1h,2h,3h,4h"),
+        ("TICKETSIM_SEED", "3"),
+    ];
+    let mut child = ticketsim(dir.path(), &env)
+        .args(["--db", "t.db", "run"])
+        .stderr(std::fs::File::create(&log).unwrap())
+        .spawn()
+        .unwrap();
+    tokio::time::sleep(Duration::from_secs(10)).await;
+    sigterm(&child);
+    exits_within(&mut child, 10).await;
+    let text = std::fs::read_to_string(&log).unwrap();
+    assert!(
+        text.contains("released a step at stop"),
+        "no step was in hand at the stop:\n{text}"
+    );
+    let db = sqlx::SqlitePool::connect(&format!("sqlite://{}", dir.path().join("t.db").display()))
+        .await
+        .unwrap();
+    let (intents, attempts): (i64, i64) = sqlx::query_as(
+        "SELECT COUNT(l.create_intent_at), COALESCE(SUM(s.attempts), 0)
+         FROM lifecycles l JOIN steps s ON s.lifecycle_id = l.id AND s.seq = 0
+         WHERE l.ticket_id IS NULL",
+    )
+    .fetch_one(&db)
+    .await
+    .unwrap();
+    assert_eq!(
+        (intents, attempts),
+        (0, 0),
+        "a ticket never sent must not look like an uncertain write at the next start:\n{text}"
+    );
+    assert!(
+        text.contains("released a step at stop before it sent anything"),
+        "{text}"
+    );
+}
