@@ -104,11 +104,12 @@ async fn under_every_fault_at_once_all_other_lifecycles_close_and_the_budget_hol
     crate::secrets::assert_nowhere(dir.path(), &url, &log).await;
     eprintln!(
         "fault suite: lifecycles {}, closed {}, ended by the deleted ticket/blocked contact {}, \
-         other failures {}, requests {}, faults injected {}, max attempts of a step {}, \
+         not started before the stop {}, other failures {}, requests {}, faults injected {}, max attempts of a step {}, \
          requests inside a Retry-After window {in_window}, busiest 60 s window {max_window}/{BUDGET}, panics 0 ({:.0?})",
         f.total,
         f.closed,
         f.expected_ends,
+        f.not_started,
         f.other_failures.len(),
         requests.len(),
         requests
@@ -227,13 +228,16 @@ fn budget_windows(requests: &[Value]) -> (usize, usize) {
 }
 
 /// id, state, ticket, contact, last error.
-type LifecycleRow = (i64, String, Option<i64>, Option<i64>, Option<String>);
+type LifecycleRow = (i64, String, Option<i64>, Option<i64>, Option<String>, bool);
 
 #[derive(Debug, Default)]
 struct Ends {
     total: usize,
     closed: usize,
     expected_ends: usize,
+    /// Slots whose ticket was never attempted (released at the stop before
+    /// sending): the drain starts no new ticket, the next plain run does.
+    not_started: usize,
     max_attempts: i64,
     /// How the lifecycles of the blocked contact ended.
     blocked_contact: Vec<String>,
@@ -248,11 +252,14 @@ async fn check_ends(dir: &Path, deleted: i64, blocked: i64) -> Ends {
         sqlx::SqlitePool::connect(&format!("sqlite://{}?mode=ro", dir.join("t.db").display()))
             .await
             .unwrap();
-    let rows: Vec<LifecycleRow> =
-        sqlx::query_as("SELECT id, state, ticket_id, contact_id, last_error FROM lifecycles")
-            .fetch_all(&pool)
-            .await
-            .unwrap();
+    let rows: Vec<LifecycleRow> = sqlx::query_as(
+        "SELECT l.id, l.state, l.ticket_id, l.contact_id, l.last_error,
+                    l.create_intent_at IS NULL AND s.attempts = 0
+             FROM lifecycles l JOIN steps s ON s.lifecycle_id = l.id AND s.seq = 0",
+    )
+    .fetch_all(&pool)
+    .await
+    .unwrap();
     let attempts: (i64,) = sqlx::query_as("SELECT MAX(attempts) FROM steps")
         .fetch_one(&pool)
         .await
@@ -262,7 +269,7 @@ async fn check_ends(dir: &Path, deleted: i64, blocked: i64) -> Ends {
         max_attempts: attempts.0,
         ..Ends::default()
     };
-    for (id, state, ticket, contact, error) in rows {
+    for (id, state, ticket, contact, error, untried) in rows {
         let error = error.unwrap_or_default();
         let by_delete =
             ticket == Some(deleted) && state == "cancelled" && error.contains("deleted");
@@ -274,6 +281,8 @@ async fn check_ends(dir: &Path, deleted: i64, blocked: i64) -> Ends {
         }
         if state == "closed" {
             e.closed += 1;
+        } else if state == "scheduled" && ticket.is_none() && untried {
+            e.not_started += 1;
         } else if by_delete || by_block {
             e.expected_ends += 1;
         } else {
