@@ -34,7 +34,10 @@ pub struct ReportArgs {
 impl ReportArgs {
     /// Which report the flags ask for (the analytics unless another report's flag is given).
     fn kind(&self) -> ReportKind {
-        ReportKind::Analytics
+        match self.training {
+            true => ReportKind::Training,
+            false => ReportKind::Analytics,
+        }
     }
 
     fn format(&self) -> ReportFormat {
@@ -47,9 +50,6 @@ impl ReportArgs {
 }
 
 pub async fn run(args: ReportArgs, db: &Path) -> Result<(), AppError> {
-    if args.training {
-        return super::report::training(db, args.since.as_deref(), args.json).await;
-    }
     let opts = ReportOptions {
         kind: args.kind(),
         format: args.format(),

@@ -204,21 +204,3 @@ pub async fn show(db: &Path, id: i64, as_json: bool) -> Result<(), AppError> {
     }
     out.write_all(t.as_bytes()).map_err(io_err)
 }
-
-/// `ticketsim report --training`: the grades of closed trainee tickets.
-pub(super) async fn training(db: &Path, since: Option<&str>, json: bool) -> Result<(), AppError> {
-    let now = SystemClock.now_ms();
-    let since = match since {
-        Some(s) => crate::app::export::parse_since(s, now)?,
-        None => 0,
-    };
-    let store = open(db, "report --training").await?;
-    let grades = crate::app::training_grades(&store, since).await?;
-    let report = crate::training::Report::new(grades);
-    let out = if json {
-        serde_json::to_string_pretty(&report).map_err(|e| AppError::Io(e.to_string()))? + "\n"
-    } else {
-        report.text()
-    };
-    std::io::stdout().write_all(out.as_bytes()).map_err(io_err)
-}

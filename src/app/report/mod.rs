@@ -27,6 +27,8 @@ pub use stats::{AgentStats, DayStats, GroupStats, ScenarioStats, StepStats, Timi
 pub enum ReportKind {
     #[default]
     Analytics,
+    /// `--training`: the grades of the trainee tickets closed since `since`.
+    Training,
 }
 
 /// How the report is printed.
@@ -87,13 +89,29 @@ pub async fn report(
 ) -> Result<(), AppError> {
     let period = parse_period(opts.since.as_deref(), opts.until.as_deref(), now)?;
     let store = Store::open_read_only(db).await?;
-    let result = match opts.kind {
-        ReportKind::Analytics => analytics(&store, period).await,
+    let text = match opts.kind {
+        ReportKind::Analytics => analytics(&store, period)
+            .await
+            .map(|a| render::render(&a, opts.format))
+            .map_err(AppError::from),
+        ReportKind::Training => training(&store, period, opts.format).await,
     };
     store.close().await;
-    let text = render::render(&result?, opts.format);
-    out.write_all(text.as_bytes())
+    out.write_all(text?.as_bytes())
         .map_err(|e| AppError::Io(format!("cannot write the report: {e}")))
+}
+
+/// The grades of the trainee tickets closed since the period's start, as
+/// text or JSON (the CLI refuses `--csv` and `--until` with `--training`).
+async fn training(store: &Store, period: Period, format: ReportFormat) -> Result<String, AppError> {
+    let grades = super::training_grades(store, period.since.unwrap_or(0)).await?;
+    let report = crate::training::Report::new(grades);
+    match format {
+        ReportFormat::Json => serde_json::to_string_pretty(&report)
+            .map(|j| j + "\n")
+            .map_err(|e| AppError::Io(e.to_string())),
+        _ => Ok(report.text()),
+    }
 }
 
 /// Reads the facts of the period and aggregates them.
