@@ -1,5 +1,6 @@
 //! Prompt shutdown as an operator sees it: real processes, SIGTERM.
 
+use std::path::Path;
 use std::process::Stdio;
 use std::sync::Arc;
 use std::time::{Duration, Instant};
@@ -9,6 +10,7 @@ use tokio::process::Child;
 
 use ticketsim::clock::SystemClock;
 
+use crate::first_hour::sigterm;
 use crate::harness::{API_KEY, emulator_config, spawn_emulator};
 use crate::process::ticketsim;
 
@@ -25,10 +27,13 @@ fn busy_env(url: &str) -> Vec<(&'static str, String)> {
     ]
 }
 
-fn sigterm(child: &Child) {
-    let pid = child.id().unwrap() as i32;
-    // SAFETY: sending a signal to our own child process.
-    unsafe { libc::kill(pid, libc::SIGTERM) };
+/// `ticketsim --db t.db run` in `dir` with `env`, its stderr appended to `log`.
+fn run_daemon(dir: &Path, env: &[(&str, &str)], log: &Path) -> Child {
+    ticketsim(dir, env)
+        .args(["--db", "t.db", "run"])
+        .stderr(crate::process::append(&log.to_path_buf()))
+        .spawn()
+        .unwrap()
 }
 
 /// Waits for the child to exit, at most `secs`; returns how long it took.
@@ -49,11 +54,7 @@ async fn sigterm_during_a_backlog_exits_within_5_s_and_starts_no_slot_after_the_
     let log = dir.path().join("log");
     let env = busy_env(&url);
     let env: Vec<(&str, &str)> = env.iter().map(|(k, v)| (*k, v.as_str())).collect();
-    let mut child = ticketsim(dir.path(), &env)
-        .args(["--db", "t.db", "run"])
-        .stderr(std::fs::File::create(&log).unwrap())
-        .spawn()
-        .unwrap();
+    let mut child = run_daemon(dir.path(), &env, &log);
     tokio::time::sleep(Duration::from_secs(8)).await;
     sigterm(&child);
     let took = exits_within(&mut child, 10).await;
@@ -130,11 +131,7 @@ async fn sigterm_during_a_60_s_429_pause_exits_within_5_s_and_the_next_run_loses
         ("TICKETSIM_SEED", "9"),
         ("TICKETSIM_REQUEST_TIMEOUT", "1s"),
     ];
-    let mut child = ticketsim(dir.path(), &env)
-        .args(["--db", "t.db", "run"])
-        .stderr(crate::process::append(&log))
-        .spawn()
-        .unwrap();
+    let mut child = run_daemon(dir.path(), &env, &log);
     tokio::time::sleep(Duration::from_secs(4)).await;
     let mut faults = emu.faults();
     faults.burst_429 = 100_000;
@@ -210,11 +207,7 @@ async fn a_step_released_at_sigterm_before_it_sent_anything_keeps_no_intent_and_
         ("TICKETSIM_STAGE_OFFSETS", "1h,2h,3h,4h"),
         ("TICKETSIM_SEED", "3"),
     ];
-    let mut child = ticketsim(dir.path(), &env)
-        .args(["--db", "t.db", "run"])
-        .stderr(std::fs::File::create(&log).unwrap())
-        .spawn()
-        .unwrap();
+    let mut child = run_daemon(dir.path(), &env, &log);
     tokio::time::sleep(Duration::from_secs(10)).await;
     sigterm(&child);
     exits_within(&mut child, 10).await;
