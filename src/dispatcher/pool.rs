@@ -152,7 +152,7 @@ impl Dispatcher {
                 tracing::info!(lifecycle = step.lifecycle_id, stage = %step.stage, "released a step at stop before it sent anything; it runs at the next start")
             }
             Ok(true) => {
-                tracing::info!(lifecycle = step.lifecycle_id, stage = %step.stage, "released a step at stop while its write was on the wire; the next start looks for it before sending again")
+                tracing::info!(lifecycle = step.lifecycle_id, stage = %step.stage, "released a step at stop after one of its writes had left; the next start checks Freshdesk before sending again")
             }
             Ok(false) => {}
             Err(e) => {
