@@ -265,6 +265,8 @@ fn dispatcher_config(cfg: &Config, metrics: &Arc<Metrics>) -> DispatcherConfig {
         // Slots from `ticketsim spawn` (another process) are found by polling.
         max_idle_ms: SPAWN_POLL_MS,
         reconcile_after_ms: 2 * cfg.client.request_timeout.as_millis() as i64,
+        backoff_base_ms: cfg.client.retry_backoff_ms.0,
+        backoff_cap_ms: cfg.client.retry_backoff_ms.1,
         metrics: Some(metrics.clone()),
         wedge_file: cfg.test_wedge_file.clone(),
         trainee_group: cfg.training.trainee_group.clone(),

@@ -1,5 +1,5 @@
-//! The variables that shape the Freshdesk client: timeouts and the custom-field
-//! mapping. Like every variable, each is checked before anything is sent, and an
+//! The variables that shape the Freshdesk client: timeouts, how a failed step
+//! is retried, and the custom-field mapping. Like every variable, each is checked before anything is sent, and an
 //! error names the variable.
 
 use std::time::Duration;
@@ -10,6 +10,7 @@ use crate::freshdesk::{ClientConfig, CustomFieldMap};
 
 pub const DEFAULT_CONNECT_TIMEOUT: &str = "5s";
 pub const DEFAULT_REQUEST_TIMEOUT: &str = "30s";
+pub const DEFAULT_RETRY_BACKOFF: &str = "2s..5m";
 
 /// The timeouts and custom fields of `Config`.
 #[derive(Debug, Clone, PartialEq)]
@@ -17,6 +18,9 @@ pub struct ClientVars {
     pub connect_timeout: Duration,
     pub request_timeout: Duration,
     pub custom_fields: CustomFieldMap,
+    /// `TICKETSIM_RETRY_BACKOFF`: a failed step's first wait and the cap its
+    /// doubling waits stop at, in ms.
+    pub retry_backoff_ms: (i64, i64),
     /// `run --dry-run`: the client sends GETs only (set by the CLI, not the environment).
     pub dry_run: bool,
 }
@@ -37,6 +41,7 @@ impl ClientVars {
                 Duration::from_secs(600),
             )?,
             custom_fields: parse_custom_fields(env.get("TICKETSIM_CUSTOM_FIELDS"))?,
+            retry_backoff_ms: parse_backoff(env.get("TICKETSIM_RETRY_BACKOFF"))?,
             dry_run: false,
         })
     }
@@ -75,6 +80,20 @@ fn parse_timeout(
     Ok(d)
 }
 
+/// `first..cap`: the first wait from 100ms, the cap up to 1h.
+fn parse_backoff(value: Option<String>) -> Result<(i64, i64), ConfigError> {
+    const VAR: &str = "TICKETSIM_RETRY_BACKOFF";
+    let text = value.unwrap_or_else(|| DEFAULT_RETRY_BACKOFF.to_string());
+    let (first, cap) = domain::parse_duration_range(&text).map_err(|e| err(VAR, e))?;
+    if first < 100 || cap > 3_600_000 {
+        return Err(err(
+            VAR,
+            format!("expected first..cap from 100ms to 1h (e.g. 2s..5m), got \"{text}\""),
+        ));
+    }
+    Ok((first, cap))
+}
+
 fn parse_custom_fields(value: Option<String>) -> Result<CustomFieldMap, ConfigError> {
     let Some(text) = value else {
         return Ok(CustomFieldMap::default());
@@ -106,6 +125,7 @@ mod tests {
         assert_eq!(v.connect_timeout, Duration::from_secs(5));
         assert_eq!(v.request_timeout, Duration::from_secs(30));
         assert!(v.custom_fields.is_empty());
+        assert_eq!(v.retry_backoff_ms, (2_000, 300_000));
         let v = vars(&[
             ("TICKETSIM_CONNECT_TIMEOUT", "1500ms"),
             ("TICKETSIM_REQUEST_TIMEOUT", "2m"),
@@ -113,6 +133,8 @@ mod tests {
         .unwrap();
         assert_eq!(v.connect_timeout, Duration::from_millis(1500));
         assert_eq!(v.request_timeout, Duration::from_secs(120));
+        let v = vars(&[("TICKETSIM_RETRY_BACKOFF", "500ms..4s")]).unwrap();
+        assert_eq!(v.retry_backoff_ms, (500, 4_000));
     }
 
     #[test]
@@ -123,6 +145,10 @@ mod tests {
             ("TICKETSIM_CONNECT_TIMEOUT", "1h"),
             ("TICKETSIM_REQUEST_TIMEOUT", "50ms"),
             ("TICKETSIM_REQUEST_TIMEOUT", "-5s"),
+            ("TICKETSIM_RETRY_BACKOFF", "5m..2s"),
+            ("TICKETSIM_RETRY_BACKOFF", "10ms..1s"),
+            ("TICKETSIM_RETRY_BACKOFF", "2s..2h"),
+            ("TICKETSIM_RETRY_BACKOFF", "later"),
             ("TICKETSIM_CUSTOM_FIELDS", "plan"),
             ("TICKETSIM_CUSTOM_FIELDS", "plan=plan"),
         ] {

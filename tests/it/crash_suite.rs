@@ -62,6 +62,10 @@ pub(crate) fn daemon_env(url: &str) -> Vec<(&'static str, String)> {
         // a recovered write is looked for 2 × this after its intent, after
         // the emulator's late writes (1.5 s) have landed
         ("TICKETSIM_REQUEST_TIMEOUT", "1s".to_string()),
+        // Every kill of a claimed step counts as an attempt, and 30 kills in a
+        // minute push some steps past 8: at the default (2s..5m) one more 5xx
+        // in the drain waits minutes.
+        ("TICKETSIM_RETRY_BACKOFF", "500ms..4s".to_string()),
     ]
 }
 
@@ -241,15 +245,24 @@ async fn wait_for_wal_change(wal: &PathBuf) {
 /// slots a drain leaves pending, until every lifecycle has ended.
 pub(crate) async fn run_to_completion(dir: &Path, url: &str, env: &[(&str, &str)]) -> String {
     let log = dir.join("daemon.log");
-    let drained = ticketsim(dir, env)
+    let mut drain = ticketsim(dir, env)
         .args(["--db", "t.db", "run", "--drain"])
         .stderr(append(&log))
-        .status();
-    let status = tokio::time::timeout(Duration::from_secs(120), drained)
-        .await
-        .expect("the drain did not end within 120 s")
+        .spawn()
         .unwrap();
+    let began = Instant::now();
+    let waited = tokio::time::timeout(Duration::from_secs(120), drain.wait()).await;
     let text = std::fs::read_to_string(&log).unwrap();
+    let Ok(status) = waited else {
+        drain.start_kill().unwrap();
+        panic!(
+            "the drain did not end within 120 s; status: {}\n{}",
+            status_json(dir).await,
+            tail(&text)
+        );
+    };
+    let status = status.unwrap();
+    eprintln!("the drain took {:.1?}", began.elapsed());
     assert!(status.success(), "the drain failed:\n{}", tail(&text));
     let mut plain: Vec<(&str, &str)> = env.to_vec();
     plain.retain(|(k, _)| *k != "TICKETSIM_CREATE_CRON");
