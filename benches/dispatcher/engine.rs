@@ -90,7 +90,10 @@ async fn drive(
         client,
         clock,
         schedule,
-        DispatcherConfig::default(),
+        DispatcherConfig {
+            workers: workers(),
+            ..DispatcherConfig::default()
+        },
         None,
     )
     .await
@@ -122,7 +125,11 @@ pub async fn throughput_section(lifecycles: i64) -> f64 {
     let path = dir.path().join("throughput.db");
     Store::open(&path).await.expect("open").close().await;
     bulk::fill_new_slots(&path, lifecycles, now_ms() - 1_000, 0).await;
+    let cpu_before = cpu_secs();
+    let threads_before = thread_cpu();
     let (steps, secs, requests) = drive(&path, &url, &emulator, &offsets_ms()).await;
+    let cpu = cpu_secs() - cpu_before;
+    let busiest = busiest_thread(&threads_before, &thread_cpu());
     let rate = steps as f64 / secs;
     let workers = workers();
     let commits = ceilings::commits_per_sec(dir.path(), Duration::from_secs(3)).await;
@@ -132,6 +139,18 @@ pub async fn throughput_section(lifecycles: i64) -> f64 {
         "throughput: {lifecycles} lifecycles, {steps} durable steps ({requests} requests) in {secs:.2} s = {rate:.0} steps/s ({:.0} requests/s, {workers} workers)",
         requests as f64 / secs
     );
+    println!(
+        "  CPU (engine and emulator, one process): {:.0} µs per step, {:.0}% of {} cores busy",
+        cpu * 1e6 / steps as f64,
+        cpu * 100.0 / secs / cores() as f64,
+        cores()
+    );
+    if let Some((name, busy)) = busiest {
+        println!(
+            "  busiest thread: {name}, {:.0}% of the run",
+            busy * 100.0 / secs
+        );
+    }
     println!(
         "  ceilings in this run: {commits:.0} single-row synchronous=FULL commits/s | {reqs:.0} GET /agents/me requests/s through the client ({workers} tasks)"
     );
@@ -237,4 +256,53 @@ pub async fn lateness_section(steps_per_sec: f64, span: Duration) {
         late[late.len() - 1],
         verdict(p99 <= 100)
     );
+}
+
+fn cores() -> usize {
+    std::thread::available_parallelism().map_or(1, |n| n.get())
+}
+
+/// User and system CPU time this process has used, in seconds.
+fn cpu_secs() -> f64 {
+    // SAFETY: getrusage fills the struct it is given.
+    let mut u: libc::rusage = unsafe { std::mem::zeroed() };
+    unsafe { libc::getrusage(libc::RUSAGE_SELF, &mut u) };
+    let t = |v: libc::timeval| v.tv_sec as f64 + v.tv_usec as f64 / 1e6;
+    t(u.ru_utime) + t(u.ru_stime)
+}
+
+/// CPU seconds of each thread of this process, by thread id, with its name.
+fn thread_cpu() -> std::collections::HashMap<String, (String, f64)> {
+    let mut out = std::collections::HashMap::new();
+    let Ok(dir) = std::fs::read_dir("/proc/self/task") else {
+        return out;
+    };
+    let tick = 100.0; // USER_HZ
+    for e in dir.flatten() {
+        let Ok(stat) = std::fs::read_to_string(e.path().join("stat")) else {
+            continue;
+        };
+        let (Some(open), Some(close)) = (stat.find('('), stat.rfind(')')) else {
+            continue;
+        };
+        let name = stat[open + 1..close].to_string();
+        let f: Vec<&str> = stat[close + 2..].split(' ').collect();
+        let t = |i: usize| f.get(i).and_then(|v| v.parse::<f64>().ok()).unwrap_or(0.0);
+        // utime and stime are fields 14 and 15 (11 and 12 after the name).
+        out.insert(
+            e.file_name().to_string_lossy().into(),
+            (name, (t(11) + t(12)) / tick),
+        );
+    }
+    out
+}
+
+fn busiest_thread(
+    before: &std::collections::HashMap<String, (String, f64)>,
+    after: &std::collections::HashMap<String, (String, f64)>,
+) -> Option<(String, f64)> {
+    after
+        .iter()
+        .map(|(tid, (name, t))| (name.clone(), t - before.get(tid).map_or(0.0, |b| b.1)))
+        .max_by(|a, b| a.1.total_cmp(&b.1))
 }

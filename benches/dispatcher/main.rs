@@ -59,6 +59,10 @@ fn main() {
     );
     rt.block_on(async {
         let max = engine::throughput_section(lifecycles).await;
+        // BENCH_ONLY=throughput: the first section alone (while tuning).
+        if std::env::var("BENCH_ONLY").is_ok_and(|v| v == "throughput") {
+            return;
+        }
         engine::claim_section(large, overdue).await;
         startup_section(large).await;
         engine::lateness_section(max / 2.0, Duration::from_secs(10)).await;

@@ -45,7 +45,7 @@ impl Dispatcher {
         })
         .await?;
         let conversation = self.post_message(ticket_id, &m).await?;
-        self.mark(Mark::MessageSent {
+        self.mark_with_outcome(Mark::MessageSent {
             message_id: m.id,
             conversation_id: conversation,
             at: self.now(),
@@ -240,7 +240,7 @@ impl Dispatcher {
         })
         .await?;
         let created = self.inner.client.add_time_entry(ticket_id, &entry).await?;
-        self.mark(Mark::StepObject {
+        self.mark_with_outcome(Mark::StepObject {
             step_id: step.step_id,
             object_id: created.id,
         })

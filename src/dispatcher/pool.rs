@@ -11,7 +11,7 @@
 
 use std::sync::Arc;
 use std::sync::atomic::{AtomicBool, Ordering};
-use std::time::Duration;
+use std::time::{Duration, Instant};
 
 use tokio::sync::watch;
 use tokio::task::JoinSet;
@@ -19,10 +19,14 @@ use tokio::task::JoinSet;
 use super::backlog::Backlog;
 use super::heartbeat::BEAT_EVERY;
 use super::order::{SendOrder, Turn};
+use super::steps::HeldMarks;
 use super::{DispatchError, Dispatcher};
 use crate::clock::UnixMs;
 use crate::freshdesk::track_writes;
-use crate::store::{ClaimOptions, ClaimedStep, NewTickets, StoreError};
+use crate::store::{ClaimOptions, ClaimedStep, Mark, NewTickets, StoreError};
+
+/// How often expired leases are looked for (a lease lasts minutes).
+const LEASE_CHECK_EVERY: Duration = Duration::from_secs(1);
 
 /// How long cancelled workers get to write their release.
 const RELEASE_WAIT: Duration = Duration::from_millis(1_500);
@@ -44,6 +48,8 @@ impl Dispatcher {
     ) -> Result<(), DispatchError> {
         self.recover().await?;
         let workers = self.inner.cfg.workers.max(1);
+        let claim_at = (workers / 8).max(1);
+        let mut leases_checked: Option<Instant> = None;
         let mut opts = self.claim_options(!drain);
         let order = Arc::new(SendOrder::default());
         let (cancel_tx, cancel_rx) = watch::channel(false);
@@ -61,11 +67,16 @@ impl Dispatcher {
             self.watch_backlog(&mut backlog).await;
             let free = workers.saturating_sub(set.len());
             let mut wait_ms = self.inner.cfg.max_idle_ms;
-            if free > 0 {
+            // A claim is a commit of its own: with most workers busy, wait
+            // until an eighth of them is free and claim for all of them.
+            if free > 0 && (free >= claim_at || set.is_empty()) {
                 // New tickets only once no step of a ticket in flight is due;
                 // they send nothing before the in-flight steps claimed earlier.
                 opts.new_tickets = NewTickets::WhenNoneInFlight;
-                match self.claim_some(free as i64, opts).await {
+                match self
+                    .claim_some(free as i64, opts, &mut leases_checked)
+                    .await
+                {
                     Ok(steps) if !steps.is_empty() => {
                         for step in steps {
                             let turn = Place::of(&order, &step);
@@ -100,11 +111,21 @@ impl Dispatcher {
         }
     }
 
-    /// Takes expired leases back, then claims up to `n` due steps.
-    async fn claim_some(&self, n: i64, opts: ClaimOptions) -> Result<Vec<ClaimedStep>, StoreError> {
+    /// Takes expired leases back (at most once every [`LEASE_CHECK_EVERY`]),
+    /// then claims up to `n` due steps.
+    async fn claim_some(
+        &self,
+        n: i64,
+        opts: ClaimOptions,
+        checked: &mut Option<Instant>,
+    ) -> Result<Vec<ClaimedStep>, StoreError> {
         let store = &self.inner.store;
         let now = self.now();
+        if checked.is_some_and(|t| t.elapsed() < LEASE_CHECK_EVERY) {
+            return store.claim(now, n, opts).await;
+        }
         let taken = store.take_back_expired(now).await?;
+        *checked = Some(Instant::now());
         if taken > 0 {
             tracing::warn!(
                 steps = taken,
@@ -124,6 +145,7 @@ impl Dispatcher {
         let this = self.clone();
         set.spawn(async move {
             let held = step.clone();
+            let marks = HeldMarks::default();
             let sent = Arc::new(AtomicBool::new(false));
             let work = track_writes(sent.clone(), async {
                 let _turn = match place {
@@ -133,12 +155,12 @@ impl Dispatcher {
                         None
                     }
                 };
-                this.handle(step).await
+                this.handle_holding(step, marks.clone()).await
             });
             tokio::select! {
                 () = work => {}
                 () = cancelled(&mut cancel) => {
-                    this.release(&held, !sent.load(Ordering::SeqCst)).await
+                    this.release(&held, !sent.load(Ordering::SeqCst), marks.snapshot()).await
                 }
             }
         });
@@ -146,7 +168,14 @@ impl Dispatcher {
 
     /// Puts a step given up at a stop back to `pending` (`unsent`: none of
     /// its writes left, so nothing needs looking for at the next start).
-    async fn release(&self, step: &ClaimedStep, unsent: bool) {
+    /// What the step had recorded of its sent writes (`marks`) is written
+    /// first, so the next start need not look for them in Freshdesk.
+    async fn release(&self, step: &ClaimedStep, unsent: bool, marks: Vec<Mark>) {
+        for mark in marks {
+            if let Err(e) = self.inner.store.mark(mark).await {
+                tracing::warn!(lifecycle = step.lifecycle_id, error = %e, "could not record a sent write at stop; the next start looks for it in Freshdesk");
+            }
+        }
         match self.inner.store.release_step(step, unsent).await {
             Ok(true) if unsent => {
                 tracing::info!(lifecycle = step.lifecycle_id, stage = %step.stage, "released a step at stop before it sent anything; it runs at the next start")

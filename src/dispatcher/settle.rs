@@ -4,7 +4,7 @@
 
 use std::time::Duration;
 
-use super::steps::StepError;
+use super::steps::{AFTER_SEND, HeldMarks, StepError, with_held_marks};
 use super::{Dispatcher, Outcome, StepEvent};
 use crate::clock::UnixMs;
 use crate::domain::{self, LifecycleState};
@@ -18,6 +18,16 @@ impl Dispatcher {
     /// Performs one claimed step and commits its outcome. A worker gives the
     /// step up before its lease ends, so no one else can hold it meanwhile.
     pub(super) async fn handle(&self, step: ClaimedStep) {
+        self.handle_holding(step, HeldMarks::default()).await
+    }
+
+    /// [`Dispatcher::handle`], the records held back for the outcome kept in
+    /// `held` (which the caller may read if it gives the step up).
+    pub(super) async fn handle_holding(&self, step: ClaimedStep, held: HeldMarks) {
+        AFTER_SEND.scope(held, self.perform_and_commit(step)).await
+    }
+
+    async fn perform_and_commit(&self, step: ClaimedStep) {
         let budget = Duration::from_millis((self.inner.cfg.lease_ms.max(0) as u64) * 9 / 10);
         let result = match tokio::time::timeout(budget, self.perform(&step)).await {
             Ok(r) => {
@@ -65,11 +75,16 @@ impl Dispatcher {
                     step: step.clone(),
                     now,
                 };
-                let ok = self.inner.writer.write(write).await?;
+                let ok = self.write_outcome(write).await?;
                 Ok(ok.then(|| Outcome::Done(done.clone())))
             }
             Err(e) => self.settle_failure(step, now, e).await,
         }
+    }
+
+    /// Writes an outcome with the records the step held back for it.
+    async fn write_outcome(&self, write: StepWrite) -> Result<bool, StoreError> {
+        self.inner.writer.write_all(with_held_marks(write)).await
     }
 
     /// Decides what a failure means: try again later, or end the lifecycle.
@@ -101,7 +116,7 @@ impl Dispatcher {
                 due_at: at,
                 error: reason.clone(),
             };
-            let ok = self.inner.writer.write(write).await?;
+            let ok = self.write_outcome(write).await?;
             return Ok(ok.then_some(Outcome::Retry { error: reason, at }));
         }
         let reason = if e.is_transient() {
@@ -127,12 +142,17 @@ impl Dispatcher {
             end,
             reason: reason.to_string(),
         };
-        self.inner.writer.write(write).await
+        self.write_outcome(write).await
     }
 
     /// When a transient failure is tried again: after the backoff, never before
     /// what the error itself asks for (a `Retry-After`, a reconciliation delay).
     pub(super) fn retry_at(&self, step: &ClaimedStep, now: UnixMs, e: &StepError) -> UnixMs {
+        // A look that must wait is no failure: it goes at its time, however
+        // many attempts (killed claims count too) came before.
+        if let StepError::TooEarly { at } = e {
+            return *at;
+        }
         let backoff = now + self.backoff(step.attempts);
         e.not_before(now, self.inner.cfg.reconcile_after_ms)
             .map_or(backoff, |at| at.max(backoff))

@@ -296,6 +296,19 @@ impl Dispatcher {
         Ok(())
     }
 
+    /// Records what a step's POST made (a conversation's or a time entry's id)
+    /// with the step's outcome, in its transaction, rather than in one of its
+    /// own. Safe because the POST's intent was committed before it left: a
+    /// step interrupted before its outcome commits looks in Freshdesk before
+    /// re-sending. Outside a worker (no outcome to ride on) it is written now.
+    pub(super) async fn mark_with_outcome(&self, mark: Mark) -> Result<(), StoreError> {
+        let held = AFTER_SEND.try_with(|v| v.push(mark.clone()));
+        match held {
+            Ok(()) => Ok(()),
+            Err(_) => self.mark(mark).await,
+        }
+    }
+
     /// Writes a record of the step's progress through the single writer (it
     /// shares an fsync with whatever else is ready); returns once committed.
     pub(super) async fn mark(&self, mark: Mark) -> Result<(), StoreError> {
@@ -317,6 +330,36 @@ impl Dispatcher {
     pub(super) fn now(&self) -> UnixMs {
         self.inner.clock.now_ms()
     }
+}
+
+tokio::task_local! {
+    /// The records a step holds back for its outcome's transaction
+    /// ([`Dispatcher::mark_with_outcome`]).
+    pub(super) static AFTER_SEND: HeldMarks;
+}
+
+/// The records a worker's step holds back for its outcome; the worker keeps a
+/// handle, so a step released at a stop writes them with its release.
+#[derive(Clone, Default)]
+pub(super) struct HeldMarks(std::sync::Arc<std::sync::Mutex<Vec<Mark>>>);
+
+impl HeldMarks {
+    fn push(&self, mark: Mark) {
+        self.0.lock().unwrap_or_else(|p| p.into_inner()).push(mark);
+    }
+
+    pub(super) fn snapshot(&self) -> Vec<Mark> {
+        self.0.lock().unwrap_or_else(|p| p.into_inner()).clone()
+    }
+}
+
+/// `write` preceded by the records the step held back for it.
+pub(super) fn with_held_marks(write: StepWrite) -> Vec<StepWrite> {
+    let mut writes: Vec<StepWrite> = AFTER_SEND
+        .try_with(|v| v.snapshot().into_iter().map(StepWrite::Mark).collect())
+        .unwrap_or_default();
+    writes.push(write);
+    writes
 }
 
 /// The start of a message's text, for one-line summaries.

@@ -198,7 +198,7 @@ impl Store {
     /// The earliest time a step becomes claimable, if any step is waiting.
     pub async fn next_due_at(&self) -> Result<Option<UnixMs>> {
         Ok(sqlx::query_scalar(NEXT_DUE_SQL)
-            .fetch_optional(&self.pool)
+            .fetch_optional(&self.reads)
             .await?)
     }
 
@@ -207,7 +207,7 @@ impl Store {
         Ok(sqlx::query_scalar(
             "SELECT MIN(lease_until) FROM steps INDEXED BY steps_lease WHERE state = 'running'",
         )
-        .fetch_one(&self.pool)
+        .fetch_one(&self.reads)
         .await?)
     }
 
@@ -216,7 +216,7 @@ impl Store {
         Ok(sqlx::query_scalar(
             "SELECT COUNT(*) FROM steps WHERE state IN ('pending', 'running', 'retry')",
         )
-        .fetch_one(&self.pool)
+        .fetch_one(&self.reads)
         .await?)
     }
 
@@ -227,7 +227,7 @@ impl Store {
             "SELECT COUNT(*) FROM steps s JOIN lifecycles l ON l.id = s.lifecycle_id
              WHERE s.state IN ('pending', 'running', 'retry') AND l.create_intent_at IS NOT NULL",
         )
-        .fetch_one(&self.pool)
+        .fetch_one(&self.reads)
         .await?)
     }
 

@@ -115,7 +115,7 @@ impl Store {
         let sql = format!("SELECT {LIFECYCLE_COLS} FROM lifecycles WHERE id = ?1");
         let row = sqlx::query(&sql)
             .bind(id)
-            .fetch_optional(&self.pool)
+            .fetch_optional(&self.reads)
             .await?;
         let row = row.ok_or_else(|| StoreError::Data(format!("no lifecycle {id}")))?;
         lifecycle_from_row(&row)
@@ -166,7 +166,7 @@ impl Store {
     pub async fn ticket_is_known(&self, ticket_id: i64) -> Result<bool> {
         let n: i64 = sqlx::query_scalar("SELECT COUNT(*) FROM lifecycles WHERE ticket_id = ?1")
             .bind(ticket_id)
-            .fetch_one(&self.pool)
+            .fetch_one(&self.reads)
             .await?;
         Ok(n > 0)
     }

@@ -4,8 +4,6 @@
 //! steps' outcomes by the dispatcher's single writer, so that many steps share
 //! one fsync. Either way it is durable before the call that writes it returns.
 
-use sqlx::SqliteConnection;
-
 use super::{Result, StepWrite, Store};
 use crate::clock::UnixMs;
 
@@ -32,73 +30,6 @@ pub enum Mark {
     StepIntent { step_id: i64, now: UnixMs },
     /// The Freshdesk id of what the step's POST created.
     StepObject { step_id: i64, object_id: i64 },
-}
-
-impl Mark {
-    pub(super) async fn apply(&self, conn: &mut SqliteConnection) -> Result<()> {
-        let (sql, a, b, c) = match *self {
-            Mark::CreateIntent { lifecycle_id, now } => (
-                "UPDATE lifecycles SET create_intent_at = ?2, updated_at = ?2 WHERE id = ?1",
-                lifecycle_id,
-                now,
-                None,
-            ),
-            Mark::Ticket {
-                lifecycle_id,
-                ticket_id,
-                at,
-            } => {
-                sqlx::query(
-                    "UPDATE messages SET sent_at = ?2 WHERE lifecycle_id = ?1 AND step_seq = 0",
-                )
-                .bind(lifecycle_id)
-                .bind(at)
-                .execute(&mut *conn)
-                .await?;
-                (
-                    "UPDATE lifecycles SET ticket_id = ?2, ticket_created_at = ?3, updated_at = ?3
-                     WHERE id = ?1",
-                    lifecycle_id,
-                    ticket_id,
-                    Some(at),
-                )
-            }
-            Mark::MessageIntent { message_id, now } => (
-                "UPDATE messages SET intent_at = ?2 WHERE id = ?1",
-                message_id,
-                now,
-                None,
-            ),
-            Mark::MessageSent {
-                message_id,
-                conversation_id,
-                at,
-            } => (
-                "UPDATE messages SET fd_conversation_id = ?2, sent_at = ?3 WHERE id = ?1",
-                message_id,
-                conversation_id,
-                Some(at),
-            ),
-            Mark::StepIntent { step_id, now } => (
-                "UPDATE steps SET intent_at = ?2 WHERE id = ?1",
-                step_id,
-                now,
-                None,
-            ),
-            Mark::StepObject { step_id, object_id } => (
-                "UPDATE steps SET fd_object_id = ?2 WHERE id = ?1",
-                step_id,
-                object_id,
-                None,
-            ),
-        };
-        let mut q = sqlx::query(sql).bind(a).bind(b);
-        if let Some(c) = c {
-            q = q.bind(c);
-        }
-        q.execute(&mut *conn).await?;
-        Ok(())
-    }
 }
 
 impl Store {

@@ -70,7 +70,7 @@ impl Store {
         let row = sqlx::query(&sql)
             .bind(lifecycle_id)
             .bind(seq)
-            .fetch_optional(&self.pool)
+            .fetch_optional(&self.reads)
             .await?;
         let row = row.ok_or_else(|| {
             StoreError::Data(format!(
@@ -99,7 +99,7 @@ impl Store {
         let n: i64 =
             sqlx::query_scalar("SELECT COUNT(*) FROM messages WHERE fd_conversation_id = ?1")
                 .bind(conversation_id)
-                .fetch_one(&self.pool)
+                .fetch_one(&self.reads)
                 .await?;
         Ok(n > 0)
     }

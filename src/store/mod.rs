@@ -23,6 +23,7 @@ mod purge;
 mod report;
 mod schedule;
 mod slots;
+mod sync_write;
 mod timing;
 mod training;
 #[cfg(test)]
@@ -90,6 +91,9 @@ pub enum StoreError {
     Newer { path: PathBuf, version: i64 },
     #[error("database error: {0}")]
     Sql(#[from] sqlx::Error),
+    /// A write on the writer connection's own handle failed (see `sync_write`).
+    #[error("database write failed: {0}")]
+    Write(String),
     #[error("database holds an unexpected value: {0}")]
     Data(String),
 }
@@ -116,6 +120,10 @@ pub type Result<T, E = StoreError> = std::result::Result<T, E>;
 #[derive(Clone, Debug)]
 pub struct Store {
     pool: SqlitePool,
+    /// For the reads on the engine's hot path: in WAL mode they need not wait
+    /// behind the writer connection's transactions. The same pool as `pool`
+    /// unless the store was opened for writing.
+    reads: SqlitePool,
     path: PathBuf,
     writable: bool,
 }
@@ -138,12 +146,13 @@ impl Store {
         let opts = base_options(path)?
             .journal_mode(SqliteJournalMode::Wal)
             .synchronous(SqliteSynchronous::Full);
-        let mut store = Self::connect(path, opts).await?;
+        let mut store = Self::connect(path, opts.clone()).await?;
         store.writable = true;
         MIGRATOR
             .run(&store.pool)
             .await
             .map_err(|e| classify_migrate(path, e))?;
+        store.reads = Self::readers(opts);
         if kind == identity::Kind::Legacy {
             sqlx::query(&format!("PRAGMA application_id = {APPLICATION_ID}"))
                 .execute(&store.pool)
@@ -165,8 +174,9 @@ impl Store {
         let opts = base_options(path)?
             .journal_mode(SqliteJournalMode::Wal)
             .synchronous(SqliteSynchronous::Full);
-        let mut store = Self::connect(path, opts).await?;
+        let mut store = Self::connect(path, opts.clone()).await?;
         store.writable = true;
+        store.reads = Self::readers(opts);
         let latest = MIGRATOR.iter().map(|m| m.version).max();
         let applied: Option<i64> =
             sqlx::query_scalar("SELECT MAX(version) FROM _sqlx_migrations WHERE success = 1")
@@ -239,10 +249,19 @@ impl Store {
             .await
             .map_err(|e| classify(path, e))?;
         Ok(Store {
+            reads: pool.clone(),
             pool,
             path: path.to_path_buf(),
             writable: false,
         })
+    }
+
+    /// Two more connections for reads only (`query_only`), opened lazily.
+    fn readers(opts: SqliteConnectOptions) -> SqlitePool {
+        SqlitePoolOptions::new()
+            .max_connections(2)
+            .acquire_timeout(Duration::from_secs(30))
+            .connect_lazy_with(opts.pragma("query_only", "ON"))
     }
 
     pub fn path(&self) -> &Path {
@@ -260,6 +279,7 @@ impl Store {
                 tracing::warn!(error = %e, db = %self.path.display(), "could not checkpoint the database at close");
             }
         }
+        self.reads.close().await;
         self.pool.close().await;
     }
 }
@@ -320,9 +340,14 @@ fn classify_migrate(path: &Path, e: sqlx::migrate::MigrateError) -> StoreError {
 /// failed (disk full, I/O error) can leave sqlx counting a transaction that
 /// SQLite already rolled back; every later `begin` on that connection would
 /// fail. Such a connection is closed and the pool opens a fresh one. The
-/// ping first lets the connection's worker run any rollback still queued.
+/// transaction depth is read without a round trip to the connection's worker;
+/// only when it is not zero does a ping let the worker run any rollback still
+/// queued (a dropped transaction's) before the depth is read again.
 async fn healthy(conn: &mut sqlx::SqliteConnection) -> Result<bool, sqlx::Error> {
     use sqlx::Connection;
+    if !conn.is_in_transaction() {
+        return Ok(true);
+    }
     conn.ping().await?;
     Ok(!conn.is_in_transaction())
 }

@@ -2,12 +2,9 @@
 //! the step is still `running` under the lease it was claimed with, so a step
 //! taken back (lease expired) is never committed twice.
 
-use sqlx::Row;
-use sqlx::SqliteConnection;
-
-use super::{ClaimedStep, Mark, Result, Store, StoreError};
+use super::{ClaimedStep, Mark, Result, Store, StoreError, sync_write};
 use crate::clock::UnixMs;
-use crate::domain::{self, LifecycleState, StepState};
+use crate::domain::LifecycleState;
 
 impl StoreError {
     /// Worth trying again: the database was busy or locked by another
@@ -119,33 +116,28 @@ impl Store {
     }
 
     pub(super) async fn apply_one(&self, write: StepWrite) -> Result<bool> {
-        let mut tx = self.pool.begin().await?;
-        let fenced = write.apply(&mut tx).await?;
-        tx.commit().await?;
-        Ok(fenced)
+        self.write_sync(|c| write.apply(c)).await
     }
 
-    /// Writes many outcomes in one transaction (one fsync). Each runs in its own
-    /// savepoint, so one that fails is rolled back alone and reported; the
-    /// others commit. An error of the whole transaction is returned as such.
+    /// Writes many outcomes in one transaction (one fsync). An error of the
+    /// whole transaction is returned as such. A write that fails part-way
+    /// rolls the whole transaction back and the batch is written again one
+    /// outcome per transaction, so that each gets its own error or success.
     pub async fn apply_batch(&self, writes: &[StepWrite]) -> Result<Vec<Result<bool>>> {
-        let mut tx = self.pool.begin().await?;
+        if writes.len() > 1 {
+            let all = self
+                .write_sync(|c| writes.iter().map(|w| w.apply(c).map(Ok)).collect())
+                .await;
+            match all {
+                Ok(out) => return Ok(out),
+                Err(e) if e.is_transient() => return Err(e),
+                Err(_) => {}
+            }
+        }
         let mut out = Vec::with_capacity(writes.len());
         for w in writes {
-            sqlx::query("SAVEPOINT outcome").execute(&mut *tx).await?;
-            let r = w.apply(&mut tx).await;
-            let end = if r.is_ok() {
-                "RELEASE outcome"
-            } else {
-                "ROLLBACK TO outcome"
-            };
-            sqlx::query(end).execute(&mut *tx).await?;
-            if r.is_err() {
-                sqlx::query("RELEASE outcome").execute(&mut *tx).await?;
-            }
-            out.push(r);
+            out.push(self.write_sync(|c| w.apply(c)).await);
         }
-        tx.commit().await?;
         Ok(out)
     }
 }
@@ -174,138 +166,21 @@ pub enum StepWrite {
 
 impl StepWrite {
     /// Runs the fenced statements; false if the step was no longer ours.
-    async fn apply(&self, conn: &mut SqliteConnection) -> Result<bool> {
+    fn apply(&self, c: &rusqlite::Connection) -> rusqlite::Result<bool> {
         match self {
-            StepWrite::Complete { step, now } => complete_in(conn, step, *now).await,
+            StepWrite::Complete { step, now } => sync_write::complete(c, step, *now),
             StepWrite::Retry {
                 step,
                 due_at,
                 error,
-            } => retry_in(conn, step, *due_at, error).await,
+            } => sync_write::retry(c, step, *due_at, error),
             StepWrite::End {
                 step,
                 now,
                 end,
                 reason,
-            } => end_in(conn, step, *now, *end, reason).await,
-            StepWrite::Mark(mark) => mark.apply(conn).await.map(|()| true),
+            } => sync_write::end(c, step, *now, *end, reason),
+            StepWrite::Mark(mark) => sync_write::mark(c, mark).map(|()| true),
         }
     }
-}
-
-/// Commits a finished step (fenced: only if it is still `running`), moves the
-/// lifecycle on, and pushes the next step out so the planned gap is kept.
-/// Returns false if the fence failed (someone else owns the step).
-async fn complete_in(conn: &mut SqliteConnection, step: &ClaimedStep, now: UnixMs) -> Result<bool> {
-    let fenced = sqlx::query(
-        "UPDATE steps SET state = 'done', finished_at = ?2, last_error = NULL
-         WHERE id = ?1 AND state = 'running' AND lease_until = ?3",
-    )
-    .bind(step.step_id)
-    .bind(now)
-    .bind(step.lease_until)
-    .execute(&mut *conn)
-    .await?;
-    if fenced.rows_affected() != 1 {
-        return Ok(false);
-    }
-    let state = step.stage.state_after(step.params.status);
-    sqlx::query(
-        "UPDATE lifecycles SET state = COALESCE(?2, state), updated_at = ?3, last_error = NULL
-         WHERE id = ?1",
-    )
-    .bind(step.lifecycle_id)
-    .bind(state.map(LifecycleState::as_str))
-    .bind(now)
-    .execute(&mut *conn)
-    .await?;
-    let next =
-        sqlx::query("SELECT id, offset_ms, due_at FROM steps WHERE lifecycle_id = ?1 AND seq = ?2")
-            .bind(step.lifecycle_id)
-            .bind(step.seq + 1)
-            .fetch_optional(&mut *conn)
-            .await?;
-    if let Some(r) = next {
-        let due = domain::next_due(now, step.offset_ms, r.get(1), r.get(2));
-        sqlx::query("UPDATE steps SET due_at = ?2 WHERE id = ?1")
-            .bind(r.get::<i64, _>(0))
-            .bind(due)
-            .execute(&mut *conn)
-            .await?;
-    }
-    Ok(true)
-}
-
-/// Puts a claimed step back to wait until `due_at`, keeping the error.
-async fn retry_in(
-    conn: &mut SqliteConnection,
-    step: &ClaimedStep,
-    due_at: UnixMs,
-    error: &str,
-) -> Result<bool> {
-    let fenced = sqlx::query(
-        "UPDATE steps SET state = 'retry', due_at = ?2, last_error = ?3, lease_until = NULL
-         WHERE id = ?1 AND state = 'running' AND lease_until = ?4",
-    )
-    .bind(step.step_id)
-    .bind(due_at)
-    .bind(error)
-    .bind(step.lease_until)
-    .execute(&mut *conn)
-    .await?;
-    if fenced.rows_affected() != 1 {
-        return Ok(false);
-    }
-    sqlx::query("UPDATE lifecycles SET last_error = ?2 WHERE id = ?1")
-        .bind(step.lifecycle_id)
-        .bind(error)
-        .execute(&mut *conn)
-        .await?;
-    Ok(true)
-}
-
-/// Ends a lifecycle at this step: the step becomes `failed` (or `cancelled`),
-/// the steps after it `cancelled`, the lifecycle takes `end` with the reason.
-async fn end_in(
-    conn: &mut SqliteConnection,
-    step: &ClaimedStep,
-    now: UnixMs,
-    end: LifecycleState,
-    reason: &str,
-) -> Result<bool> {
-    let step_state = match end {
-        LifecycleState::Cancelled => StepState::Cancelled,
-        _ => StepState::Failed,
-    };
-    let fenced = sqlx::query(
-        "UPDATE steps SET state = ?2, finished_at = ?3, last_error = ?4
-         WHERE id = ?1 AND state = 'running' AND lease_until = ?5",
-    )
-    .bind(step.step_id)
-    .bind(step_state.as_str())
-    .bind(now)
-    .bind(reason)
-    .bind(step.lease_until)
-    .execute(&mut *conn)
-    .await?;
-    if fenced.rows_affected() != 1 {
-        return Ok(false);
-    }
-    sqlx::query(
-        "UPDATE steps SET state = 'cancelled', finished_at = ?3
-         WHERE lifecycle_id = ?1 AND seq > ?2 AND state IN ('pending', 'retry')",
-    )
-    .bind(step.lifecycle_id)
-    .bind(step.seq)
-    .bind(now)
-    .execute(&mut *conn)
-    .await?;
-    sqlx::query("UPDATE lifecycles SET state = ?2, updated_at = ?3, last_error = ?4 WHERE id = ?1")
-        .bind(step.lifecycle_id)
-        .bind(end.as_str())
-        .bind(now)
-        .bind(reason)
-        .execute(&mut *conn)
-        .await?;
-    Ok(true)
 }

@@ -131,7 +131,7 @@ impl Store {
             "SELECT s.playbook FROM slots s JOIN lifecycles l ON l.slot_id = s.id WHERE l.id = ?1",
         )
         .bind(lifecycle_id)
-        .fetch_optional(&self.pool)
+        .fetch_optional(&self.reads)
         .await?
         .flatten())
     }

@@ -8,7 +8,7 @@ impl Store {
     pub async fn done_steps(&self) -> Result<i64> {
         Ok(
             sqlx::query_scalar("SELECT COUNT(*) FROM steps WHERE state = 'done'")
-                .fetch_one(&self.pool)
+                .fetch_one(&self.reads)
                 .await?,
         )
     }

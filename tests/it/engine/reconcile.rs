@@ -15,8 +15,12 @@ use crate::harness::{API_KEY, MIN, T0, TestApp, spawn_app};
 
 const RECONCILE_AFTER: i64 = 60_000;
 
-/// A daemon whose client gives up after 300 ms.
+/// A daemon whose client gives up after 300 ms (step backoff 1 s doubling to 10 s).
 async fn impatient_daemon(app: &TestApp) -> Daemon {
+    impatient_daemon_with_backoff(app, 1_000, 10_000).await
+}
+
+async fn impatient_daemon_with_backoff(app: &TestApp, base_ms: i64, cap_ms: i64) -> Daemon {
     let mut cc = ClientConfig::new(&app.url, ApiKey::new(API_KEY));
     cc.rate_per_min = 100_000;
     cc.request_timeout = Duration::from_millis(300);
@@ -26,8 +30,8 @@ async fn impatient_daemon(app: &TestApp) -> Daemon {
         offsets: StageOffsets::DEFAULT,
     };
     let dcfg = DispatcherConfig {
-        backoff_base_ms: 1_000,
-        backoff_cap_ms: 10_000,
+        backoff_base_ms: base_ms,
+        backoff_cap_ms: cap_ms,
         reconcile_after_ms: RECONCILE_AFTER,
         ..Default::default()
     };
@@ -109,6 +113,33 @@ async fn a_step_taken_back_right_after_its_intent_waits_for_a_late_write_before_
         "sent once, after the look"
     );
     assert!(app.emulator.requests().len() > requests);
+}
+
+#[tokio::test]
+async fn a_look_that_must_wait_goes_at_its_time_whatever_the_attempts_before() {
+    let app = spawn_app().await;
+    // A failure after 8 attempts would wait at least 100 s.
+    let d = impatient_daemon_with_backoff(&app, 200_000, 300_000).await;
+    let id = d.triggers.start_slot(T0, T0).await.unwrap().unwrap();
+    app.tick_at(&d, T0).await;
+    let intent = T0 + 5 * MIN;
+    let m = d.store.message(id, Stage::AgentReply).await.unwrap();
+    // Seven processes claimed the reply and were killed; one had recorded
+    // the intent.
+    for _ in 0..7 {
+        assert_eq!(d.store.claim_due(intent, 10).await.unwrap().len(), 1);
+        d.store.mark_message_intent(m.id, intent).await.unwrap();
+        d.store.recover_running(intent).await.unwrap();
+    }
+    assert_eq!(app.tick_at(&d, intent + 1_000).await, 1);
+    let reply = &d.store.steps(id).await.unwrap()[1];
+    assert_eq!(reply.state, StepState::Retry, "{:?}", reply.last_error);
+    assert_eq!(
+        reply.due_at,
+        format_iso(intent + RECONCILE_AFTER),
+        "the look is due when the late write may have landed, not a backoff later"
+    );
+    assert_eq!(app.count_requests("POST", "/reply"), 0);
 }
 
 #[tokio::test]
