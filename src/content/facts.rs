@@ -10,10 +10,11 @@ use std::collections::{BTreeMap, BTreeSet};
 use serde::Serialize;
 
 use super::dice::Dice;
-use super::library::{Body, Exchange, Library};
+use super::library::{Exchange, Library};
 use super::load::{At, Problems, json_text, quoted};
 use super::persona::shortest;
 use super::template::{PERSON_VARIABLES, THREAD_VARIABLES, placeholders};
+use super::variants::Resolution;
 
 /// The facts of one lifecycle, by variable name.
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize)]
@@ -74,43 +75,43 @@ pub(super) fn choose_exchange<'a>(
 /// facts it cites; any resolution when none does.
 pub(super) fn choose_resolution<'a>(
     rng: &mut Dice,
-    resolutions: &'a [Body],
+    resolutions: &'a [Resolution],
     known: &BTreeSet<String>,
     key: &str,
-) -> (&'a [String], BTreeSet<String>) {
-    let cites = |r: &Body| -> BTreeSet<String> {
-        let facts = stated(r);
+) -> Option<(&'a Resolution, BTreeSet<String>)> {
+    let cites = |r: &Resolution| -> BTreeSet<String> {
+        let facts = stated(&r.text);
         facts
             .intersection(known)
             .filter(|f| *f != key)
             .cloned()
             .collect()
     };
-    let citing: Vec<&Body> = resolutions
+    let citing: Vec<&Resolution> = resolutions
         .iter()
         .filter(|r| !cites(r).is_empty())
         .collect();
-    let pool: Vec<&Body> = match citing.is_empty() {
+    let pool: Vec<&Resolution> = match citing.is_empty() {
         true => resolutions.iter().collect(),
         false => citing,
     };
-    match rng.pick(&pool) {
-        Some(r) => (r.as_slice(), cites(r)),
-        None => (&[], BTreeSet::new()),
-    }
+    rng.pick(&pool).map(|r| (*r, cites(r)))
 }
 
 /// When no resolution of the outcome cites what the customer gave: a line
-/// citing one of their facts (not the key), from `citations`, with the fact.
+/// citing one of their facts (not the key) that matters to the category (in
+/// `citable`, any when empty), from `citations`, with the fact.
 pub(super) fn citation(
     rng: &mut Dice,
     citations: &BTreeMap<String, Vec<String>>,
     known: &BTreeSet<String>,
-    key: &str,
+    (key, citable): (&str, &[String]),
 ) -> Option<(String, String)> {
+    let matters = |f: &String| citable.is_empty() || citable.contains(f);
     let citable: Vec<&String> = known
         .iter()
-        .filter(|f| *f != key && citations.get(*f).is_some_and(|c| !c.is_empty()))
+        .filter(|f| *f != key && matters(f))
+        .filter(|f| citations.get(*f).is_some_and(|c| !c.is_empty()))
         .collect();
     let fact = *rng.pick(&citable)?;
     let line = rng.pick(&citations[fact.as_str()])?;
@@ -131,18 +132,20 @@ pub(super) fn check_citable(library: &Library, out: &mut Problems) {
             At::new("\"citations\"", &[&quoted(pool)]),
         );
     }
-    let scenarios = library.categories.iter().flat_map(|c| &c.scenarios);
-    for s in scenarios {
-        for d in &s.descriptions {
-            let first = d.first().map(|p| shortest(p).to_string());
-            let mut facts = stated(&first.into_iter().collect::<Vec<_>>());
-            facts.remove(&s.key);
-            let needle = d.first().map(|p| json_text(p)).unwrap_or_default();
-            out.require(
-                !facts.is_empty(),
-                || format!("scenario \"{}\": a description's first sentences state no fact besides {{{}}}", s.name, s.key),
-                At::new(&quoted(&s.name), &[&needle]),
-            );
+    for c in &library.categories {
+        let matters = |f: &String| c.citable.is_empty() || c.citable.contains(f);
+        for s in &c.scenarios {
+            for d in &s.descriptions {
+                let first = d.text.first().map(|p| shortest(p).to_string());
+                let mut facts = stated(&first.into_iter().collect::<Vec<_>>());
+                facts.retain(|f| *f != s.key && matters(f));
+                let needle = d.text.first().map(|p| json_text(p)).unwrap_or_default();
+                out.require(
+                    !facts.is_empty(),
+                    || format!("scenario \"{}\": a description's first sentences state no citable fact besides {{{}}}", s.name, s.key),
+                    At::new(&quoted(&s.name), &[&needle]),
+                );
+            }
         }
     }
 }
@@ -190,16 +193,17 @@ mod tests {
     fn the_resolution_cites_a_fact_the_customer_gave() {
         let plain = vec!["Refunded order {order}.".to_string()];
         let citing = vec!["Refunded {amount} on order {order}.".to_string()];
-        let pool = [plain, citing];
+        let pool = [plain, citing].map(Resolution::from);
         for seed in 0..20 {
-            let (body, cited) = choose_resolution(
+            let (r, cited) = choose_resolution(
                 &mut Dice::new(seed),
                 &pool,
                 &set(&["amount", "order"]),
                 "order",
-            );
+            )
+            .unwrap();
             assert_eq!(
-                (body[0].as_str(), cited),
+                (r.text[0].as_str(), cited),
                 ("Refunded {amount} on order {order}.", set(&["amount"]))
             );
         }

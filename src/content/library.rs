@@ -14,6 +14,7 @@ use super::load::{self, LoadError, Source};
 use super::persona::{MadeUpPerson, Personas};
 use super::playbook::{Playbook, Selection};
 use super::training::{self, CommonFile, Training, TrainingFile};
+use super::variants::{self, Description, Resolution};
 use super::{checks, playbook_checks};
 
 pub(super) const SCENARIOS_JSON: &str = include_str!("data/scenarios.json");
@@ -95,6 +96,10 @@ pub(super) struct Category {
     /// what they tried, what it costs them. Facts in them count as stated.
     #[serde(default)]
     pub details: Vec<String>,
+    /// The facts (pool names) a citation line may cite on the category's
+    /// tickets, those that matter to it; any fact when empty.
+    #[serde(default)]
+    pub citable: Vec<String>,
     pub scenarios: Vec<Scenario>,
 }
 
@@ -112,18 +117,21 @@ pub(super) struct Scenario {
     /// Noun phrases naming the problem, each with the key variable, e.g.
     /// "the double charge on order {order}"; generic bodies use them as `{topic}`.
     pub topics: Vec<String>,
+    #[serde(default)] // only for descriptions without subjects of their own
     pub subjects: Vec<String>,
-    pub descriptions: Vec<Body>,
+    #[serde(deserialize_with = "variants::descriptions")]
+    pub descriptions: Vec<Description>,
     pub exchanges: Vec<Exchange>,
-    pub resolutions: Vec<Body>,
+    #[serde(deserialize_with = "variants::resolutions")]
+    pub resolutions: Vec<Resolution>,
     /// Endings where the customer does not get what they asked for, each
     /// with its own resolutions (the plain `resolutions` are `granted`).
     #[serde(default)]
     pub outcomes: Vec<Outcome>,
-    /// Own "the problem is back" messages; the generic ones otherwise.
+    /// Own "the problem is back" messages, else the generic ones.
     #[serde(default)]
     pub reopens: Vec<Body>,
-    /// Own second fixes after a reopen; the generic ones otherwise.
+    /// Second fixes (fitting after any resolution) for resolutions without their own.
     #[serde(default)]
     pub followups: Vec<Body>,
     /// Weights of playbooks for this scenario, replacing the playbooks' own.
@@ -153,7 +161,8 @@ pub(super) const OUTCOMES: [&str; 6] = [
 pub(super) struct Outcome {
     /// One of [`OUTCOMES`].
     pub name: String,
-    pub resolutions: Vec<Body>,
+    #[serde(deserialize_with = "variants::resolutions")]
+    pub resolutions: Vec<Resolution>,
 }
 
 /// An agent question with the customer answers that fit it, kept together so the

@@ -227,7 +227,7 @@ fn broken_built_in_data_is_reported_with_every_problem() {
     scenario.ticket_type = "Complaint".into();
     scenario.priority = [3, 5];
     scenario.subjects.push("About {ordr}".into());
-    scenario.resolutions = vec![vec!["Fixed it.".into()]];
+    scenario.resolutions = vec![vec!["Fixed it.".into()].into()];
     scenario.playbooks.insert("escalate".into(), 1);
     let problems = checks::check_embedded(&lib).messages();
     assert_eq!(problems.len(), 5, "{problems:#?}");
@@ -345,4 +345,56 @@ fn a_user_scenario_with_broken_training_data_is_refused_with_its_position() {
     }
     let e = Library::load(Some(dir.path())).unwrap_err().to_string();
     assert!(e.contains("mine.json:") && e.contains("training"), "{e}");
+}
+
+#[test]
+fn descriptions_with_own_subjects_and_resolutions_with_own_followups_load() {
+    let load = |from: &str, to: &str| {
+        let scenario = user_scenario("kettle-warranty", "").replace(from, to);
+        let text = file_with(&format!(
+            "{{\"name\": \"warranty\", \"citable\": [\"gadget\"], \"scenarios\": [{scenario}]}}"
+        ));
+        let dir = user_dir(&[("w.json", text)]);
+        Library::load(Some(dir.path()))
+            .map(|_| ())
+            .map_err(|e| e.to_string())
+    };
+    let own = r#""descriptions": [{"text": ["My {gadget} from order {order} broke."], "subjects": ["Broken {gadget}"]}]"#;
+    let plain = r#""descriptions": [["My {gadget} from order {order} stopped working."]]"#;
+    load(plain, own).unwrap();
+    let paired = r#""resolutions": [{"text": ["Approved for order {order}."], "followups": [["Sent a second one for {order}."]]}]"#;
+    let resolutions = r#""resolutions": [["I've approved the warranty claim for order {order}."]]"#;
+    load(resolutions, paired).unwrap();
+    let e = load(
+        resolutions,
+        &paired.replace("second one for {order}", "second one"),
+    )
+    .unwrap_err();
+    assert!(e.contains("does not mention the key {order}"), "{e}");
+    let no_subjects = load(
+        r#""subjects": ["Warranty claim for {gadget}, order {order}"],"#,
+        "",
+    );
+    assert!(no_subjects.unwrap_err().contains("no subjects of its own"));
+}
+
+#[test]
+fn an_outcome_with_followups_or_an_unknown_citable_fact_is_refused() {
+    let scenario = user_scenario("kettle-warranty", "").replace(
+        "\n}",
+        ",\n  \"outcomes\": [{\"name\": \"refused\", \"resolutions\": [{\"text\": [\"No claim for {order}.\"], \"followups\": [[\"Still no for {order}.\"]]}]}]\n}",
+    );
+    let text = file_with(&format!(
+        "{{\"name\": \"warranty\", \"scenarios\": [{scenario}]}}"
+    ));
+    let dir = user_dir(&[("w.json", text)]);
+    let e = Library::load(Some(dir.path())).unwrap_err().to_string();
+    assert!(e.contains("only a granted resolution has followups"), "{e}");
+    let scenario = user_scenario("kettle-warranty", "");
+    let text = file_with(&format!(
+        "{{\"name\": \"warranty\", \"citable\": [\"gizmo\"], \"scenarios\": [{scenario}]}}"
+    ));
+    let dir = user_dir(&[("w.json", text)]);
+    let e = Library::load(Some(dir.path())).unwrap_err().to_string();
+    assert!(e.contains("citable \"gizmo\" is not a pool"), "{e}");
 }

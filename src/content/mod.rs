@@ -48,9 +48,13 @@ mod outcome;
 mod persona;
 mod playbook;
 mod playbook_checks;
+mod scenario_checks;
 mod template;
 mod training;
+mod variants;
 
+#[cfg(test)]
+mod coherence_tests;
 #[cfg(test)]
 mod golden_tests;
 #[cfg(test)]

@@ -2,8 +2,9 @@
 //! and waits between steps, which the wording about time must respect.
 
 use super::dice::Dice;
-use super::library::{Body, Scenario};
+use super::library::Scenario;
 use super::playbook::{self, Role};
+use super::variants::Resolution;
 use crate::domain::StageOffsets;
 
 /// How the ticket ends, and the resolutions that say so: `granted` counts
@@ -14,7 +15,7 @@ pub(super) fn choose_outcome<'a>(
     rng: &mut Dice,
     scenario: &'a Scenario,
     playbook: &playbook::Playbook,
-) -> (&'a str, &'a [Body]) {
+) -> (&'a str, &'a [Resolution]) {
     let has = |role: Role| playbook.steps.iter().any(|s| s.text == Some(role));
     if !has(Role::Resolution) && !has(Role::HandoverResolution) {
         return ("unresolved", &scenario.resolutions);

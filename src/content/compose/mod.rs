@@ -2,15 +2,17 @@
 //! the text of every message, in posting order. The draw order is part of the
 //! output for a seed: keep it stable.
 
-use super::agent::{AgentStyle, Verbosity};
+mod text;
+
+use super::agent::AgentStyle;
 use super::dice::Dice;
 use super::facts::{self, Facts};
-use super::html::paragraphs;
 use super::library::{Body, Category, Exchange, Library, SUBJECT_MAX_CHARS, Scenario};
 use super::outcome::{choose_outcome, span_minutes, wait_phrase};
 use super::persona::Tone;
 use super::playbook::{self, Role, Selection, StepSpec};
 use super::template::Vars;
+use super::variants::{Description, Resolution};
 use super::{Author, Cast, Script, ScriptStep};
 use crate::domain::{Stage, StageOffsets, StepParams};
 
@@ -22,6 +24,26 @@ pub(super) fn compose(
     offsets: &StageOffsets,
     cast: &Cast,
 ) -> Option<Script> {
+    compose_traced(rng, lib, selection, offsets, cast).map(|(script, _)| script)
+}
+
+/// The variants a lifecycle was written from, for tests to check what goes
+/// with what: the subject with its description, a second fix with the first.
+#[derive(Debug, Default, Clone, Copy)]
+pub(super) struct Trace<'a> {
+    pub description: Option<&'a Description>,
+    pub first_fix: Option<&'a Resolution>,
+    pub followup: Option<&'a Body>,
+}
+
+/// [`compose`], with the variants it used.
+pub(super) fn compose_traced<'a>(
+    rng: &mut Dice,
+    lib: &'a Library,
+    selection: &Selection,
+    offsets: &StageOffsets,
+    cast: &Cast<'a>,
+) -> Option<(Script, Trace<'a>)> {
     let trainee_only = selection.names() == [super::training::TRAINEE];
     let (category, scenario) = if trainee_only {
         lib.pick_training_scenario(rng)?
@@ -30,7 +52,7 @@ pub(super) fn compose(
     };
     let playbook = playbook::choose(rng, &lib.playbooks, selection, scenario)?;
     let tone = lib.personas.tone_for(cast.customer_key)?;
-    let (vars, subject) = thread_vars(rng, lib, scenario, cast);
+    let vars = thread_vars(rng, lib, scenario, cast);
     let priority = priority(rng, scenario);
     let (outcome, resolutions) = choose_outcome(rng, scenario, playbook);
     let mut w = Writer {
@@ -41,6 +63,8 @@ pub(super) fn compose(
         exchange: None,
         facts: Facts::default(),
         resolutions,
+        subject: String::new(),
+        trace: Trace::default(),
         style: AgentStyle::of(cast.agent_key, &lib.phrases),
         span_minutes: span_minutes(playbook, offsets),
         vars,
@@ -53,11 +77,12 @@ pub(super) fn compose(
     let steps = w.steps(rng, playbook, offsets);
     let key = w.vars.get(&scenario.key).unwrap_or_default().to_owned();
     let facts = std::mem::take(&mut w.facts);
+    let subject = std::mem::take(&mut w.subject);
     let training = (playbook.name == super::training::TRAINEE)
         .then_some(scenario.training.as_ref())
         .flatten()
         .map(|t| super::training::sheet(rng, t, &lib.chases, &w.vars, tone));
-    Some(Script {
+    let script = Script {
         category: category.name.clone(),
         scenario: scenario.name.clone(),
         playbook: playbook.name.clone(),
@@ -71,17 +96,17 @@ pub(super) fn compose(
         key,
         steps,
         training,
-    })
+    };
+    Some((script, w.trace))
 }
 
-/// Every value of the thread (pools, people, group, topic) and its subject.
-fn thread_vars(rng: &mut Dice, lib: &Library, scenario: &Scenario, cast: &Cast) -> (Vars, String) {
+/// Every value of the thread (pools, people, group, topic).
+fn thread_vars(rng: &mut Dice, lib: &Library, scenario: &Scenario, cast: &Cast) -> Vars {
     let mut vars = Vars::draw(rng, &lib.variables).with_people(cast.customer, cast.agent);
     vars.insert("group", &team_phrase(cast.escalation_group));
     let topic = vars.fill(pick(rng, &scenario.topics));
     vars.insert("topic", &topic);
-    let subject = vars.fill(pick(rng, &scenario.subjects));
-    (vars, subject.chars().take(SUBJECT_MAX_CHARS).collect())
+    vars
 }
 
 /// A group's name as a team: "the Specialist Team", "the Escalations team".
@@ -105,7 +130,12 @@ struct Writer<'a> {
     /// What the customer has said and the agent asked and cited.
     facts: Facts,
     /// The resolutions of the chosen outcome.
-    resolutions: &'a [Body],
+    resolutions: &'a [Resolution],
+    /// The ticket's subject, one that fits the description.
+    subject: String,
+    /// The description, the first resolution (which a second fix follows on
+    /// from) and the second fix written.
+    trace: Trace<'a>,
     /// The writing agent's habits: greeting, sign-off, verbosity, layout.
     style: AgentStyle,
     /// The lifecycle's length, which no time entry exceeds.
@@ -141,7 +171,14 @@ impl Writer<'_> {
     fn creation(&mut self, rng: &mut Dice) -> ScriptStep {
         let (tone, scenario) = (self.tone, self.scenario);
         let opener = pick(rng, &tone.openers);
-        let mut description = pick_body(rng, &scenario.descriptions).to_vec();
+        let Some(chosen) = rng.pick(&scenario.descriptions) else {
+            return self.empty_creation();
+        };
+        self.trace.description = Some(chosen);
+        let subjects = own_or(&chosen.subjects, &scenario.subjects);
+        let subject = self.vars.fill(pick(rng, subjects));
+        self.subject = subject.chars().take(SUBJECT_MAX_CHARS).collect();
+        let mut description = chosen.text.clone();
         // Half of the time, one detail of the category: what was tried, the impact.
         if rng.chance(50) {
             description.extend(rng.pick(&self.category.details).cloned());
@@ -157,6 +194,18 @@ impl Writer<'_> {
             offset_ms: 0,
             author: Some(Author::Customer),
             body: Some(body),
+            private: false,
+            params: StepParams::default(),
+        }
+    }
+
+    /// A creation without a description (the data checks rule it out).
+    fn empty_creation(&self) -> ScriptStep {
+        ScriptStep {
+            kind: Stage::Create,
+            offset_ms: 0,
+            author: Some(Author::Customer),
+            body: Some(String::new()),
             private: false,
             params: StepParams::default(),
         }
@@ -223,164 +272,10 @@ impl Writer<'_> {
         step.params.billable = Some(spec.billable.unwrap_or(true));
         step.params.note = Some(self.vars.fill(pick(rng, &self.lib.phrases.time_notes)));
     }
-
-    /// The HTML of a message in `role`.
-    fn text(&mut self, rng: &mut Dice, role: Role) -> String {
-        match role {
-            Role::Answer | Role::Reopen => self.customer_text(rng, role),
-            Role::EscalationNote | Role::WorkNote | Role::TimeNote => self.note_text(rng, role),
-            _ => self.agent_text(rng, role),
-        }
-    }
-
-    /// The customer's answer to the question, or their "it's back" message.
-    fn customer_text(&mut self, rng: &mut Dice, role: Role) -> String {
-        let (p, s, tone) = (&self.lib.phrases, self.scenario, self.tone);
-        let (openers, bodies, extras) = match role {
-            Role::Answer => {
-                let answers = self.exchange.map(|e| e.customer.as_slice());
-                (
-                    &tone.reply_openers,
-                    answers.unwrap_or_default(),
-                    &tone.extras.answer,
-                )
-            }
-            _ => (
-                &tone.reopen_openers,
-                own_or(&s.reopens, &p.reopens),
-                &tone.extras.reopen,
-            ),
-        };
-        let opener = pick(rng, openers);
-        let body = pick_body(rng, bodies);
-        // Anyone may answer in one line now and then: no greeting, no extras,
-        // just their name.
-        let one_line = role == Role::Answer && rng.chance(40);
-        let written = match one_line {
-            true => self.tone.one_line(body),
-            false => self.tone.shape(body),
-        };
-        if role == Role::Answer {
-            self.facts.answered = facts::stated(&written);
-        }
-        match one_line {
-            true => self.customer_message(rng, "", &written, &[], "{customer_first}"),
-            false => self.customer_reply(rng, opener, body, extras),
-        }
-    }
-
-    /// A public message by the agent writing now: greeting, maybe a second line
-    /// (acknowledgement or handover), the body, a closing line, the signature.
-    fn agent_text(&mut self, rng: &mut Dice, role: Role) -> String {
-        let (p, s) = (&self.lib.phrases, self.scenario);
-        let resolving = matches!(
-            role,
-            Role::Resolution | Role::HandoverResolution | Role::Followup
-        );
-        let greetings = match resolving {
-            true => &p.resolution_greetings,
-            false => &p.agent_greetings,
-        };
-        let greeting = nth(greetings, self.style.greeting);
-        let brief = self.style.verbosity == Verbosity::Brief;
-        let second = match role {
-            Role::Question if brief => "",
-            Role::Question => pick(rng, &self.tone.acknowledgements),
-            Role::HandoverResolution => pick(rng, &p.handover_lines),
-            _ => "",
-        };
-        let body = match role {
-            Role::Question => self.exchange.map(|e| e.agent.clone()).unwrap_or_default(),
-            Role::Followup => pick_body(rng, own_or(&s.followups, &p.followups)).to_vec(),
-            Role::Reminder => pick_body(rng, &p.reminders).to_vec(),
-            Role::NoReplyClose => pick_body(rng, &p.no_reply_closings).to_vec(),
-            _ => self.resolution_body(rng),
-        };
-        let closer = match role {
-            _ if brief => "",
-            Role::Question => pick(rng, &p.agent_reply_closers),
-            Role::Reminder | Role::NoReplyClose => "",
-            _ => pick(rng, &p.resolution_closers),
-        };
-        self.agent_message(&[greeting, second], &self.style.lay_out(&body), closer)
-    }
-
-    /// A resolution of the outcome citing a fact the customer gave; when none
-    /// of them does, one opened by a line citing such a fact.
-    fn resolution_body(&mut self, rng: &mut Dice) -> Vec<String> {
-        let known = self.facts.known();
-        let key = &self.scenario.key;
-        let (body, cited) = facts::choose_resolution(rng, self.resolutions, &known, key);
-        let mut body = body.to_vec();
-        if cited.is_empty() {
-            let citations = &self.lib.phrases.citations;
-            if let Some((line, fact)) = facts::citation(rng, citations, &known, key) {
-                body.insert(0, line);
-                self.facts.cited.insert(fact);
-            }
-        }
-        self.facts.cited.extend(cited);
-        body
-    }
-
-    /// A private note's paragraphs, or a time entry's one line.
-    fn note_text(&self, rng: &mut Dice, role: Role) -> String {
-        let p = &self.lib.phrases;
-        let body: &[String] = match role {
-            Role::EscalationNote => pick_body(rng, &p.escalation_notes),
-            Role::WorkNote => pick_body(rng, &p.work_notes),
-            _ => rng
-                .pick(&p.time_notes)
-                .map(std::slice::from_ref)
-                .unwrap_or_default(),
-        };
-        paragraphs(body.iter().map(|part| self.vars.fill(part)))
-    }
-
-    /// Opening lines, body, a closing line and the signature, as HTML.
-    fn agent_message(&self, opening: &[&str], body: &[String], closer: &str) -> String {
-        let parts = opening
-            .iter()
-            .copied()
-            .chain(body.iter().map(String::as_str));
-        let signoff = nth(&self.lib.phrases.agent_signoffs, self.style.signoff);
-        let parts = parts.chain([closer, signoff]);
-        paragraphs(parts.map(|part| self.vars.fill(part)))
-    }
-
-    fn customer_reply(
-        &self,
-        rng: &mut Dice,
-        opener: &str,
-        body: &[String],
-        extras: &[String],
-    ) -> String {
-        let closing = pick(rng, &self.tone.reply_closings);
-        self.customer_message(rng, opener, body, extras, closing)
-    }
-
-    /// The customer's words in their tone: opener, shaped body, the tone's extra
-    /// paragraphs, sign-off.
-    fn customer_message(
-        &self,
-        rng: &mut Dice,
-        opener: &str,
-        body: &[String],
-        extras: &[String],
-        closing: &str,
-    ) -> String {
-        let shaped = self.tone.shape(body);
-        let added = self.tone.extras(rng, extras);
-        let parts = std::iter::once(opener)
-            .chain(shaped.iter().map(String::as_str))
-            .chain(added)
-            .chain([closing]);
-        paragraphs(parts.map(|part| self.vars.fill(part)))
-    }
 }
 
-/// The scenario's own bodies when it has some, else the generic ones.
-fn own_or<'a>(own: &'a [Body], generic: &'a [Body]) -> &'a [Body] {
+/// The own list when it has some, else the other (the scenario's or generic).
+fn own_or<'a, T>(own: &'a [T], generic: &'a [T]) -> &'a [T] {
     if own.is_empty() { generic } else { own }
 }
 
