@@ -13,15 +13,7 @@ use super::template::placeholders;
 use super::{Cast, Script, Selection};
 use crate::domain::StageOffsets;
 
-const CAST: Cast<'static> = Cast {
-    customer: "Nadia Fenwick",
-    customer_key: 7,
-    agent: "Omar Haddad",
-    agent_key: 11,
-    escalation_agent: "Priya Raman",
-    escalation_agent_key: 12,
-    escalation_group: "Tier 2 Support",
-};
+use super::TEST_CAST as CAST;
 
 /// Lifecycles with `selection` until every scenario has been written
 /// `each` times, with the variants used, the category and the scenario.

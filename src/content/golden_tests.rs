@@ -8,15 +8,7 @@ use std::path::PathBuf;
 use super::html::html_to_text;
 use super::*;
 
-const CAST: Cast<'static> = Cast {
-    customer: "Nadia Fenwick",
-    customer_key: 7,
-    agent: "Omar Haddad",
-    agent_key: 11,
-    escalation_agent: "Priya Raman",
-    escalation_agent_key: 12,
-    escalation_group: "Tier 2 Support",
-};
+use super::TEST_CAST as CAST;
 
 /// Seeds whose playbooks, among all, cover a reopen, an escalation and a time entry.
 const SEEDS: [u64; 4] = [1, 2, 3, 4];

@@ -288,3 +288,15 @@ fn fallback(cast: &Cast, offsets: &StageOffsets) -> Script {
         training: None,
     }
 }
+
+/// The people the content tests write for.
+#[cfg(test)]
+pub(crate) const TEST_CAST: Cast<'static> = Cast {
+    customer: "Nadia Fenwick",
+    customer_key: 7,
+    agent: "Omar Haddad",
+    agent_key: 11,
+    escalation_agent: "Priya Raman",
+    escalation_agent_key: 12,
+    escalation_group: "Tier 2 Support",
+};

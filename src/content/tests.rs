@@ -9,15 +9,7 @@ use super::checks::is_valid_tag;
 use super::library::{SUBJECT_MAX_CHARS, TICKET_TYPES};
 use super::*;
 
-const CAST: Cast<'static> = Cast {
-    customer: "Nadia Fenwick",
-    customer_key: 7,
-    agent: "Omar Haddad",
-    agent_key: 11,
-    escalation_agent: "Priya Raman",
-    escalation_agent_key: 12,
-    escalation_group: "Tier 2 Support",
-};
+use super::TEST_CAST as CAST;
 const SAMPLE: u64 = 400;
 
 fn all() -> Selection {
