@@ -357,40 +357,6 @@ fn parse_text<T: FromStr<Err = String>>(s: &str) -> Result<T> {
     s.parse().map_err(StoreError::Data)
 }
 
-impl Store {
-    /// Reads a fact about the database (`meta` table).
-    pub async fn meta(&self, key: &str) -> Result<Option<String>> {
-        Ok(sqlx::query_scalar("SELECT value FROM meta WHERE key = ?1")
-            .bind(key)
-            .fetch_optional(&self.pool)
-            .await?)
-    }
-
-    pub async fn set_meta(&self, key: &str, value: &str) -> Result<()> {
-        sqlx::query("INSERT INTO meta (key, value) VALUES (?1, ?2) ON CONFLICT (key) DO UPDATE SET value = ?2")
-            .bind(key)
-            .bind(value)
-            .execute(&self.pool)
-            .await?;
-        Ok(())
-    }
-
-    /// The `application_id` in the database header ([`APPLICATION_ID`] for ours).
-    pub async fn application_id(&self) -> Result<i32> {
-        Ok(sqlx::query_scalar("PRAGMA application_id")
-            .fetch_one(&self.pool)
-            .await?)
-    }
-
-    /// True when the database holds no lifecycle at all.
-    pub async fn is_empty(&self) -> Result<bool> {
-        let n: i64 = sqlx::query_scalar("SELECT COUNT(*) FROM lifecycles")
-            .fetch_one(&self.pool)
-            .await?;
-        Ok(n == 0)
-    }
-}
-
 #[cfg(test)]
 pub(crate) mod testutil {
     use super::*;
