@@ -2,7 +2,7 @@
 //! it groups whatever is ready into one transaction (one fsync for many
 //! steps) and answers each worker only once that transaction has committed.
 
-use std::sync::Arc;
+use std::sync::{Arc, Mutex};
 use std::time::Instant;
 
 use tokio::sync::{mpsc, oneshot};
@@ -25,25 +25,34 @@ pub(super) struct Writer {
 }
 
 impl Writer {
-    /// Starts the writer task (needs a tokio runtime).
+    /// Starts the writer (needs a tokio runtime). It runs on a thread of its
+    /// own: a batch is written synchronously (SQLite and its fsync, see
+    /// `store::sync_write`), which must not hold up the shared runtime's
+    /// workers. Without a thread it runs as a task (batches then block in place).
     pub(super) fn spawn(store: Store, metrics: Option<Arc<Metrics>>) -> Writer {
         let (jobs, rx) = mpsc::unbounded_channel();
-        // On a thread of its own: each statement of a batch is a round trip to
-        // the connection's thread, and the writer resumes at once after each
-        // instead of queueing behind every worker on the shared runtime.
-        let run = run(store, rx, metrics);
-        std::thread::Builder::new()
+        let parts = Arc::new(Mutex::new(Some((store, rx, metrics))));
+        let theirs = parts.clone();
+        let spawned = std::thread::Builder::new()
             .name("ticketsim-writer".into())
             .spawn(move || {
+                let Some((store, rx, metrics)) = take(&theirs) else {
+                    return;
+                };
                 match tokio::runtime::Builder::new_current_thread()
                     .enable_all()
                     .build()
                 {
-                    Ok(rt) => rt.block_on(run),
+                    Ok(rt) => rt.block_on(run(store, rx, metrics)),
                     Err(e) => tracing::error!(error = %e, "could not start the outcome writer"),
                 }
-            })
-            .expect("writer thread");
+            });
+        if let Err(e) = spawned {
+            tracing::warn!(error = %e, "no thread for the outcome writer; it runs on the shared runtime");
+            if let Some((store, rx, metrics)) = take(&parts) {
+                tokio::spawn(run(store, rx, metrics));
+            }
+        }
         Writer { jobs }
     }
 
@@ -95,6 +104,12 @@ async fn run(store: Store, mut rx: mpsc::UnboundedReceiver<Job>, metrics: Option
             }
         }
     }
+}
+
+type Parts = (Store, mpsc::UnboundedReceiver<Job>, Option<Arc<Metrics>>);
+
+fn take(parts: &Mutex<Option<Parts>>) -> Option<Parts> {
+    parts.lock().unwrap_or_else(|p| p.into_inner()).take()
 }
 
 /// A job's answer: its first error, else the last write's (the outcome's).
