@@ -4,10 +4,9 @@
 
 use serde::Serialize;
 use sqlx::Row;
-use sqlx::sqlite::SqliteRow;
 
 use super::schedule::parse_params;
-use super::{Result, Store, parse_text};
+use super::{Result, Store, StoreError, parse_text};
 use crate::clock::UnixMs;
 use crate::domain::{Stage, StepParams};
 
@@ -122,48 +121,16 @@ impl Store {
         self.claim(now, limit, ClaimOptions::default()).await
     }
 
-    /// Claims up to `limit` due steps under a lease of `opts.lease_ms`.
+    /// Claims up to `limit` due steps under a lease of `opts.lease_ms`, in
+    /// one `BEGIN IMMEDIATE` transaction run on the write connection's handle
+    /// (`sync_write`: one thread hop for the whole claim).
     pub async fn claim(
         &self,
         now: UnixMs,
         limit: i64,
         opts: ClaimOptions,
     ) -> Result<Vec<ClaimedStep>> {
-        let mut tx = self.pool.begin_with("BEGIN IMMEDIATE").await?;
-        let mut ids: Vec<i64> = sqlx::query_scalar(INFLIGHT_SQL)
-            .bind(now)
-            .bind(limit)
-            .fetch_all(&mut *tx)
-            .await?;
-        let left = limit - ids.len() as i64;
-        let new_allowed = match opts.new_tickets {
-            NewTickets::Fill => true,
-            NewTickets::WhenNoneInFlight => ids.is_empty(),
-            NewTickets::Never => false,
-        };
-        if left > 0 && new_allowed {
-            let new: Vec<i64> = sqlx::query_scalar(NEW_SQL)
-                .bind(now)
-                .bind(left)
-                .bind(opts.start_new)
-                .fetch_all(&mut *tx)
-                .await?;
-            ids.extend(new);
-        }
-        let mut out = Vec::with_capacity(ids.len());
-        for id in ids {
-            let row = sqlx::query(MARK_SQL)
-                .bind(id)
-                .bind(now)
-                .bind(now + opts.lease_ms)
-                .fetch_optional(&mut *tx)
-                .await?;
-            if let Some(r) = row {
-                out.push(claimed_from_row(&r)?);
-            }
-        }
-        tx.commit().await?;
-        Ok(out)
+        self.write_sync(|c| claim_in(c, now, limit, opts)).await
     }
 
     /// At start-up every `running` step is an orphan of a crash: make it due
@@ -270,16 +237,55 @@ impl Store {
     }
 }
 
-fn claimed_from_row(r: &SqliteRow) -> Result<ClaimedStep> {
+fn claim_in(
+    c: &rusqlite::Connection,
+    now: UnixMs,
+    limit: i64,
+    opts: ClaimOptions,
+) -> rusqlite::Result<Vec<ClaimedStep>> {
+    let ids_of = |sql: &str, p: &[&dyn rusqlite::ToSql]| -> rusqlite::Result<Vec<i64>> {
+        c.prepare_cached(sql)?.query_map(p, |r| r.get(0))?.collect()
+    };
+    let mut ids = ids_of(INFLIGHT_SQL, rusqlite::params![now, limit])?;
+    let left = limit - ids.len() as i64;
+    let new_allowed = match opts.new_tickets {
+        NewTickets::Fill => true,
+        NewTickets::WhenNoneInFlight => ids.is_empty(),
+        NewTickets::Never => false,
+    };
+    if left > 0 && new_allowed {
+        ids.extend(ids_of(
+            NEW_SQL,
+            rusqlite::params![now, left, opts.start_new],
+        )?);
+    }
+    let mut mark = c.prepare_cached(MARK_SQL)?;
+    let mut out = Vec::with_capacity(ids.len());
+    for id in ids {
+        let mut rows = mark.query(rusqlite::params![id, now, now + opts.lease_ms])?;
+        if let Some(r) = rows.next()? {
+            out.push(claimed_from_row(r)?);
+        }
+    }
+    Ok(out)
+}
+
+/// A claimed row; a stage or parameters the code cannot read roll the claim back.
+fn claimed_from_row(r: &rusqlite::Row<'_>) -> rusqlite::Result<ClaimedStep> {
+    let unreadable = |col: usize| {
+        move |e: StoreError| {
+            rusqlite::Error::FromSqlConversionFailure(col, rusqlite::types::Type::Text, Box::new(e))
+        }
+    };
     Ok(ClaimedStep {
-        step_id: r.get(0),
-        lifecycle_id: r.get(1),
-        seq: r.get(2),
-        stage: parse_text(r.get::<&str, _>(3))?,
-        params: parse_params(r.get(4))?,
-        offset_ms: r.get(5),
-        due_at: r.get(6),
-        attempts: r.get(7),
-        lease_until: r.get(8),
+        step_id: r.get(0)?,
+        lifecycle_id: r.get(1)?,
+        seq: r.get(2)?,
+        stage: parse_text(&r.get::<_, String>(3)?).map_err(unreadable(3))?,
+        params: parse_params(r.get(4)?).map_err(unreadable(4))?,
+        offset_ms: r.get(5)?,
+        due_at: r.get(6)?,
+        attempts: r.get(7)?,
+        lease_until: r.get(8)?,
     })
 }
