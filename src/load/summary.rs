@@ -27,6 +27,12 @@ fn per_min(n: f64, ms: i64) -> f64 {
     }
 }
 
+/// Requests per minute as the budget counts them: over at least one minute,
+/// its window (a 20 s run may use a whole minute's budget and no more).
+fn budget_per_min(requests: u64, elapsed_ms: i64) -> f64 {
+    per_min(requests as f64, elapsed_ms.max(60_000))
+}
+
 fn ratio(a: f64, b: f64) -> f64 {
     if b <= 0.0 { 0.0 } else { a / b }
 }
@@ -53,7 +59,7 @@ pub fn to_json(r: &Recorder, m: &Meta, crossed: &[String]) -> Value {
         .collect();
     let target_pm = per_min(m.target_count, m.window_ms);
     let achieved_pm = per_min(r.created as f64, m.window_ms);
-    let requests_pm = per_min(r.requests as f64, m.elapsed_ms);
+    let requests_pm = budget_per_min(r.requests, m.elapsed_ms);
     json!({
         "duration_s": round3(m.elapsed_ms as f64 / 1_000.0),
         "lifecycles": {"started": r.started, "created": r.created, "closed": r.closed,
@@ -107,7 +113,7 @@ pub fn figure(r: &Recorder, m: &Meta, name: &str) -> Option<f64> {
         "retry_after_wait_s" => r.retry_after_ms as f64 / 1_000.0,
         "retries" => r.retries as f64,
         "rate_ratio" => ratio(achieved_pm, target_pm),
-        "budget_ratio" => ratio(per_min(r.requests as f64, m.elapsed_ms), m.budget_per_min),
+        "budget_ratio" => ratio(budget_per_min(r.requests, m.elapsed_ms), m.budget_per_min),
         "request_p99" => worst_p99 as f64,
         "http_errors" => errors as f64,
         _ => return None,
@@ -231,7 +237,8 @@ mod tests {
         assert_eq!(j["rate"]["ratio"], 1.0);
         assert_eq!(j["http_429"], 1);
         assert_eq!(j["retry_after_wait_s"], 2.0);
-        assert_eq!(j["budget"]["requests_per_min"], 330.0);
+        // 11 requests in a 2 s run, counted over the budget's one-minute window
+        assert_eq!(j["budget"]["requests_per_min"], 11.0);
     }
 
     #[test]
@@ -241,6 +248,15 @@ mod tests {
             assert!(figure(&r, &m, name).is_some(), "{name}");
         }
         assert_eq!(figure(&r, &m, "lateness_p99"), Some(5.0));
+    }
+
+    #[test]
+    fn a_run_shorter_than_a_minute_is_held_to_one_minutes_budget() {
+        let (r, mut m) = sample();
+        // 11 requests in 2 s: 330/min as a rate, but 11 of one minute's 600.
+        assert_eq!(figure(&r, &m, "budget_ratio"), Some(11.0 / 600.0));
+        m.elapsed_ms = 120_000;
+        assert_eq!(figure(&r, &m, "budget_ratio"), Some(5.5 / 600.0));
     }
 
     #[test]
