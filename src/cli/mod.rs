@@ -2,6 +2,8 @@
 //! subcommand. No business logic: each function calls into `app` or `store`.
 
 mod analytics;
+mod check;
+mod demo;
 mod emulator;
 mod export;
 mod load;
@@ -15,7 +17,7 @@ use std::time::Duration;
 
 use clap::{Parser, Subcommand, ValueEnum};
 
-use crate::app::{self, AppError, DemoOptions, RunOptions};
+use crate::app::{self, AppError, RunOptions};
 use crate::config::{self, Config, ProcessEnv};
 pub use emulator::EmulatorArgs;
 
@@ -266,7 +268,7 @@ pub async fn dispatch(cli: Cli) -> Result<(), AppError> {
             seed,
             playbooks,
             db: d,
-        } => demo(db(d), duration, seed, &playbooks).await,
+        } => demo::demo(db(d), duration, seed, &playbooks).await,
         Command::Status { json, db: d } => report::status(&path(d), json).await,
         Command::Show { id, json, db: d } => report::show(&path(d), id, json).await,
         Command::Export {
@@ -284,7 +286,7 @@ pub async fn dispatch(cli: Cli) -> Result<(), AppError> {
             export::export(&path(d), format, &opts).await
         }
         Command::SeedContacts { count, seed, db: d } => seed_contacts(db(d), count, seed).await,
-        Command::Check { json, no_probe } => check(json, no_probe).await,
+        Command::Check { json, no_probe } => check::check(json, no_probe).await,
         Command::Purge(mut args) => {
             let d = db(std::mem::take(&mut args.db));
             purge::run(args, d).await
@@ -355,96 +357,4 @@ fn warn_if_any_host_is_allowed(cfg: &Config) {
             "TICKETSIM_ALLOWED_HOSTS is unset, so any FRESHDESK_URL host is written to; set it (e.g. *.freshdesk.com or your sandbox's host) to refuse a mistyped URL"
         );
     }
-}
-
-async fn check(json: bool, no_probe: bool) -> Result<(), AppError> {
-    let cfg = match Config::from_env(&ProcessEnv, None) {
-        Ok(cfg) => cfg,
-        Err(e) => {
-            if json {
-                let report = serde_json::json!({"success": false, "message": e.to_string(),
-                    "platform": "freshdesk", "domain": null});
-                println!("{report}");
-            }
-            return Err(e.into());
-        }
-    };
-    let live: Option<fn(&app::check::Item)> = (!json).then_some(print_item);
-    let opts = app::CheckOptions {
-        probe: !no_probe,
-        live,
-    };
-    if !json {
-        print!("{}", app::CheckReport::new(&cfg.freshdesk_url).header());
-        flush_stdout();
-    }
-    let report = app::check(&cfg, opts).await;
-    if json {
-        println!("{}", report.to_json());
-    } else {
-        print!("{}", report.verdict());
-    }
-    if report.success {
-        Ok(())
-    } else {
-        Err(AppError::Check(report.message))
-    }
-}
-
-/// One check's line, printed as soon as it is decided.
-fn print_item(item: &app::check::Item) {
-    print!("{}", item.line());
-    flush_stdout();
-}
-
-fn flush_stdout() {
-    use std::io::Write as _;
-    let _ = std::io::stdout().flush();
-}
-
-async fn demo(
-    db: Option<PathBuf>,
-    duration: Option<Duration>,
-    seed: u64,
-    playbooks: &str,
-) -> Result<(), AppError> {
-    let playbooks = crate::content::Library::embedded()
-        .select_playbooks(playbooks)
-        .map_err(|e| AppError::Usage(format!("--playbooks: {e}")))?;
-    let db = db.unwrap_or_else(|| PathBuf::from("ticketsim-demo.db"));
-    match duration {
-        Some(d) => println!(
-            "ticketsim demo: a ticket every 10 s against the built-in emulator, for {}; database {}",
-            crate::domain::format_duration(d.as_millis() as i64),
-            db.display()
-        ),
-        None => println!(
-            "ticketsim demo: a ticket every 10 s against the built-in emulator, until Ctrl-C; database {}",
-            db.display()
-        ),
-    }
-    let opts = DemoOptions {
-        db,
-        duration,
-        seed,
-        playbooks,
-    };
-    let summary = app::demo(opts, app::stop_on_signals(), std::io::stdout()).await?;
-    let states: Vec<String> = summary
-        .by_state
-        .iter()
-        .filter(|(_, n)| *n > 0)
-        .map(|(s, n)| format!("{n} {s}"))
-        .collect();
-    println!(
-        "\nsummary: lifecycles: {}; messages sent: {}; requests to the emulator: {}",
-        states.join(", "),
-        summary.messages,
-        summary.requests
-    );
-    println!(
-        "see them with: ticketsim --db {} export",
-        summary.db.display()
-    );
-    Ok(())
 }

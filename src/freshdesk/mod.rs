@@ -30,6 +30,7 @@ mod people;
 mod retry;
 mod search;
 mod sent;
+mod ticket_bodies;
 mod tickets;
 mod transport;
 pub mod types;
