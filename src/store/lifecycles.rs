@@ -1,5 +1,6 @@
 //! A lifecycle's plan and the intent and outcome of creating its ticket.
 
+use rusqlite::OptionalExtension;
 use sqlx::Row;
 use sqlx::sqlite::SqliteRow;
 
@@ -145,21 +146,21 @@ impl Store {
         steps: &[PlannedStep],
         now: UnixMs,
     ) -> Result<bool> {
-        let mut tx = self.pool.begin().await?;
-        let saved = update_plan(&mut tx, lifecycle_id, plan, now).await?;
-        let Some(start) = saved else {
-            return Ok(false);
-        };
-        for (seq, step) in steps.iter().enumerate() {
-            if seq > 0 {
-                insert_step(&mut tx, lifecycle_id, seq as i64, step, start).await?;
+        self.write_sync(|c| {
+            let Some(start) = update_plan(c, lifecycle_id, plan, now)? else {
+                return Ok(false);
+            };
+            for (seq, step) in steps.iter().enumerate() {
+                if seq > 0 {
+                    insert_step(c, lifecycle_id, seq as i64, step, start)?;
+                }
+                if let Some(m) = &step.message {
+                    insert_message(c, lifecycle_id, seq as i64, step.kind, m)?;
+                }
             }
-            if let Some(m) = &step.message {
-                insert_message(&mut tx, lifecycle_id, seq as i64, step.kind, m).await?;
-            }
-        }
-        tx.commit().await?;
-        Ok(true)
+            Ok(true)
+        })
+        .await
     }
 
     /// True when some lifecycle already owns this Freshdesk ticket.
@@ -172,89 +173,91 @@ impl Store {
     }
 }
 
-pub(super) type Tx<'a> = sqlx::Transaction<'a, sqlx::Sqlite>;
-
 /// Writes the plan into a lifecycle that has none yet; returns the lifecycle's
 /// slot time, or `None` if it already had a plan.
-async fn update_plan(
-    tx: &mut Tx<'_>,
+fn update_plan(
+    c: &rusqlite::Connection,
     lifecycle_id: i64,
     plan: &Plan,
     now: UnixMs,
-) -> Result<Option<UnixMs>> {
-    let row = sqlx::query(
+) -> rusqlite::Result<Option<UnixMs>> {
+    let tags = serde_json::to_string(&plan.tags).unwrap_or_else(|_| "[]".into());
+    c.prepare_cached(
         "UPDATE lifecycles SET contact_id = ?2, contact_name = ?3, contact_email = ?4,
          agent_id = ?5, agent_name = ?6, category = ?7, scenario = ?8, subject = ?9,
          ticket_type = ?10, priority = ?11, tags = ?12, playbook = ?13, tone = ?14,
          updated_at = ?15, training = ?16
          WHERE id = ?1 AND contact_id IS NULL RETURNING created_at",
+    )?
+    .query_row(
+        rusqlite::params![
+            lifecycle_id,
+            plan.contact_id,
+            plan.contact_name,
+            plan.contact_email,
+            plan.agent_id,
+            plan.agent_name,
+            plan.category,
+            plan.scenario,
+            plan.subject,
+            plan.ticket_type,
+            plan.priority,
+            tags,
+            plan.playbook,
+            plan.tone,
+            now,
+            plan.training,
+        ],
+        |r| r.get(0),
     )
-    .bind(lifecycle_id)
-    .bind(plan.contact_id)
-    .bind(&plan.contact_name)
-    .bind(&plan.contact_email)
-    .bind(plan.agent_id)
-    .bind(&plan.agent_name)
-    .bind(&plan.category)
-    .bind(&plan.scenario)
-    .bind(&plan.subject)
-    .bind(&plan.ticket_type)
-    .bind(plan.priority)
-    .bind(serde_json::to_string(&plan.tags).unwrap_or_else(|_| "[]".into()))
-    .bind(&plan.playbook)
-    .bind(&plan.tone)
-    .bind(now)
-    .bind(&plan.training)
-    .fetch_optional(&mut **tx)
-    .await?;
-    Ok(row.map(|r| r.get(0)))
+    .optional()
 }
 
-pub(super) async fn insert_step(
-    tx: &mut Tx<'_>,
+pub(super) fn insert_step(
+    c: &rusqlite::Connection,
     lifecycle_id: i64,
     seq: i64,
     step: &PlannedStep,
     start: UnixMs,
-) -> Result<()> {
+) -> rusqlite::Result<()> {
     let params = (!step.params.is_empty())
         .then(|| serde_json::to_string(&step.params))
         .transpose()
-        .map_err(|e| StoreError::Data(format!("step parameters: {e}")))?;
-    sqlx::query(
+        .map_err(|e| rusqlite::Error::ToSqlConversionFailure(Box::new(e)))?;
+    c.prepare_cached(
         "INSERT INTO steps (lifecycle_id, seq, stage, params, offset_ms, due_at, state)
          VALUES (?1, ?2, ?3, ?4, ?5, ?6, 'pending')",
-    )
-    .bind(lifecycle_id)
-    .bind(seq)
-    .bind(step.kind.as_str())
-    .bind(params)
-    .bind(step.offset_ms)
-    .bind(start + step.offset_ms)
-    .execute(&mut **tx)
-    .await?;
+    )?
+    .execute(rusqlite::params![
+        lifecycle_id,
+        seq,
+        step.kind.as_str(),
+        params,
+        step.offset_ms,
+        start + step.offset_ms
+    ])?;
     Ok(())
 }
 
-pub(super) async fn insert_message(
-    tx: &mut Tx<'_>,
+pub(super) fn insert_message(
+    c: &rusqlite::Connection,
     lifecycle_id: i64,
     seq: i64,
     kind: Stage,
     m: &PlannedMessage,
-) -> Result<()> {
-    sqlx::query(
+) -> rusqlite::Result<()> {
+    c.prepare_cached(
         "INSERT INTO messages (lifecycle_id, step_seq, stage, author_kind, author_id, body, private)
          VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)",
-    )
-    .bind(lifecycle_id)
-    .bind(seq)
-    .bind(kind.as_str())
-    .bind(&m.author_kind)
-    .bind(m.author_id)
-    .bind(&m.body)
-    .bind(m.private)
-    .execute(&mut **tx)
-    .await?;
+    )?
+    .execute(rusqlite::params![
+        lifecycle_id,
+        seq,
+        kind.as_str(),
+        m.author_kind,
+        m.author_id,
+        m.body,
+        m.private
+    ])?;
     Ok(())
 }

@@ -6,10 +6,11 @@
 //! is updated. A reply seen twice (webhook and poll) finds its row and adds
 //! nothing.
 
+use rusqlite::{Connection, OptionalExtension, params};
 use sqlx::Row;
 use sqlx::sqlite::SqliteRow;
 
-use super::lifecycles::{PlannedStep, Tx, insert_message, insert_step};
+use super::lifecycles::{PlannedStep, insert_message, insert_step};
 use super::{Result, Store};
 use crate::domain::UnixMs;
 
@@ -221,45 +222,7 @@ impl Store {
     /// Writes a reaction; false (nothing written) when its reply was already
     /// answered or the lifecycle has ended.
     pub async fn apply_reaction(&self, w: &ReactionWrite, now: UnixMs) -> Result<bool> {
-        let mut tx = self.pool.begin().await?;
-        if !claim_reply(&mut tx, w, now).await? {
-            return Ok(false);
-        }
-        let row = sqlx::query(
-            "SELECT l.created_at, COALESCE((SELECT MAX(seq) FROM steps s WHERE s.lifecycle_id = l.id), 0)
-             FROM lifecycles l
-             WHERE l.id = ?1 AND l.state NOT IN ('closed', 'failed', 'cancelled')",
-        )
-        .bind(w.lifecycle_id)
-        .fetch_optional(&mut *tx)
-        .await?;
-        let Some(row) = row else {
-            // The lifecycle has ended (closed, failed, cancelled): stop
-            // following it, so it is not chased again.
-            sqlx::query(
-                "UPDATE training_tickets SET chase_due_at = NULL,
-                 closed_at = COALESCE(closed_at, ?2) WHERE lifecycle_id = ?1",
-            )
-            .bind(w.lifecycle_id)
-            .bind(now)
-            .execute(&mut *tx)
-            .await?;
-            tx.commit().await?;
-            return Ok(false);
-        };
-        let (start, last): (UnixMs, i64) = (row.get(0), row.get(1));
-        for (i, step) in w.steps.iter().enumerate() {
-            let seq = last + 1 + i as i64;
-            let mut relative = step.clone();
-            relative.offset_ms = step.offset_ms - start;
-            insert_step(&mut tx, w.lifecycle_id, seq, &relative, start).await?;
-            if let Some(m) = &step.message {
-                insert_message(&mut tx, w.lifecycle_id, seq, step.kind, m).await?;
-            }
-        }
-        update_progress(&mut tx, w).await?;
-        tx.commit().await?;
-        Ok(true)
+        self.write_sync(|c| reaction_in(c, w, now)).await
     }
 
     /// Grades of trainee tickets closed at or after `since`, oldest first.
@@ -274,36 +237,66 @@ impl Store {
     }
 }
 
+fn reaction_in(c: &Connection, w: &ReactionWrite, now: UnixMs) -> rusqlite::Result<bool> {
+    if !claim_reply(c, w, now)? {
+        return Ok(false);
+    }
+    let row: Option<(UnixMs, i64)> = c
+        .prepare_cached(
+            "SELECT l.created_at, COALESCE((SELECT MAX(seq) FROM steps s WHERE s.lifecycle_id = l.id), 0)
+             FROM lifecycles l
+             WHERE l.id = ?1 AND l.state NOT IN ('closed', 'failed', 'cancelled')",
+        )?
+        .query_row(params![w.lifecycle_id], |r| Ok((r.get(0)?, r.get(1)?)))
+        .optional()?;
+    let Some((start, last)) = row else {
+        // The lifecycle has ended (closed, failed, cancelled): stop following
+        // it, so it is not chased again.
+        c.prepare_cached(
+            "UPDATE training_tickets SET chase_due_at = NULL,
+             closed_at = COALESCE(closed_at, ?2) WHERE lifecycle_id = ?1",
+        )?
+        .execute(params![w.lifecycle_id, now])?;
+        return Ok(false);
+    };
+    for (i, step) in w.steps.iter().enumerate() {
+        let seq = last + 1 + i as i64;
+        let mut relative = step.clone();
+        relative.offset_ms = step.offset_ms - start;
+        insert_step(c, w.lifecycle_id, seq, &relative, start)?;
+        if let Some(m) = &step.message {
+            insert_message(c, w.lifecycle_id, seq, step.kind, m)?;
+        }
+    }
+    update_progress(c, w)?;
+    Ok(true)
+}
+
 /// Marks the reply as answered; false when it already was.
-async fn claim_reply(tx: &mut Tx<'_>, w: &ReactionWrite, now: UnixMs) -> Result<bool> {
+fn claim_reply(c: &Connection, w: &ReactionWrite, now: UnixMs) -> rusqlite::Result<bool> {
     let Some(conversation) = w.conversation_id else {
         return Ok(true);
     };
-    let done = sqlx::query(
-        "INSERT INTO training_replies (conversation_id, lifecycle_id, agent_id, reaction, seen_at)
-         VALUES (?1, ?2, ?3, ?4, ?5) ON CONFLICT DO NOTHING",
-    )
-    .bind(conversation)
-    .bind(w.lifecycle_id)
-    .bind(w.agent_id)
-    .bind(&w.reaction)
-    .bind(now)
-    .execute(&mut **tx)
-    .await?;
-    Ok(done.rows_affected() == 1)
+    let done = c
+        .prepare_cached(
+            "INSERT INTO training_replies (conversation_id, lifecycle_id, agent_id, reaction, seen_at)
+             VALUES (?1, ?2, ?3, ?4, ?5) ON CONFLICT DO NOTHING",
+        )?
+        .execute(params![conversation, w.lifecycle_id, w.agent_id, w.reaction, now])?;
+    Ok(done == 1)
 }
 
-async fn update_progress(tx: &mut Tx<'_>, w: &ReactionWrite) -> Result<()> {
-    sqlx::query(
+fn update_progress(c: &Connection, w: &ReactionWrite) -> rusqlite::Result<()> {
+    c.prepare_cached(
         "UPDATE training_tickets SET state = ?2, chase_due_at = ?3, closed_at = ?4,
          grade = COALESCE(?5, grade) WHERE lifecycle_id = ?1",
-    )
-    .bind(w.lifecycle_id)
-    .bind(&w.state)
-    .bind(w.chase_due_at)
-    .bind(w.closed_at)
-    .bind(&w.grade)
-    .execute(&mut **tx)
-    .await?;
+    )?
+    .execute(params![
+        w.lifecycle_id,
+        w.state,
+        w.chase_due_at,
+        w.closed_at,
+        w.grade
+    ])?;
     Ok(())
 }
