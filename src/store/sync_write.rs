@@ -1,10 +1,12 @@
-//! Outcome transactions run in one go on the writer connection's own SQLite
-//! handle. Through sqlx, each statement is a round trip to the connection's
-//! thread (two thread wake-ups); a batch of outcomes is dozens of statements,
-//! and those hops, not the disk, limited the engine. Here the handle is
-//! locked once (sqlx's thread cannot use it meanwhile) and the whole
+//! The engine's write transactions (the outcome writer's batches, claims,
+//! plans, training reactions) run in one go on the write connection's own
+//! SQLite handle. Through sqlx, each statement is a round trip to the
+//! connection's thread (two thread wake-ups); a batch of outcomes is dozens of
+//! statements, and those hops, not the disk, limited the engine. Here the
+//! handle is locked once (sqlx's thread cannot use it meanwhile) and the whole
 //! transaction runs on the calling thread, through rusqlite on that same
-//! handle: the same connection, pragmas and `busy_timeout`, one hop per batch.
+//! handle: the same connection, pragmas and `busy_timeout`, one hop per
+//! transaction.
 
 use rusqlite::{Connection, ErrorCode, params};
 use sqlx::pool::PoolConnection;
