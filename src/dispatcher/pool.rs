@@ -121,16 +121,15 @@ impl Dispatcher {
     ) -> Result<Vec<ClaimedStep>, StoreError> {
         let store = &self.inner.store;
         let now = self.now();
-        if checked.is_some_and(|t| t.elapsed() < LEASE_CHECK_EVERY) {
-            return store.claim(now, n, opts).await;
-        }
-        let taken = store.take_back_expired(now).await?;
-        *checked = Some(Instant::now());
-        if taken > 0 {
-            tracing::warn!(
-                steps = taken,
-                "took back steps whose lease expired; each is checked against Freshdesk before anything is re-sent"
-            );
+        if checked.is_none_or(|t| t.elapsed() >= LEASE_CHECK_EVERY) {
+            let taken = store.take_back_expired(now).await?;
+            *checked = Some(Instant::now());
+            if taken > 0 {
+                tracing::warn!(
+                    steps = taken,
+                    "took back steps whose lease expired; each is checked against Freshdesk before anything is re-sent"
+                );
+            }
         }
         store.claim(now, n, opts).await
     }

@@ -79,17 +79,23 @@ fn blocking<T>(f: impl FnOnce() -> T) -> T {
     }
 }
 
+/// Runs a step's fenced update (`… WHERE id = ? AND state = 'running' AND
+/// lease_until = ?`); false when it touched no row: the step is not ours.
+fn fenced(c: &Connection, sql: &str, p: &[&dyn rusqlite::ToSql]) -> rusqlite::Result<bool> {
+    Ok(c.prepare_cached(sql)?.execute(p)? == 1)
+}
+
 /// Commits a finished step (fenced: only if it is still `running` under its
 /// lease), moves the lifecycle on, and pushes the next step out so the
 /// planned gap is kept. False if the fence failed (someone else owns it).
 pub(super) fn complete(c: &Connection, step: &ClaimedStep, now: UnixMs) -> rusqlite::Result<bool> {
-    let fenced = c
-        .prepare_cached(
-            "UPDATE steps SET state = 'done', finished_at = ?2, last_error = NULL
-             WHERE id = ?1 AND state = 'running' AND lease_until = ?3",
-        )?
-        .execute(params![step.step_id, now, step.lease_until])?;
-    if fenced != 1 {
+    let ours = fenced(
+        c,
+        "UPDATE steps SET state = 'done', finished_at = ?2, last_error = NULL
+         WHERE id = ?1 AND state = 'running' AND lease_until = ?3",
+        params![step.step_id, now, step.lease_until],
+    )?;
+    if !ours {
         return Ok(false);
     }
     let state = step.stage.state_after(step.params.status);
@@ -133,13 +139,13 @@ pub(super) fn retry(
     due_at: UnixMs,
     error: &str,
 ) -> rusqlite::Result<bool> {
-    let fenced = c
-        .prepare_cached(
-            "UPDATE steps SET state = 'retry', due_at = ?2, last_error = ?3, lease_until = NULL
-             WHERE id = ?1 AND state = 'running' AND lease_until = ?4",
-        )?
-        .execute(params![step.step_id, due_at, error, step.lease_until])?;
-    if fenced != 1 {
+    let ours = fenced(
+        c,
+        "UPDATE steps SET state = 'retry', due_at = ?2, last_error = ?3, lease_until = NULL
+         WHERE id = ?1 AND state = 'running' AND lease_until = ?4",
+        params![step.step_id, due_at, error, step.lease_until],
+    )?;
+    if !ours {
         return Ok(false);
     }
     c.prepare_cached("UPDATE lifecycles SET last_error = ?2 WHERE id = ?1")?
@@ -160,19 +166,19 @@ pub(super) fn end(
         LifecycleState::Cancelled => StepState::Cancelled,
         _ => StepState::Failed,
     };
-    let fenced = c
-        .prepare_cached(
-            "UPDATE steps SET state = ?2, finished_at = ?3, last_error = ?4
-             WHERE id = ?1 AND state = 'running' AND lease_until = ?5",
-        )?
-        .execute(params![
+    let ours = fenced(
+        c,
+        "UPDATE steps SET state = ?2, finished_at = ?3, last_error = ?4
+         WHERE id = ?1 AND state = 'running' AND lease_until = ?5",
+        params![
             step.step_id,
             step_state.as_str(),
             now,
             reason,
             step.lease_until
-        ])?;
-    if fenced != 1 {
+        ],
+    )?;
+    if !ours {
         return Ok(false);
     }
     c.prepare_cached(
