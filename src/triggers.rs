@@ -112,32 +112,56 @@ impl Triggers {
     /// Starts the slot for scheduled time `at` (idempotent) and wakes the
     /// dispatcher. After [`Triggers::stop`] it starts nothing (`Ok(None)`).
     pub async fn start_slot(&self, at: UnixMs, now: UnixMs) -> Result<Option<i64>, StoreError> {
+        let mut started = self.start_slots(&[(at, 1)], now).await?;
+        Ok(started.pop().and_then(|ids| ids.first().copied()))
+    }
+
+    /// Starts the slots `(at, lifecycles)` in one transaction (one commit for
+    /// all); the lifecycle ids of each (none where it was not started).
+    pub async fn start_slots(
+        &self,
+        slots: &[(UnixMs, u32)],
+        now: UnixMs,
+    ) -> Result<Vec<Vec<i64>>, StoreError> {
         let stopped = self.edge.stopped.read().await;
         if *stopped {
-            return Ok(None);
+            return Ok(vec![Vec::new(); slots.len()]);
         }
-        let req = SlotRequest {
-            at,
-            now,
-            run_seed: self.seed,
-            source: SlotSource::Cron,
-            playbook: None,
-            daily_cap: self.daily_cap,
-        };
-        let started = self.store.start_slot_with(&req).await?;
+        let reqs: Vec<SlotRequest> = slots
+            .iter()
+            .map(|&(at, lifecycles)| SlotRequest {
+                at,
+                now,
+                run_seed: self.seed,
+                source: SlotSource::Cron,
+                playbook: None,
+                daily_cap: self.daily_cap,
+                lifecycles,
+            })
+            .collect();
+        let started = self.store.start_slots(&reqs).await?;
         drop(stopped);
-        match started {
-            SlotStart::Started(id) => {
-                tracing::info!(lifecycle = id, slot = %format_iso(at), "slot started");
-                self.wake.notify_one();
-                Ok(Some(id))
-            }
-            SlotStart::Capped(note) => {
-                tracing::warn!(slot = %format_iso(at), "slot skipped: {note}");
-                Ok(None)
-            }
-            SlotStart::Exists => Ok(None),
+        let ids: Vec<Vec<i64>> = slots
+            .iter()
+            .zip(started)
+            .map(|(&(at, _), s)| match s {
+                SlotStart::Started(ids) => {
+                    for id in &ids {
+                        tracing::info!(lifecycle = id, slot = %format_iso(at), "slot started");
+                    }
+                    ids
+                }
+                SlotStart::Capped(note) => {
+                    tracing::warn!(slot = %format_iso(at), "slot skipped: {note}");
+                    Vec::new()
+                }
+                SlotStart::Exists => Vec::new(),
+            })
+            .collect();
+        if ids.iter().any(|v| !v.is_empty()) {
+            self.wake.notify_one();
         }
+        Ok(ids)
     }
 
     /// A cron firing at `now`: the slot is the latest scheduled time ≤ now.

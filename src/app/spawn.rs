@@ -74,10 +74,11 @@ async fn insert_slots(
             source: SlotSource::Spawn,
             playbook: opts.playbook.as_deref(),
             daily_cap: cfg.max_tickets_per_day,
+            lifecycles: 1,
         };
         let (used, outcome) = store.spawn_slot(&req).await?;
         match outcome {
-            SlotStart::Started(id) => summary.started.push(id),
+            SlotStart::Started(ids) => summary.started.extend(ids),
             SlotStart::Capped(note) => {
                 summary.capped += 1;
                 summary.cap_note = Some(note);

@@ -131,7 +131,7 @@ impl Dispatcher {
                 );
             }
         }
-        store.claim(now, n, opts).await
+        self.inner.writer.claim(now, n, opts).await
     }
 
     fn spawn_worker(

@@ -275,9 +275,15 @@ impl Dispatcher {
             .map_err(|e| StepError::Setup(e.0))?;
         let planned =
             plan::plan_lifecycle(l.seed, &people, &content).map_err(|e| StepError::Setup(e.0))?;
+        // Through the writer: batched with other outcomes, one commit for many.
         self.inner
-            .store
-            .save_plan(l.id, &planned.plan, &planned.steps, self.now())
+            .writer
+            .write(StepWrite::Plan {
+                lifecycle_id: l.id,
+                plan: Box::new(planned.plan),
+                steps: planned.steps,
+                now: self.now(),
+            })
             .await?;
         Ok(())
     }

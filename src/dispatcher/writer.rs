@@ -1,14 +1,18 @@
 //! The single writer of step outcomes. Workers hand it their outcome and wait;
 //! it groups whatever is ready into one transaction (one fsync for many
 //! steps) and answers each worker only once that transaction has committed.
+//! The pool's claims go through it too, last in the transaction (after the
+//! outcomes that make the next steps due): the write connection is never
+//! handed between the writer and the pool's loop.
 
 use std::sync::{Arc, Mutex};
 use std::time::Instant;
 
 use tokio::sync::{mpsc, oneshot};
 
+use crate::clock::UnixMs;
 use crate::metrics::Metrics;
-use crate::store::{StepWrite, Store, StoreError};
+use crate::store::{ClaimOptions, ClaimedStep, StepWrite, Store, StoreError};
 
 /// Outcomes written in one transaction at most.
 const MAX_BATCH: usize = 256;
@@ -19,9 +23,20 @@ struct Job {
     reply: oneshot::Sender<Result<bool, StoreError>>,
 }
 
+/// A claim of `(now, limit, options)`, answered with the steps claimed.
+struct ClaimJob {
+    args: (UnixMs, i64, ClaimOptions),
+    reply: oneshot::Sender<Result<Vec<ClaimedStep>, StoreError>>,
+}
+
+enum Work {
+    Write(Job),
+    Claim(ClaimJob),
+}
+
 /// A handle to the writer task; the task ends when the last handle is dropped.
 pub(super) struct Writer {
-    jobs: mpsc::UnboundedSender<Job>,
+    jobs: mpsc::UnboundedSender<Work>,
 }
 
 impl Writer {
@@ -66,47 +81,99 @@ impl Writer {
     /// outcome last); answers for the last.
     pub(super) async fn write_all(&self, writes: Vec<StepWrite>) -> Result<bool, StoreError> {
         let (reply, answer) = oneshot::channel();
-        let gone = || StoreError::Data("the outcome writer has stopped".into());
-        self.jobs.send(Job { writes, reply }).map_err(|_| gone())?;
+        let work = Work::Write(Job { writes, reply });
+        self.jobs.send(work).map_err(|_| gone())?;
+        answer.await.map_err(|_| gone())?
+    }
+
+    /// Claims up to `limit` due steps in the writer's next transaction.
+    pub(super) async fn claim(
+        &self,
+        now: UnixMs,
+        limit: i64,
+        opts: ClaimOptions,
+    ) -> Result<Vec<ClaimedStep>, StoreError> {
+        let (reply, answer) = oneshot::channel();
+        let work = Work::Claim(ClaimJob {
+            args: (now, limit, opts),
+            reply,
+        });
+        self.jobs.send(work).map_err(|_| gone())?;
         answer.await.map_err(|_| gone())?
     }
 }
 
-async fn run(store: Store, mut rx: mpsc::UnboundedReceiver<Job>, metrics: Option<Arc<Metrics>>) {
+fn gone() -> StoreError {
+    StoreError::Data("the outcome writer has stopped".into())
+}
+
+async fn run(store: Store, mut rx: mpsc::UnboundedReceiver<Work>, metrics: Option<Arc<Metrics>>) {
     while let Some(first) = rx.recv().await {
-        let mut jobs = vec![first];
-        while jobs.len() < MAX_BATCH {
+        let mut jobs = Vec::new();
+        let mut claims = Vec::new();
+        let mut take = |w: Work| match w {
+            Work::Write(j) => jobs.push(j),
+            Work::Claim(c) => claims.push(c),
+        };
+        take(first);
+        for _ in 1..MAX_BATCH {
             match rx.try_recv() {
-                Ok(job) => jobs.push(job),
+                Ok(w) => take(w),
                 Err(_) => break,
             }
         }
-        let writes: Vec<StepWrite> = jobs.iter().flat_map(|j| j.writes.clone()).collect();
-        let started = Instant::now();
-        match store.apply_batch(&writes).await {
-            Ok(results) => {
-                if let Some(m) = &metrics {
-                    m.commit(started.elapsed());
-                }
-                let mut results = results.into_iter();
-                for job in jobs {
-                    let mine: Vec<_> = results.by_ref().take(job.writes.len()).collect();
-                    let _ = job.reply.send(answer(mine));
-                }
+        let mut claims = claims.into_iter();
+        write_batch(&store, jobs, claims.next(), metrics.as_deref()).await;
+        // Another claim at once is rare (one loop claims at a time): alone.
+        for claim in claims {
+            write_batch(&store, Vec::new(), Some(claim), None).await;
+        }
+    }
+}
+
+/// One transaction: the jobs' writes, then the claim; answers each.
+async fn write_batch(
+    store: &Store,
+    jobs: Vec<Job>,
+    claim: Option<ClaimJob>,
+    metrics: Option<&Metrics>,
+) {
+    let writes: Vec<&StepWrite> = jobs.iter().flat_map(|j| &j.writes).collect();
+    let started = Instant::now();
+    let (claim_args, claim_reply) = match claim {
+        Some(c) => (Some(c.args), Some(c.reply)),
+        None => (None, None),
+    };
+    match store.apply_batch_then_claim(&writes, claim_args).await {
+        Ok((results, claimed)) => {
+            if let Some(m) = metrics {
+                m.commit(started.elapsed());
             }
-            // The transaction itself failed (busy, disk): each job alone, so
-            // that each worker gets its own error (or success).
-            Err(_) => {
-                for job in jobs {
-                    let result = store.apply_batch(&job.writes).await;
-                    let _ = job.reply.send(result.and_then(answer));
-                }
+            let mut results = results.into_iter();
+            for job in jobs {
+                let mine: Vec<_> = results.by_ref().take(job.writes.len()).collect();
+                let _ = job.reply.send(answer(mine));
+            }
+            if let (Some(reply), Some(claimed)) = (claim_reply, claimed) {
+                let _ = reply.send(claimed);
+            }
+        }
+        // The transaction itself failed (busy, disk): each job alone, so
+        // that each worker gets its own error (or success).
+        Err(e) => {
+            for job in jobs {
+                let writes: Vec<&StepWrite> = job.writes.iter().collect();
+                let result = store.apply_batch(&writes).await;
+                let _ = job.reply.send(result.and_then(answer));
+            }
+            if let Some(reply) = claim_reply {
+                let _ = reply.send(Err(e));
             }
         }
     }
 }
 
-type Parts = (Store, mpsc::UnboundedReceiver<Job>, Option<Arc<Metrics>>);
+type Parts = (Store, mpsc::UnboundedReceiver<Work>, Option<Arc<Metrics>>);
 
 fn take(parts: &Mutex<Option<Parts>>) -> Option<Parts> {
     parts.lock().unwrap_or_else(|p| p.into_inner()).take()

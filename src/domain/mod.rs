@@ -127,6 +127,16 @@ pub fn lifecycle_seed(run_seed: u64, slot_at: UnixMs) -> u64 {
     z ^ (z >> 31)
 }
 
+/// The seed of the `n`-th lifecycle of a slot (`load` starts several in one
+/// millisecond as one slot): the slot's own seed for the first.
+pub fn nth_lifecycle_seed(run_seed: u64, slot_at: UnixMs, n: u32) -> u64 {
+    let first = lifecycle_seed(run_seed, slot_at);
+    match n {
+        0 => first,
+        n => lifecycle_seed(first, i64::from(n)),
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -204,5 +214,11 @@ mod tests {
         assert_eq!(lifecycle_seed(1, 1000), lifecycle_seed(1, 1000));
         assert_ne!(lifecycle_seed(1, 1000), lifecycle_seed(1, 2000));
         assert_ne!(lifecycle_seed(1, 1000), lifecycle_seed(2, 1000));
+        assert_eq!(nth_lifecycle_seed(1, 1000, 0), lifecycle_seed(1, 1000));
+        assert_ne!(
+            nth_lifecycle_seed(1, 1000, 1),
+            nth_lifecycle_seed(1, 1000, 2)
+        );
+        assert_ne!(nth_lifecycle_seed(1, 1000, 1), lifecycle_seed(1, 1000));
     }
 }

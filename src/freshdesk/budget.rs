@@ -281,12 +281,10 @@ impl Budget {
             }
             let end = st.window.map(|(_, end)| end).filter(|&end| end > now);
             let end = end.unwrap_or(now + WINDOW);
-            let since: u32 = st
-                .sent
-                .iter()
-                .filter(|e| e.2 > grant.seq)
-                .map(|e| e.1)
-                .sum();
+            // `sent` is in grant order: what went after this grant is its tail
+            // (a search, not a walk over the whole minute's requests).
+            let after = st.sent.partition_point(|e| e.2 <= grant.seq);
+            let since: u32 = st.sent.range(after..).map(|e| e.1).sum();
             let left = h.remaining.saturating_sub(since);
             st.cap = Some((end, left));
             if left == 0 {

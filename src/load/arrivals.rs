@@ -46,8 +46,8 @@ impl Kind {
 /// No arrival is looked for beyond this (ten years, in ms).
 const HORIZON_MS: i64 = 10 * 365 * 86_400_000;
 
-/// Arrival offsets in ms from the start of the run, strictly increasing (each
-/// arrival is a slot keyed by its time, so two never share a millisecond).
+/// Arrival offsets in ms from the start of the run, in order; above 1000/s
+/// several share a millisecond (they start together, as one slot).
 /// Arrival k comes when the expected count (the area under the ramp) reaches
 /// the k-th point of a unit-rate process: k itself (`fixed`) or a sum of
 /// exponential gaps (`poisson`); this follows any ramp, even one from zero.
@@ -73,7 +73,11 @@ impl Arrivals {
 
     /// The first ms at which the expected count reaches `target`.
     fn time_of(&self, target: f64) -> Option<i64> {
-        let (mut lo, mut hi) = (self.last.max(0), self.last.max(0) + 1_000);
+        let from = self.last.max(0);
+        if self.ramp.expected_by(from) >= target {
+            return Some(from);
+        }
+        let (mut lo, mut hi) = (from, from + 1_000);
         while self.ramp.expected_by(hi) < target {
             if hi >= HORIZON_MS {
                 return None;
@@ -101,7 +105,7 @@ impl Iterator for Arrivals {
             Kind::Fixed => 1.0,
             Kind::Poisson => -self.rng.next_open01().ln(),
         };
-        let at = self.time_of(self.cum)?.max(self.last + 1);
+        let at = self.time_of(self.cum)?.max(self.last);
         self.last = at;
         Some(at)
     }
@@ -134,9 +138,22 @@ mod tests {
             .take_while(|t| *t < 60_000)
             .collect();
         assert!((5_700..6_300).contains(&a.len()), "{}", a.len());
-        assert!(a.windows(2).all(|w| w[0] < w[1]));
+        assert!(a.windows(2).all(|w| w[0] <= w[1]));
         let b: Vec<i64> = Arrivals::new(ramp, Kind::Poisson, 7).take(50).collect();
         assert_eq!(&a[..50], &b[..]);
+    }
+
+    #[test]
+    fn above_a_thousand_a_second_arrivals_share_milliseconds_and_keep_the_rate() {
+        let a: Vec<i64> = Arrivals::new(Ramp::constant(Rate(5_000.0)), Kind::Fixed, 1)
+            .take_while(|t| *t < 1_000)
+            .collect();
+        assert!((4_990..=5_000).contains(&a.len()), "{}", a.len());
+        assert!(a.windows(2).all(|w| w[0] <= w[1]));
+        let p = Arrivals::new(Ramp::constant(Rate(5_000.0)), Kind::Poisson, 3)
+            .take_while(|t| *t < 10_000)
+            .count();
+        assert!((48_000..52_000).contains(&p), "{p}");
     }
 
     #[test]

@@ -179,7 +179,12 @@ pub async fn run(
     })
 }
 
-/// Starts lifecycles on time; returns the arrival window in ms.
+/// The most arrivals started in one commit.
+const MAX_ARRIVAL_BATCH: usize = 256;
+
+/// Starts lifecycles on time; returns the arrival window in ms. Arrivals that
+/// are due together (the rate is above what one commit per arrival keeps up
+/// with, or the process was busy) start in one commit.
 async fn arrive(
     opts: &LoadOptions,
     eng: &Engine,
@@ -189,11 +194,15 @@ async fn arrive(
     halted: &mut watch::Receiver<bool>,
 ) -> Result<i64, AppError> {
     let mut n = 0u64;
-    for t in Arrivals::new(opts.ramp.clone(), opts.kind, opts.engine.seed) {
-        if opts.duration_ms.is_some_and(|w| t >= w) || opts.lifecycles.is_some_and(|max| n >= max) {
+    let within = |t: i64, n: u64| {
+        opts.duration_ms.is_none_or(|w| t < w) && opts.lifecycles.is_none_or(|max| n < max)
+    };
+    let mut arrivals = Arrivals::new(opts.ramp.clone(), opts.kind, opts.engine.seed).peekable();
+    while let Some(&first) = arrivals.peek() {
+        if !within(first, n) {
             break;
         }
-        let wait = (start + t - eng.now()).max(0) as u64;
+        let wait = (start + first - eng.now()).max(0) as u64;
         if wait > 0 {
             tokio::select! {
                 _ = tokio::time::sleep(Duration::from_millis(wait)) => {}
@@ -203,13 +212,35 @@ async fn arrive(
         if *halted.borrow() {
             break;
         }
-        if let Some(id) = eng.start_lifecycle(start + t).await? {
-            starts
-                .lock()
-                .unwrap_or_else(|p| p.into_inner())
-                .insert(id, (start + t, 0));
-            lock(rec).arrival(eng.now(), opts.ramp.rate_at(t).0);
-            n += 1;
+        let due_by = eng.now() - start;
+        let mut batch = Vec::new();
+        while let Some(t) = arrivals.next_if(|&t| t <= due_by && within(t, n + batch.len() as u64))
+        {
+            batch.push(t);
+            if batch.len() == MAX_ARRIVAL_BATCH {
+                break;
+            }
+        }
+        // Arrivals of the same millisecond are one slot of several lifecycles.
+        let mut slots: Vec<(i64, u32)> = Vec::new();
+        for t in batch {
+            match slots.last_mut() {
+                Some((at, k)) if *at == t => *k += 1,
+                _ => slots.push((t, 1)),
+            }
+        }
+        let at_ms: Vec<(i64, u32)> = slots.iter().map(|&(t, k)| (start + t, k)).collect();
+        let started = eng.start_lifecycles(&at_ms).await?;
+        let now = eng.now();
+        for ((t, _), ids) in slots.into_iter().zip(started) {
+            for id in ids {
+                starts
+                    .lock()
+                    .unwrap_or_else(|p| p.into_inner())
+                    .insert(id, (start + t, 0));
+                lock(rec).arrival(now, opts.ramp.rate_at(t).0);
+                n += 1;
+            }
         }
     }
     Ok(opts.duration_ms.unwrap_or(eng.now() - start))

@@ -237,7 +237,7 @@ impl Store {
     }
 }
 
-fn claim_in(
+pub(super) fn claim_in(
     c: &rusqlite::Connection,
     now: UnixMs,
     limit: i64,

@@ -136,7 +136,10 @@ async fn a_batch_commits_each_outcome_alone_a_failing_or_fenced_one_changes_noth
             now: 20,
         },
     ];
-    let results = s.apply_batch(&writes).await.unwrap();
+    let results = s
+        .apply_batch(&writes.iter().collect::<Vec<_>>())
+        .await
+        .unwrap();
     assert!(matches!(results[0], Ok(true)));
     assert!(results[1].is_err(), "the trigger refused it");
     assert!(matches!(results[2], Ok(false)), "fenced out");

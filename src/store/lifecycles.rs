@@ -1,10 +1,9 @@
 //! A lifecycle's plan and the intent and outcome of creating its ticket.
 
 use rusqlite::OptionalExtension;
-use sqlx::Row;
-use sqlx::sqlite::SqliteRow;
 
-use super::{Result, Store, StoreError, parse_text};
+use super::sync_read::text_enum;
+use super::{Result, Store, StoreError};
 use crate::clock::UnixMs;
 use crate::domain::{LifecycleState, Stage, StepParams};
 
@@ -76,50 +75,53 @@ const LIFECYCLE_COLS: &str = "id, state, seed, created_at, contact_id, contact_n
     agent_id, agent_name, category, scenario, subject, ticket_type, priority, tags,
     playbook, tone, training, create_intent_at, ticket_id, ticket_created_at, last_error";
 
-pub(super) fn lifecycle_from_row(r: &SqliteRow) -> Result<Lifecycle> {
-    let text = |col: &str| r.get::<Option<String>, _>(col).unwrap_or_default();
-    let plan = r
-        .get::<Option<i64>, _>("contact_id")
-        .map(|contact_id| Plan {
+pub(super) fn lifecycle_from_row(r: &rusqlite::Row<'_>) -> rusqlite::Result<Lifecycle> {
+    let text = |col: &str| -> rusqlite::Result<String> {
+        Ok(r.get::<_, Option<String>>(col)?.unwrap_or_default())
+    };
+    let plan = match r.get::<_, Option<i64>>("contact_id")? {
+        None => None,
+        Some(contact_id) => Some(Plan {
             contact_id,
-            contact_name: text("contact_name"),
-            contact_email: r.get("contact_email"),
-            agent_id: r.get::<Option<i64>, _>("agent_id").unwrap_or_default(),
-            agent_name: text("agent_name"),
-            category: text("category"),
-            scenario: text("scenario"),
-            subject: text("subject"),
-            ticket_type: text("ticket_type"),
-            priority: r.get::<Option<i64>, _>("priority").unwrap_or(1),
-            tags: serde_json::from_str(&text("tags")).unwrap_or_default(),
+            contact_name: text("contact_name")?,
+            contact_email: r.get("contact_email")?,
+            agent_id: r.get::<_, Option<i64>>("agent_id")?.unwrap_or_default(),
+            agent_name: text("agent_name")?,
+            category: text("category")?,
+            scenario: text("scenario")?,
+            subject: text("subject")?,
+            ticket_type: text("ticket_type")?,
+            priority: r.get::<_, Option<i64>>("priority")?.unwrap_or(1),
+            tags: serde_json::from_str(&text("tags")?).unwrap_or_default(),
             playbook: r
-                .get::<Option<String>, _>("playbook")
+                .get::<_, Option<String>>("playbook")?
                 .unwrap_or_else(|| CLASSIC.to_string()),
-            tone: text("tone"),
-            training: r.get("training"),
-        });
+            tone: text("tone")?,
+            training: r.get("training")?,
+        }),
+    };
     Ok(Lifecycle {
-        id: r.get("id"),
-        state: parse_text(r.get::<&str, _>("state"))?,
-        seed: r.get::<i64, _>("seed") as u64,
-        created_at: r.get("created_at"),
+        id: r.get("id")?,
+        state: text_enum(r, "state")?,
+        seed: r.get::<_, i64>("seed")? as u64,
+        created_at: r.get("created_at")?,
         plan,
-        create_intent_at: r.get("create_intent_at"),
-        ticket_id: r.get("ticket_id"),
-        ticket_created_at: r.get("ticket_created_at"),
-        last_error: r.get("last_error"),
+        create_intent_at: r.get("create_intent_at")?,
+        ticket_id: r.get("ticket_id")?,
+        ticket_created_at: r.get("ticket_created_at")?,
+        last_error: r.get("last_error")?,
     })
 }
 
 impl Store {
     pub async fn lifecycle(&self, id: i64) -> Result<Lifecycle> {
         let sql = format!("SELECT {LIFECYCLE_COLS} FROM lifecycles WHERE id = ?1");
-        let row = sqlx::query(&sql)
-            .bind(id)
-            .fetch_optional(&self.reads)
-            .await?;
-        let row = row.ok_or_else(|| StoreError::Data(format!("no lifecycle {id}")))?;
-        lifecycle_from_row(&row)
+        let found = self.read_sync(|c| {
+            c.prepare_cached(&sql)?
+                .query_row([id], lifecycle_from_row)
+                .optional()
+        })?;
+        found.ok_or_else(|| StoreError::Data(format!("no lifecycle {id}")))
     }
 
     /// Finds a lifecycle by its id, or else by its Freshdesk ticket id.
@@ -128,11 +130,11 @@ impl Store {
             "SELECT {LIFECYCLE_COLS} FROM lifecycles WHERE id = ?1
              UNION ALL SELECT {LIFECYCLE_COLS} FROM lifecycles WHERE ticket_id = ?1 LIMIT 1"
         );
-        let row = sqlx::query(&sql)
-            .bind(id_or_ticket)
-            .fetch_optional(&self.pool)
-            .await?;
-        row.as_ref().map(lifecycle_from_row).transpose()
+        self.read_sync(|c| {
+            c.prepare_cached(&sql)?
+                .query_row([id_or_ticket], lifecycle_from_row)
+                .optional()
+        })
     }
 
     /// Stores the plan, the steps after creation and every message the lifecycle
@@ -146,21 +148,8 @@ impl Store {
         steps: &[PlannedStep],
         now: UnixMs,
     ) -> Result<bool> {
-        self.write_sync(|c| {
-            let Some(start) = update_plan(c, lifecycle_id, plan, now)? else {
-                return Ok(false);
-            };
-            for (seq, step) in steps.iter().enumerate() {
-                if seq > 0 {
-                    insert_step(c, lifecycle_id, seq as i64, step, start)?;
-                }
-                if let Some(m) = &step.message {
-                    insert_message(c, lifecycle_id, seq as i64, step.kind, m)?;
-                }
-            }
-            Ok(true)
-        })
-        .await
+        self.write_sync(|c| write_plan(c, lifecycle_id, plan, steps, now))
+            .await
     }
 
     /// True when some lifecycle already owns this Freshdesk ticket.
@@ -171,6 +160,28 @@ impl Store {
             .await?;
         Ok(n > 0)
     }
+}
+
+/// [`Store::save_plan`] inside a transaction (also a [`super::StepWrite::Plan`]).
+pub(super) fn write_plan(
+    c: &rusqlite::Connection,
+    lifecycle_id: i64,
+    plan: &Plan,
+    steps: &[PlannedStep],
+    now: UnixMs,
+) -> rusqlite::Result<bool> {
+    let Some(start) = update_plan(c, lifecycle_id, plan, now)? else {
+        return Ok(false);
+    };
+    for (seq, step) in steps.iter().enumerate() {
+        if seq > 0 {
+            insert_step(c, lifecycle_id, seq as i64, step, start)?;
+        }
+        if let Some(m) = &step.message {
+            insert_message(c, lifecycle_id, seq as i64, step.kind, m)?;
+        }
+    }
+    Ok(true)
 }
 
 /// Writes the plan into a lifecycle that has none yet; returns the lifecycle's

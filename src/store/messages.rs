@@ -1,9 +1,10 @@
 //! A lifecycle's message history, and the intents recorded before each POST.
 
+use rusqlite::{OptionalExtension, params};
 use sqlx::Row;
-use sqlx::sqlite::SqliteRow;
 
-use super::{Result, Store, StoreError, parse_text};
+use super::sync_read::text_enum;
+use super::{Result, Store, StoreError};
 use crate::clock::UnixMs;
 use crate::domain::Stage;
 
@@ -28,18 +29,18 @@ pub struct Message {
 const MESSAGE_COLS: &str = "id, step_seq, stage, author_kind, author_id, body, private, intent_at,
     fd_conversation_id, sent_at";
 
-fn message_from_row(r: &SqliteRow) -> Result<Message> {
+fn message_from_row(r: &rusqlite::Row<'_>) -> rusqlite::Result<Message> {
     Ok(Message {
-        id: r.get("id"),
-        step_seq: r.get("step_seq"),
-        stage: parse_text(r.get::<&str, _>("stage"))?,
-        author_kind: r.get("author_kind"),
-        author_id: r.get("author_id"),
-        body: r.get("body"),
-        private: r.get("private"),
-        intent_at: r.get("intent_at"),
-        fd_conversation_id: r.get("fd_conversation_id"),
-        sent_at: r.get("sent_at"),
+        id: r.get("id")?,
+        step_seq: r.get("step_seq")?,
+        stage: text_enum(r, "stage")?,
+        author_kind: r.get("author_kind")?,
+        author_id: r.get("author_id")?,
+        body: r.get("body")?,
+        private: r.get("private")?,
+        intent_at: r.get("intent_at")?,
+        fd_conversation_id: r.get("fd_conversation_id")?,
+        sent_at: r.get("sent_at")?,
     })
 }
 
@@ -51,15 +52,14 @@ impl Store {
             "SELECT {MESSAGE_COLS} FROM messages WHERE lifecycle_id = ?1 AND stage = ?2
              ORDER BY step_seq LIMIT 1"
         );
-        let row = sqlx::query(&sql)
-            .bind(lifecycle_id)
-            .bind(stage.as_str())
-            .fetch_optional(&self.pool)
-            .await?;
-        let row = row.ok_or_else(|| {
-            StoreError::Data(format!("lifecycle {lifecycle_id} has no {stage} message"))
+        let found = self.read_sync(|c| {
+            c.prepare_cached(&sql)?
+                .query_row(params![lifecycle_id, stage.as_str()], message_from_row)
+                .optional()
         })?;
-        message_from_row(&row)
+        found.ok_or_else(|| {
+            StoreError::Data(format!("lifecycle {lifecycle_id} has no {stage} message"))
+        })
     }
 
     /// The message that step `seq` of the lifecycle sends.
@@ -67,17 +67,16 @@ impl Store {
         let sql = format!(
             "SELECT {MESSAGE_COLS} FROM messages WHERE lifecycle_id = ?1 AND step_seq = ?2"
         );
-        let row = sqlx::query(&sql)
-            .bind(lifecycle_id)
-            .bind(seq)
-            .fetch_optional(&self.reads)
-            .await?;
-        let row = row.ok_or_else(|| {
+        let found = self.read_sync(|c| {
+            c.prepare_cached(&sql)?
+                .query_row([lifecycle_id, seq], message_from_row)
+                .optional()
+        })?;
+        found.ok_or_else(|| {
             StoreError::Data(format!(
                 "lifecycle {lifecycle_id} has no message for step {seq}"
             ))
-        })?;
-        message_from_row(&row)
+        })
     }
 
     /// All messages of a lifecycle, sent ones first in time order, then unsent in
@@ -87,11 +86,11 @@ impl Store {
             "SELECT {MESSAGE_COLS} FROM messages WHERE lifecycle_id = ?1
              ORDER BY sent_at IS NULL, sent_at, step_seq"
         );
-        let rows = sqlx::query(&sql)
-            .bind(lifecycle_id)
-            .fetch_all(&self.pool)
-            .await?;
-        rows.iter().map(message_from_row).collect()
+        self.read_sync(|c| {
+            c.prepare_cached(&sql)?
+                .query_map([lifecycle_id], message_from_row)?
+                .collect()
+        })
     }
 
     /// True when some message already records this Freshdesk conversation.

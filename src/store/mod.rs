@@ -23,6 +23,8 @@ mod purge;
 mod report;
 mod schedule;
 mod slots;
+mod sync_read;
+use sync_read::ReadMode;
 mod sync_write;
 mod timing;
 mod training;
@@ -48,6 +50,7 @@ pub use training::{InboxEvent, InboxRow, ReactionWrite, TrainingTicket};
 
 use std::path::{Path, PathBuf};
 use std::str::FromStr;
+use std::sync::Arc;
 use std::time::Duration;
 
 use sqlx::sqlite::SqliteSynchronous;
@@ -94,6 +97,9 @@ pub enum StoreError {
     /// A write on the writer connection's own handle failed (see `sync_write`).
     #[error("database write failed: {0}")]
     Write(String),
+    /// A read on a reader connection of `sync_read` failed.
+    #[error("database read failed: {0}")]
+    Read(String),
     #[error("database holds an unexpected value: {0}")]
     Data(String),
 }
@@ -124,6 +130,8 @@ pub struct Store {
     /// behind the writer connection's transactions. The same pool as `pool`
     /// unless the store was opened for writing.
     reads: SqlitePool,
+    /// Where lifecycles and messages are read (`sync_read`).
+    hot: Arc<sync_read::Readers>,
     path: PathBuf,
     writable: bool,
 }
@@ -141,12 +149,16 @@ impl Store {
             let opts = base_options(path)?
                 .create_if_missing(true)
                 .pragma("application_id", APPLICATION_ID.to_string());
-            Self::connect(path, opts).await?.pool.close().await;
+            Self::connect(path, opts, ReadMode::Writable)
+                .await?
+                .pool
+                .close()
+                .await;
         }
         let opts = base_options(path)?
             .journal_mode(SqliteJournalMode::Wal)
             .synchronous(SqliteSynchronous::Full);
-        let mut store = Self::connect(path, opts.clone()).await?;
+        let mut store = Self::connect(path, opts.clone(), ReadMode::Writable).await?;
         store.writable = true;
         MIGRATOR
             .run(&store.pool)
@@ -174,7 +186,7 @@ impl Store {
         let opts = base_options(path)?
             .journal_mode(SqliteJournalMode::Wal)
             .synchronous(SqliteSynchronous::Full);
-        let mut store = Self::connect(path, opts.clone()).await?;
+        let mut store = Self::connect(path, opts.clone(), ReadMode::Writable).await?;
         store.writable = true;
         store.reads = Self::readers(opts);
         let latest = MIGRATOR.iter().map(|m| m.version).max();
@@ -220,15 +232,22 @@ impl Store {
             identity::Kind::Ours | identity::Kind::Legacy => {}
         }
         let opts = base_options(path)?.read_only(true);
-        match Self::connect_and_read(path, opts.clone()).await {
+        match Self::connect_and_read(path, opts.clone(), ReadMode::ReadOnly).await {
             Ok(store) => Ok(store),
             Err(e @ (StoreError::Busy { .. } | StoreError::Corrupt { .. })) => Err(e),
-            Err(_) => Self::connect_and_read(path, opts.immutable(true)).await,
+            Err(_) => {
+                let opts = opts.immutable(true);
+                Self::connect_and_read(path, opts, ReadMode::Immutable).await
+            }
         }
     }
 
-    async fn connect_and_read(path: &Path, opts: SqliteConnectOptions) -> Result<Store> {
-        let store = Self::connect(path, opts).await?;
+    async fn connect_and_read(
+        path: &Path,
+        opts: SqliteConnectOptions,
+        mode: ReadMode,
+    ) -> Result<Store> {
+        let store = Self::connect(path, opts, mode).await?;
         // A read proves the file is a database with our schema.
         let read = sqlx::query("SELECT COUNT(*) FROM lifecycles")
             .fetch_one(&store.pool)
@@ -240,10 +259,13 @@ impl Store {
         Ok(store)
     }
 
-    async fn connect(path: &Path, opts: SqliteConnectOptions) -> Result<Store> {
+    async fn connect(path: &Path, opts: SqliteConnectOptions, mode: ReadMode) -> Result<Store> {
         let pool = SqlitePoolOptions::new()
             .max_connections(1)
             .acquire_timeout(Duration::from_secs(30))
+            // sqlx would ping the connection's thread at every acquire (a
+            // round trip between threads); `healthy` pings only when needed.
+            .test_before_acquire(false)
             .before_acquire(|conn, _| Box::pin(healthy(conn)))
             .connect_with(opts)
             .await
@@ -251,6 +273,7 @@ impl Store {
         Ok(Store {
             reads: pool.clone(),
             pool,
+            hot: Arc::new(sync_read::Readers::new(path, mode)),
             path: path.to_path_buf(),
             writable: false,
         })
@@ -261,6 +284,7 @@ impl Store {
         SqlitePoolOptions::new()
             .max_connections(2)
             .acquire_timeout(Duration::from_secs(30))
+            .test_before_acquire(false)
             .connect_lazy_with(opts.pragma("query_only", "ON"))
     }
 
@@ -271,6 +295,7 @@ impl Store {
     /// Closes the pool; a writer first folds the WAL into the main file
     /// (`wal_checkpoint(TRUNCATE)`), so that the `.db` alone is a complete copy.
     pub async fn close(&self) {
+        self.hot.close();
         if self.writable && !self.pool.is_closed() {
             let done = sqlx::query("PRAGMA wal_checkpoint(TRUNCATE)")
                 .execute(&self.pool)

@@ -2,7 +2,9 @@
 //! the step is still `running` under the lease it was claimed with, so a step
 //! taken back (lease expired) is never committed twice.
 
-use super::{ClaimedStep, Mark, Result, Store, StoreError, sync_write};
+use super::{
+    ClaimOptions, ClaimedStep, Mark, Plan, PlannedStep, Result, Store, StoreError, sync_write,
+};
 use crate::clock::UnixMs;
 use crate::domain::LifecycleState;
 
@@ -123,10 +125,32 @@ impl Store {
     /// whole transaction is returned as such. A write that fails part-way
     /// rolls the whole transaction back and the batch is written again one
     /// outcome per transaction, so that each gets its own error or success.
-    pub async fn apply_batch(&self, writes: &[StepWrite]) -> Result<Vec<Result<bool>>> {
-        if writes.len() > 1 {
+    pub async fn apply_batch(&self, writes: &[&StepWrite]) -> Result<Vec<Result<bool>>> {
+        Ok(self.apply_batch_then_claim(writes, None).await?.0)
+    }
+
+    /// [`Store::apply_batch`], then (in the same transaction, so after the
+    /// outcomes it may depend on) a claim of `(now, limit, opts)`: one commit
+    /// for both. Should the claim fail, the writes are kept and the claim's
+    /// error is its own.
+    pub async fn apply_batch_then_claim(
+        &self,
+        writes: &[&StepWrite],
+        claim: Option<(UnixMs, i64, ClaimOptions)>,
+    ) -> Result<(Vec<Result<bool>>, Option<Result<Vec<ClaimedStep>>>)> {
+        let claim_in = |c: &rusqlite::Connection| match claim {
+            Some((now, limit, opts)) => super::claims::claim_in(c, now, limit, opts).map(Some),
+            None => Ok(None),
+        };
+        if writes.len() > 1 || (claim.is_some() && !writes.is_empty()) {
             let all = self
-                .write_sync(|c| writes.iter().map(|w| w.apply(c).map(Ok)).collect())
+                .write_sync(|c| {
+                    let out: Vec<Result<bool>> = writes
+                        .iter()
+                        .map(|w| w.apply(c).map(Ok))
+                        .collect::<rusqlite::Result<_>>()?;
+                    Ok((out, claim_in(c)?.map(Ok)))
+                })
                 .await;
             match all {
                 Ok(out) => return Ok(out),
@@ -138,7 +162,15 @@ impl Store {
         for w in writes {
             out.push(self.write_sync(|c| w.apply(c)).await);
         }
-        Ok(out)
+        let claimed = match claim {
+            Some(_) => Some(
+                self.write_sync(|c| claim_in(c))
+                    .await
+                    .map(Option::unwrap_or_default),
+            ),
+            None => None,
+        };
+        Ok((out, claimed))
     }
 }
 
@@ -162,6 +194,14 @@ pub enum StepWrite {
     },
     /// A record of the step's progress (an intent, an answer); never fenced.
     Mark(Mark),
+    /// A lifecycle's plan, its later steps and messages ([`Store::save_plan`]);
+    /// true if it was saved, false if the lifecycle had one already.
+    Plan {
+        lifecycle_id: i64,
+        plan: Box<Plan>,
+        steps: Vec<PlannedStep>,
+        now: UnixMs,
+    },
 }
 
 impl StepWrite {
@@ -181,6 +221,12 @@ impl StepWrite {
                 reason,
             } => sync_write::end(c, step, *now, *end, reason),
             StepWrite::Mark(mark) => sync_write::mark(c, mark).map(|()| true),
+            StepWrite::Plan {
+                lifecycle_id,
+                plan,
+                steps,
+                now,
+            } => super::lifecycles::write_plan(c, *lifecycle_id, plan, steps, *now),
         }
     }
 }

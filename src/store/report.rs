@@ -222,14 +222,11 @@ impl Store {
     /// Up to `limit` lifecycles with ids above `after`, in id order: callers page
     /// through with the last id so memory stays flat however large the table.
     pub async fn lifecycles_after(&self, after: i64, limit: i64) -> Result<Vec<Lifecycle>> {
-        sqlx::query("SELECT * FROM lifecycles WHERE id > ?1 ORDER BY id LIMIT ?2")
-            .bind(after)
-            .bind(limit)
-            .fetch_all(&self.pool)
-            .await?
-            .iter()
-            .map(lifecycle_from_row)
-            .collect()
+        self.read_sync(|c| {
+            c.prepare_cached("SELECT * FROM lifecycles WHERE id > ?1 ORDER BY id LIMIT ?2")?
+                .query_map([after, limit], lifecycle_from_row)?
+                .collect()
+        })
     }
 
     /// Like [`Store::lifecycles_after`], only those matching `filter`.
@@ -239,23 +236,20 @@ impl Store {
         limit: i64,
         filter: &LifecycleFilter,
     ) -> Result<Vec<Lifecycle>> {
-        sqlx::query(
-            "SELECT * FROM lifecycles WHERE id > ?1
+        let sql = "SELECT * FROM lifecycles WHERE id > ?1
                AND (?3 IS NULL OR created_at >= ?3)
                AND (?4 IS NULL OR state = ?4)
                AND (?5 IS NULL OR (contact_id IS NOT NULL AND COALESCE(playbook, 'classic') = ?5))
-             ORDER BY id LIMIT ?2",
-        )
-        .bind(after)
-        .bind(limit)
-        .bind(filter.since)
-        .bind(filter.state.map(|s| s.as_str()))
-        .bind(filter.playbook.as_deref())
-        .fetch_all(&self.pool)
-        .await?
-        .iter()
-        .map(lifecycle_from_row)
-        .collect()
+             ORDER BY id LIMIT ?2";
+        let state = filter.state.map(|s| s.as_str());
+        self.read_sync(|c| {
+            c.prepare_cached(sql)?
+                .query_map(
+                    rusqlite::params![after, limit, filter.since, state, filter.playbook],
+                    lifecycle_from_row,
+                )?
+                .collect()
+        })
     }
 
     /// The playbooks of planned lifecycles (`classic` for those from before playbooks).

@@ -19,9 +19,10 @@ impl Store {
             source: SlotSource::Cron,
             playbook: None,
             daily_cap: None,
+            lifecycles: 1,
         };
         Ok(match self.start_slot_with(&req).await? {
-            SlotStart::Started(id) => Some(id),
+            SlotStart::Started(ids) => ids.first().copied(),
             SlotStart::Exists | SlotStart::Capped(_) => None,
         })
     }

@@ -2,8 +2,9 @@
 //! (`TICKETSIM_MAX_TICKETS_PER_DAY`), which is counted here, in the database,
 //! so that it holds across restarts and across processes.
 
+use rusqlite::{OptionalExtension, params};
 use serde::Serialize;
-use sqlx::{Row, SqliteConnection};
+use sqlx::Row;
 
 use super::{Result, Store};
 use crate::clock::{UnixMs, format_iso};
@@ -46,13 +47,18 @@ pub struct SlotRequest<'a> {
     pub playbook: Option<&'a str>,
     /// `TICKETSIM_MAX_TICKETS_PER_DAY`; `None` for no cap.
     pub daily_cap: Option<u32>,
+    /// Lifecycles the slot starts: 1, but for `load` above 1000 arrivals/s,
+    /// where several share a millisecond (each has a seed of its own,
+    /// [`domain::nth_lifecycle_seed`]). The daily cap counts slots: `load`,
+    /// the only caller that asks for more than one, has no cap.
+    pub lifecycles: u32,
 }
 
 /// What became of a slot.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum SlotStart {
-    /// Started: the id of its lifecycle.
-    Started(i64),
+    /// Started: the ids of its lifecycles (one, unless it asked for more).
+    Started(Vec<i64>),
     /// A slot with that time exists already (a slot never starts twice).
     Exists,
     /// Recorded as skipped: the day's cap was reached. The note says so.
@@ -76,23 +82,17 @@ impl Store {
     /// `BEGIN IMMEDIATE` transaction, so that the cap's count and the insert
     /// cannot be split by another writer (the daemon and `spawn` may both write).
     pub async fn start_slot_with(&self, req: &SlotRequest<'_>) -> Result<SlotStart> {
-        let mut tx = self.pool.begin_with("BEGIN IMMEDIATE").await?;
-        if slot_exists(&mut tx, req.at).await? {
-            return Ok(SlotStart::Exists);
-        }
-        if let Some(cap) = req.daily_cap {
-            let day = utc_day_start(req.now);
-            let started = started_between(&mut tx, day, day + DAY_MS).await?;
-            if started >= i64::from(cap) {
-                let note = cap_note(cap, day);
-                insert_skipped(&mut tx, req, &note).await?;
-                tx.commit().await?;
-                return Ok(SlotStart::Capped(note));
-            }
-        }
-        let id = insert_started(&mut tx, req).await?;
-        tx.commit().await?;
-        Ok(SlotStart::Started(id))
+        let mut out = self.start_slots(std::slice::from_ref(req)).await?;
+        Ok(out.pop().unwrap_or(SlotStart::Exists))
+    }
+
+    /// Starts several slots in one transaction (one commit for all: `load`
+    /// starts every arrival that is due at once this way). Each gets what
+    /// [`Store::start_slot_with`] would have given it, in order; the cap
+    /// counts the earlier ones of the same batch.
+    pub async fn start_slots(&self, reqs: &[SlotRequest<'_>]) -> Result<Vec<SlotStart>> {
+        self.write_sync(|c| reqs.iter().map(|r| start_one(c, r)).collect())
+            .await
     }
 
     /// Starts a slot asked for by `ticketsim spawn` at `req.at` or, when that
@@ -121,19 +121,23 @@ impl Store {
     /// Slots started in the UTC day holding `now` (what the cap counts).
     pub async fn started_on_day(&self, now: UnixMs) -> Result<i64> {
         let day = utc_day_start(now);
-        let mut conn = self.pool.acquire().await?;
-        started_between(&mut conn, day, day + DAY_MS).await
+        Ok(sqlx::query_scalar(STARTED_BETWEEN)
+            .bind(day)
+            .bind(day + DAY_MS)
+            .fetch_one(&self.pool)
+            .await?)
     }
 
     /// The playbook a spawned slot asked for, if any.
     pub async fn requested_playbook(&self, lifecycle_id: i64) -> Result<Option<String>> {
-        Ok(sqlx::query_scalar(
-            "SELECT s.playbook FROM slots s JOIN lifecycles l ON l.slot_id = s.id WHERE l.id = ?1",
-        )
-        .bind(lifecycle_id)
-        .fetch_optional(&self.reads)
-        .await?
-        .flatten())
+        let found = self.read_sync(|c| {
+            c.prepare_cached(
+                "SELECT s.playbook FROM slots s JOIN lifecycles l ON l.slot_id = s.id WHERE l.id = ?1",
+            )?
+            .query_row([lifecycle_id], |r| r.get::<_, Option<String>>(0))
+            .optional()
+        })?;
+        Ok(found.flatten())
     }
 
     /// The latest skipped slots, newest first, with why they were skipped.
@@ -163,76 +167,71 @@ fn cap_note(cap: u32, day: UnixMs) -> String {
     )
 }
 
-async fn slot_exists(conn: &mut SqliteConnection, at: UnixMs) -> Result<bool> {
-    let found: Option<i64> = sqlx::query_scalar("SELECT id FROM slots WHERE scheduled_at = ?1")
-        .bind(at)
-        .fetch_optional(conn)
-        .await?;
-    Ok(found.is_some())
+/// Slots started in `[?1, ?2)`: what the daily cap counts.
+const STARTED_BETWEEN: &str =
+    "SELECT COUNT(*) FROM slots WHERE state = 'started' AND inserted_at >= ?1 AND inserted_at < ?2";
+
+/// One slot of [`Store::start_slots`], inside its transaction.
+fn start_one(c: &rusqlite::Connection, req: &SlotRequest<'_>) -> rusqlite::Result<SlotStart> {
+    let exists = c
+        .prepare_cached("SELECT 1 FROM slots WHERE scheduled_at = ?1")?
+        .exists(params![req.at])?;
+    if exists {
+        return Ok(SlotStart::Exists);
+    }
+    if let Some(cap) = req.daily_cap {
+        let day = utc_day_start(req.now);
+        let started: i64 = c
+            .prepare_cached(STARTED_BETWEEN)?
+            .query_row(params![day, day + DAY_MS], |r| r.get(0))?;
+        if started >= i64::from(cap) {
+            let note = cap_note(cap, day);
+            c.prepare_cached(
+                "INSERT INTO slots (scheduled_at, state, inserted_at, note, source, playbook)
+                 VALUES (?1, 'skipped', ?2, ?3, ?4, ?5)",
+            )?
+            .execute(params![
+                req.at,
+                req.now,
+                note,
+                req.source.as_str(),
+                req.playbook
+            ])?;
+            return Ok(SlotStart::Capped(note));
+        }
+    }
+    insert_started(c, req).map(SlotStart::Started)
 }
 
-async fn started_between(conn: &mut SqliteConnection, from: UnixMs, to: UnixMs) -> Result<i64> {
-    Ok(sqlx::query_scalar(
-        "SELECT COUNT(*) FROM slots WHERE state = 'started' AND inserted_at >= ?1 AND inserted_at < ?2",
-    )
-    .bind(from)
-    .bind(to)
-    .fetch_one(conn)
-    .await?)
-}
-
-async fn insert_skipped(
-    conn: &mut SqliteConnection,
-    req: &SlotRequest<'_>,
-    note: &str,
-) -> Result<()> {
-    sqlx::query(
-        "INSERT INTO slots (scheduled_at, state, inserted_at, note, source, playbook)
-         VALUES (?1, 'skipped', ?2, ?3, ?4, ?5)",
-    )
-    .bind(req.at)
-    .bind(req.now)
-    .bind(note)
-    .bind(req.source.as_str())
-    .bind(req.playbook)
-    .execute(conn)
-    .await?;
-    Ok(())
-}
-
-/// Inserts the started slot, its lifecycle and its creation step (due at the
-/// slot's time); returns the lifecycle id.
-async fn insert_started(conn: &mut SqliteConnection, req: &SlotRequest<'_>) -> Result<i64> {
-    let slot_id: i64 = sqlx::query_scalar(
-        "INSERT INTO slots (scheduled_at, state, inserted_at, source, playbook)
-         VALUES (?1, 'started', ?2, ?3, ?4) RETURNING id",
-    )
-    .bind(req.at)
-    .bind(req.now)
-    .bind(req.source.as_str())
-    .bind(req.playbook)
-    .fetch_one(&mut *conn)
-    .await?;
-    let seed = domain::lifecycle_seed(req.run_seed, req.at) as i64;
-    let lifecycle_id: i64 = sqlx::query_scalar(
-        "INSERT INTO lifecycles (slot_id, state, seed, created_at, updated_at)
-         VALUES (?1, 'scheduled', ?2, ?3, ?4) RETURNING id",
-    )
-    .bind(slot_id)
-    .bind(seed)
-    .bind(req.at)
-    .bind(req.now)
-    .fetch_one(&mut *conn)
-    .await?;
-    sqlx::query(
-        "INSERT INTO steps (lifecycle_id, seq, stage, offset_ms, due_at, state)
-         VALUES (?1, 0, 'create', 0, ?2, 'pending')",
-    )
-    .bind(lifecycle_id)
-    .bind(req.at)
-    .execute(&mut *conn)
-    .await?;
-    Ok(lifecycle_id)
+/// Inserts the started slot, its lifecycles and their creation steps (due at
+/// the slot's time); returns the lifecycle ids.
+fn insert_started(c: &rusqlite::Connection, req: &SlotRequest<'_>) -> rusqlite::Result<Vec<i64>> {
+    let slot_id: i64 = c
+        .prepare_cached(
+            "INSERT INTO slots (scheduled_at, state, inserted_at, source, playbook)
+             VALUES (?1, 'started', ?2, ?3, ?4) RETURNING id",
+        )?
+        .query_row(
+            params![req.at, req.now, req.source.as_str(), req.playbook],
+            |r| r.get(0),
+        )?;
+    let mut ids = Vec::with_capacity(req.lifecycles.max(1) as usize);
+    for n in 0..req.lifecycles.max(1) {
+        let seed = domain::nth_lifecycle_seed(req.run_seed, req.at, n) as i64;
+        let lifecycle_id: i64 = c
+            .prepare_cached(
+                "INSERT INTO lifecycles (slot_id, state, seed, created_at, updated_at)
+                 VALUES (?1, 'scheduled', ?2, ?3, ?4) RETURNING id",
+            )?
+            .query_row(params![slot_id, seed, req.at, req.now], |r| r.get(0))?;
+        c.prepare_cached(
+            "INSERT INTO steps (lifecycle_id, seq, stage, offset_ms, due_at, state)
+             VALUES (?1, 0, 'create', 0, ?2, 'pending')",
+        )?
+        .execute(params![lifecycle_id, req.at])?;
+        ids.push(lifecycle_id);
+    }
+    Ok(ids)
 }
 
 #[cfg(test)]
@@ -250,6 +249,7 @@ mod tests {
             source: SlotSource::Cron,
             playbook: None,
             daily_cap: cap,
+            lifecycles: 1,
         }
     }
 
@@ -291,6 +291,37 @@ mod tests {
     }
 
     #[tokio::test]
+    async fn a_slot_of_several_lifecycles_starts_them_together_once_with_seeds_of_their_own() {
+        let (s, _d) = temp_store().await;
+        let req = SlotRequest {
+            lifecycles: 3,
+            ..cron(DAY0, DAY0, None)
+        };
+        let got = s
+            .start_slots(&[req, cron(DAY0 + 1, DAY0, None)])
+            .await
+            .unwrap();
+        let SlotStart::Started(ids) = &got[0] else {
+            panic!("{got:?}")
+        };
+        assert_eq!(ids.len(), 3);
+        assert!(matches!(&got[1], SlotStart::Started(one) if one.len() == 1));
+        let mut seeds = Vec::new();
+        for (n, id) in ids.iter().enumerate() {
+            let l = s.lifecycle(*id).await.unwrap();
+            assert_eq!(l.created_at, DAY0);
+            assert_eq!(l.seed, domain::nth_lifecycle_seed(1, DAY0, n as u32));
+            seeds.push(l.seed);
+        }
+        seeds.dedup();
+        assert_eq!(seeds.len(), 3, "each lifecycle has its own seed");
+        assert_eq!(s.open_steps().await.unwrap(), 4, "one creation step each");
+        let again = s.start_slots(&[req]).await.unwrap();
+        assert_eq!(again, vec![SlotStart::Exists], "a slot never starts twice");
+        assert_eq!(s.open_steps().await.unwrap(), 4);
+    }
+
+    #[tokio::test]
     async fn spawned_slots_avoid_taken_times_and_whole_seconds_and_keep_their_playbook() {
         let (s, _d) = temp_store().await;
         s.start_slot(DAY0 + 1, DAY0, 1).await.unwrap();
@@ -299,9 +330,10 @@ mod tests {
             playbook: Some("reopen"),
             ..cron(DAY0, DAY0, None)
         };
-        let (at, SlotStart::Started(id)) = s.spawn_slot(&req).await.unwrap() else {
+        let (at, SlotStart::Started(ids)) = s.spawn_slot(&req).await.unwrap() else {
             panic!("not started")
         };
+        let id = ids[0];
         let l = s.lifecycle(id).await.unwrap();
         assert_eq!(at, DAY0 + 2, "skips DAY0 (a whole second) and DAY0+1");
         assert_eq!(l.created_at, at);

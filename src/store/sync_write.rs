@@ -19,7 +19,10 @@ impl Store {
     /// Runs `f` inside `BEGIN IMMEDIATE … COMMIT` on the writer connection,
     /// synchronously. `f` returning an error rolls back. A connection left
     /// inside a transaction (a failed COMMIT whose rollback failed too, e.g.
-    /// on a full disk) is dropped from the pool, which opens a fresh one.
+    /// on a full disk), or one that met an I/O error (a failing or read-only
+    /// disk), is dropped from the pool, which opens a fresh one: it then
+    /// reports what the file system allows (`attempt to write a readonly
+    /// database`) rather than the same I/O error again.
     pub(super) async fn write_sync<T>(
         &self,
         f: impl FnOnce(&Connection) -> rusqlite::Result<T>,
@@ -36,13 +39,18 @@ impl Store {
         })
         .unwrap_or_else(|e| (Err(e), true));
         drop(handle);
-        if !clean {
+        let io_failed = out
+            .as_ref()
+            .err()
+            .and_then(rusqlite::Error::sqlite_error_code)
+            == Some(ErrorCode::SystemIoFailure);
+        if !clean || io_failed {
             drop(conn.detach());
         }
         out.map_err(|e| self.sqlite_error(e))
     }
 
-    fn sqlite_error(&self, e: rusqlite::Error) -> StoreError {
+    pub(super) fn sqlite_error(&self, e: rusqlite::Error) -> StoreError {
         let busy = matches!(
             e.sqlite_error_code(),
             Some(ErrorCode::DatabaseBusy | ErrorCode::DatabaseLocked)
