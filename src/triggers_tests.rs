@@ -1,5 +1,6 @@
-//! The cron edges: a slot whose insert failed is retried, the catch-up scan
-//! judges the latest missed slots, no slot falls between catch-up and the
+//! The cron: a firing starts its slot once, catch-up runs or skips missed
+//! slots; and its edges: a slot whose insert failed is retried, the catch-up
+//! scan judges the latest missed slots, no slot falls between catch-up and the
 //! scheduler's start, and none starts after `stop()`.
 
 use std::sync::Arc;
@@ -169,4 +170,67 @@ async fn a_failed_firing_is_retried_with_backoff_until_recorded_or_stopped() {
         .unwrap()
         .unwrap();
     assert_eq!(s.last_slot_at().await.unwrap(), Some(BASE));
+}
+
+#[test]
+fn six_field_crons_parse_and_five_field_ones_do_not_matter_here() {
+    assert!(parse_schedule("0 0 * * * *").is_ok());
+    assert!(parse_schedule("*/10 * * * * *").is_ok());
+    assert!(parse_schedule("0 0 25 * * *").is_err());
+}
+
+#[tokio::test]
+async fn a_firing_starts_the_slot_of_its_scheduled_time_once() {
+    let (t, s, _d) = triggers("0 */5 * * * *").await;
+    // fired a little late, at 10:07:01 → slot 10:05:00
+    let now = 1_700_000_000_000 - 1_700_000_000_000 % (5 * MIN) + 2 * MIN + 1_000;
+    assert!(t.fire(now).await.unwrap().is_some());
+    assert!(t.fire(now + 500).await.unwrap().is_none());
+    assert_eq!(s.last_slot_at().await.unwrap(), Some(now - 2 * MIN - 1_000));
+}
+
+#[tokio::test]
+async fn catch_up_runs_a_recent_missed_slot_and_skips_older_ones() {
+    let (t, s, _d) = triggers("0 * * * * *").await;
+    let base = 1_700_000_040_000 - 1_700_000_040_000 % MIN;
+    s.start_slot(base, base, 1).await.unwrap();
+    // down for 10 minutes and 30 s; window 5 minutes → run the latest only
+    let plan = t.catch_up(base + 10 * MIN + 30_000, 5 * MIN).await.unwrap();
+    assert_eq!(plan.run, Some(base + 10 * MIN));
+    assert_eq!(plan.skipped, 9);
+    let st = s.status(0).await.unwrap();
+    assert_eq!((st.slots_started, st.slots_skipped), (2, 0));
+}
+
+#[tokio::test]
+async fn catch_up_after_long_downtime_records_one_skipped_slot() {
+    let (t, s, _d) = triggers("0 * * * * *").await;
+    let base = 1_700_000_040_000 - 1_700_000_040_000 % MIN;
+    s.start_slot(base, base, 1).await.unwrap();
+    let now = base + 120 * MIN + 30_000;
+    let plan = t.catch_up(now, 10_000).await.unwrap();
+    assert_eq!(plan.run, None);
+    assert_eq!(plan.skipped, 120);
+    let st = s.status(0).await.unwrap();
+    assert_eq!((st.slots_started, st.slots_skipped), (1, 1));
+    // a second start-up finds nothing more to catch up
+    assert_eq!(t.catch_up(now, 10_000).await.unwrap().skipped, 0);
+}
+
+#[tokio::test]
+async fn a_per_second_cron_counts_every_missed_second() {
+    let (t, s, _d) = triggers("* * * * * *").await;
+    let base = 1_700_000_000_000;
+    s.start_slot(base, base, 1).await.unwrap();
+    let plan = t.catch_up(base + 10_000, 60_000).await.unwrap();
+    assert_eq!(plan.run, Some(base + 10_000));
+    assert_eq!(plan.skipped, 9, "seconds 1..9 skipped, 10 runs");
+}
+
+#[tokio::test]
+async fn a_first_start_catches_nothing_up() {
+    let (t, s, _d) = triggers("0 * * * * *").await;
+    let plan = t.catch_up(1_700_000_000_000, MIN).await.unwrap();
+    assert_eq!((plan.run, plan.skipped), (None, 0));
+    assert_eq!(s.last_slot_at().await.unwrap(), None);
 }

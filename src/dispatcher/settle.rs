@@ -29,7 +29,17 @@ impl Dispatcher {
 
     async fn perform_and_commit(&self, step: ClaimedStep) {
         let budget = Duration::from_millis((self.inner.cfg.lease_ms.max(0) as u64) * 9 / 10);
-        let result = match tokio::time::timeout(budget, self.perform(&step)).await {
+        // Read once: the step works from it, and its log line and event name
+        // its ticket (read again only where the step made the ticket).
+        let lifecycle = self.inner.store.lifecycle(step.lifecycle_id).await;
+        let ticket = lifecycle.as_ref().ok().and_then(|l| l.ticket_id);
+        let work = async {
+            match lifecycle {
+                Ok(l) => self.perform(&step, l).await,
+                Err(e) => Err(e.into()),
+            }
+        };
+        let result = match tokio::time::timeout(budget, work).await {
             Ok(r) => {
                 if let (Ok(_), Some(m)) = (&r, self.metrics()) {
                     m.lateness(self.now() - step.due_at);
@@ -44,7 +54,7 @@ impl Dispatcher {
         loop {
             tries += 1;
             match self.commit(&step, &result).await {
-                Ok(Some(outcome)) => return self.emit(&step, self.now(), outcome).await,
+                Ok(Some(outcome)) => return self.emit(&step, ticket, outcome).await,
                 Ok(None) => {
                     tracing::warn!(lifecycle = step.lifecycle_id, stage = %step.stage, "step was no longer ours to commit (its lease was taken back)");
                     return;
@@ -169,14 +179,18 @@ impl Dispatcher {
         )
     }
 
-    async fn emit(&self, step: &ClaimedStep, at: UnixMs, outcome: Outcome) {
-        let ticket_id = self
-            .inner
-            .store
-            .lifecycle(step.lifecycle_id)
-            .await
-            .ok()
-            .and_then(|l| l.ticket_id);
+    async fn emit(&self, step: &ClaimedStep, ticket_id: Option<i64>, outcome: Outcome) {
+        let at = self.now();
+        let ticket_id = match ticket_id {
+            Some(id) => Some(id),
+            None => self
+                .inner
+                .store
+                .lifecycle(step.lifecycle_id)
+                .await
+                .ok()
+                .and_then(|l| l.ticket_id),
+        };
         let ticket = ticket_id.unwrap_or_default();
         let (lifecycle, stage) = (step.lifecycle_id, step.stage);
         if let Some(m) = self.metrics() {

@@ -96,8 +96,8 @@ pub(super) type StepResult = Result<String, StepError>;
 const CLOCK_SKEW_MS: i64 = 60_000;
 
 impl Dispatcher {
-    pub(super) async fn perform(&self, step: &ClaimedStep) -> StepResult {
-        let l = self.inner.store.lifecycle(step.lifecycle_id).await?;
+    /// Does the step for lifecycle `l` (as read when the step began).
+    pub(super) async fn perform(&self, step: &ClaimedStep, l: Lifecycle) -> StepResult {
         let params = &step.params;
         let again = step.attempts > 1;
         match step.stage {
@@ -132,8 +132,10 @@ impl Dispatcher {
     async fn create(&self, mut l: Lifecycle, again: bool) -> StepResult {
         let store = &self.inner.store;
         if l.plan.is_none() {
-            self.make_plan(&l).await?;
-            l = store.lifecycle(l.id).await?;
+            match self.make_plan(&l).await? {
+                Some(plan) => l.plan = Some(plan),
+                None => l = store.lifecycle(l.id).await?,
+            }
         }
         let plan = plan_of(&l)?;
         let ticket_id = match l.ticket_id {
@@ -268,7 +270,9 @@ impl Dispatcher {
 
     /// Picks the people and writes the whole lifecycle (steps and every message)
     /// before any request.
-    async fn make_plan(&self, l: &Lifecycle) -> Result<(), StepError> {
+    /// Plans the lifecycle and saves the plan; the plan, or `None` if the
+    /// lifecycle had one already (then it is read back).
+    async fn make_plan(&self, l: &Lifecycle) -> Result<Option<Plan>, StepError> {
         let people = self.people().await?;
         let asked = self.inner.store.requested_playbook(l.id).await?;
         let content = plan::content_for(&self.inner.cfg.content, asked.as_deref())
@@ -276,16 +280,17 @@ impl Dispatcher {
         let planned =
             plan::plan_lifecycle(l.seed, &people, &content).map_err(|e| StepError::Setup(e.0))?;
         // Through the writer: batched with other outcomes, one commit for many.
-        self.inner
+        let saved = self
+            .inner
             .writer
             .write(StepWrite::Plan {
                 lifecycle_id: l.id,
-                plan: Box::new(planned.plan),
+                plan: Box::new(planned.plan.clone()),
                 steps: planned.steps,
                 now: self.now(),
             })
             .await?;
-        Ok(())
+        Ok(saved.then_some(planned.plan))
     }
 
     /// Refuses to look for (or repeat) a write recorded at `intent_at` before

@@ -71,45 +71,47 @@ pub struct PlannedStep {
     pub message: Option<PlannedMessage>,
 }
 
-const LIFECYCLE_COLS: &str = "id, state, seed, created_at, contact_id, contact_name, contact_email,
+pub(super) const LIFECYCLE_COLS: &str =
+    "id, state, seed, created_at, contact_id, contact_name, contact_email,
     agent_id, agent_name, category, scenario, subject, ticket_type, priority, tags,
     playbook, tone, training, create_intent_at, ticket_id, ticket_created_at, last_error";
 
+/// Decodes a row of [`LIFECYCLE_COLS`], by position (in that order).
 pub(super) fn lifecycle_from_row(r: &rusqlite::Row<'_>) -> rusqlite::Result<Lifecycle> {
-    let text = |col: &str| -> rusqlite::Result<String> {
-        Ok(r.get::<_, Option<String>>(col)?.unwrap_or_default())
+    let text = |i: usize| -> rusqlite::Result<String> {
+        Ok(r.get::<_, Option<String>>(i)?.unwrap_or_default())
     };
-    let plan = match r.get::<_, Option<i64>>("contact_id")? {
+    let plan = match r.get::<_, Option<i64>>(4)? {
         None => None,
         Some(contact_id) => Some(Plan {
             contact_id,
-            contact_name: text("contact_name")?,
-            contact_email: r.get("contact_email")?,
-            agent_id: r.get::<_, Option<i64>>("agent_id")?.unwrap_or_default(),
-            agent_name: text("agent_name")?,
-            category: text("category")?,
-            scenario: text("scenario")?,
-            subject: text("subject")?,
-            ticket_type: text("ticket_type")?,
-            priority: r.get::<_, Option<i64>>("priority")?.unwrap_or(1),
-            tags: serde_json::from_str(&text("tags")?).unwrap_or_default(),
+            contact_name: text(5)?,
+            contact_email: r.get(6)?,
+            agent_id: r.get::<_, Option<i64>>(7)?.unwrap_or_default(),
+            agent_name: text(8)?,
+            category: text(9)?,
+            scenario: text(10)?,
+            subject: text(11)?,
+            ticket_type: text(12)?,
+            priority: r.get::<_, Option<i64>>(13)?.unwrap_or(1),
+            tags: serde_json::from_str(&text(14)?).unwrap_or_default(),
             playbook: r
-                .get::<_, Option<String>>("playbook")?
+                .get::<_, Option<String>>(15)?
                 .unwrap_or_else(|| CLASSIC.to_string()),
-            tone: text("tone")?,
-            training: r.get("training")?,
+            tone: text(16)?,
+            training: r.get(17)?,
         }),
     };
     Ok(Lifecycle {
-        id: r.get("id")?,
-        state: text_enum(r, "state")?,
-        seed: r.get::<_, i64>("seed")? as u64,
-        created_at: r.get("created_at")?,
+        id: r.get(0)?,
+        state: text_enum(r, 1)?,
+        seed: r.get::<_, i64>(2)? as u64,
+        created_at: r.get(3)?,
         plan,
-        create_intent_at: r.get("create_intent_at")?,
-        ticket_id: r.get("ticket_id")?,
-        ticket_created_at: r.get("ticket_created_at")?,
-        last_error: r.get("last_error")?,
+        create_intent_at: r.get(18)?,
+        ticket_id: r.get(19)?,
+        ticket_created_at: r.get(20)?,
+        last_error: r.get(21)?,
     })
 }
 

@@ -29,18 +29,19 @@ pub struct Message {
 const MESSAGE_COLS: &str = "id, step_seq, stage, author_kind, author_id, body, private, intent_at,
     fd_conversation_id, sent_at";
 
+/// Decodes a row of [`MESSAGE_COLS`], by position (in that order).
 fn message_from_row(r: &rusqlite::Row<'_>) -> rusqlite::Result<Message> {
     Ok(Message {
-        id: r.get("id")?,
-        step_seq: r.get("step_seq")?,
-        stage: text_enum(r, "stage")?,
-        author_kind: r.get("author_kind")?,
-        author_id: r.get("author_id")?,
-        body: r.get("body")?,
-        private: r.get("private")?,
-        intent_at: r.get("intent_at")?,
-        fd_conversation_id: r.get("fd_conversation_id")?,
-        sent_at: r.get("sent_at")?,
+        id: r.get(0)?,
+        step_seq: r.get(1)?,
+        stage: text_enum(r, 2)?,
+        author_kind: r.get(3)?,
+        author_id: r.get(4)?,
+        body: r.get(5)?,
+        private: r.get(6)?,
+        intent_at: r.get(7)?,
+        fd_conversation_id: r.get(8)?,
+        sent_at: r.get(9)?,
     })
 }
 

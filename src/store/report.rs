@@ -3,7 +3,7 @@
 use serde::Serialize;
 use sqlx::Row;
 
-use super::lifecycles::{Lifecycle, lifecycle_from_row};
+use super::lifecycles::{LIFECYCLE_COLS, Lifecycle, lifecycle_from_row};
 use super::schedule::parse_params;
 use super::{Result, Store, parse_text};
 use crate::clock::{UnixMs, format_iso};
@@ -223,7 +223,10 @@ impl Store {
     /// through with the last id so memory stays flat however large the table.
     pub async fn lifecycles_after(&self, after: i64, limit: i64) -> Result<Vec<Lifecycle>> {
         self.read_sync(|c| {
-            c.prepare_cached("SELECT * FROM lifecycles WHERE id > ?1 ORDER BY id LIMIT ?2")?
+            let sql = format!(
+                "SELECT {LIFECYCLE_COLS} FROM lifecycles WHERE id > ?1 ORDER BY id LIMIT ?2"
+            );
+            c.prepare_cached(&sql)?
                 .query_map([after, limit], lifecycle_from_row)?
                 .collect()
         })
@@ -236,14 +239,16 @@ impl Store {
         limit: i64,
         filter: &LifecycleFilter,
     ) -> Result<Vec<Lifecycle>> {
-        let sql = "SELECT * FROM lifecycles WHERE id > ?1
+        let sql = format!(
+            "SELECT {LIFECYCLE_COLS} FROM lifecycles WHERE id > ?1
                AND (?3 IS NULL OR created_at >= ?3)
                AND (?4 IS NULL OR state = ?4)
                AND (?5 IS NULL OR (contact_id IS NOT NULL AND COALESCE(playbook, 'classic') = ?5))
-             ORDER BY id LIMIT ?2";
+             ORDER BY id LIMIT ?2"
+        );
         let state = filter.state.map(|s| s.as_str());
         self.read_sync(|c| {
-            c.prepare_cached(sql)?
+            c.prepare_cached(&sql)?
                 .query_map(
                     rusqlite::params![after, limit, filter.since, state, filter.playbook],
                     lifecycle_from_row,

@@ -117,14 +117,10 @@ impl Store {
 /// Reads a TEXT column into one of the domain's string-backed enums.
 pub(super) fn text_enum<T: std::str::FromStr<Err = String>>(
     r: &rusqlite::Row<'_>,
-    col: &str,
+    col: usize,
 ) -> rusqlite::Result<T> {
     let s: String = r.get(col)?;
     s.parse().map_err(|e: String| {
-        rusqlite::Error::FromSqlConversionFailure(
-            0,
-            rusqlite::types::Type::Text,
-            format!("{col}: {e}").into(),
-        )
+        rusqlite::Error::FromSqlConversionFailure(col, rusqlite::types::Type::Text, e.into())
     })
 }
