@@ -31,11 +31,14 @@ print(round(int(rows["close"]["Request Count"]) / float(sys.argv[2]), 2))
 PY
 )
 
+# TS_EMULATOR=1: ticketsim against its own in-process emulator (`load --emulator`, as the
+# issue words it) instead of the shared emulator process.
+if [ "${TS_EMULATOR:-0}" = 1 ]; then WHERE=--emulator; else WHERE=; fi
 FRESHDESK_URL=$URL FRESHDESK_API_KEY=$KEY TICKETSIM_RATE_PER_MIN=100000000 \
-  "$BIN" load --rate ${TS_RATE:-5000/s} --arrivals fixed --lifecycles "$N" --offsets 0s,0s,0s,0s --db "$WORK/load.db" --json \
+  "$BIN" load $WHERE --rate "${TS_RATE:-5000/s}" --arrivals fixed --lifecycles "$N" --offsets 0s,0s,0s,0s --db "$WORK/load.db" --json \
   >"$WORK/load.json" 2>"$WORK/load.err"
 TS_RATE=$(python3 -c "import json,sys; j=json.load(open(sys.argv[1])); print(round(j['lifecycles']['closed']/j['duration_s'],2))" "$WORK/load.json")
 
 echo "locust (FastHttpUser, 50 users, no waits, no durability): $LOCUST_RATE lifecycles/s"
-echo "ticketsim load (every step committed to SQLite):          $TS_RATE lifecycles/s"
+echo "ticketsim load ${WHERE:-(same emulator)} (every step committed to SQLite): $TS_RATE lifecycles/s"
 python3 -c "import sys; print('ratio ticketsim/locust: %.2f' % (float(sys.argv[1])/float(sys.argv[2])))" "$TS_RATE" "$LOCUST_RATE"
