@@ -225,7 +225,9 @@ impl Dispatcher {
         })
         .await?;
         let ticket = self.inner.client.create_ticket(&body).await?;
-        self.mark(Mark::Ticket {
+        // Recorded with the step's outcome: until then, the create intent makes a
+        // new attempt look for this ticket before creating another.
+        self.mark_with_outcome(Mark::Ticket {
             lifecycle_id: l.id,
             ticket_id: ticket.id,
             at: self.now(),

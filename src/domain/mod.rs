@@ -67,13 +67,6 @@ impl StageOffsets {
     }
 }
 
-/// When the next step should run after the previous one finished at `now`: never
-/// earlier than planned, and never closer to the previous step than planned, so
-/// the spacing of a ticket's steps survives downtime and retries.
-pub fn next_due(now: UnixMs, done_offset: i64, next_offset: i64, planned: UnixMs) -> UnixMs {
-    planned.max(now + (next_offset - done_offset))
-}
-
 /// Capped exponential backoff with full jitter: a random delay in
 /// `[base/2, min(cap, base * 2^(attempt-1))]` ms (the floor keeps retries from
 /// hammering a failing server right away). `attempt` counts from 1.
@@ -177,14 +170,6 @@ mod tests {
         assert_eq!(o.at(6.5), 90_000);
         assert_eq!(o.at(-1.0), 0);
         assert_eq!(o.at(f64::NAN), 0);
-    }
-
-    #[test]
-    fn a_late_step_pushes_the_next_one_to_keep_the_gap() {
-        // planned at 600s, previous (offset 300s) finished late at 1000s
-        assert_eq!(next_due(1_000_000, 300_000, 600_000, 600_000), 1_300_000);
-        // finished on time: plan unchanged
-        assert_eq!(next_due(300_000, 300_000, 600_000, 600_000), 600_000);
     }
 
     #[test]

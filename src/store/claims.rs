@@ -85,9 +85,8 @@ pub struct LeasedStep {
 pub(super) const INFLIGHT_SQL: &str = "
 SELECT s.id FROM steps s INDEXED BY steps_open_inflight
 WHERE s.state IN ('pending', 'retry') AND s.seq > 0 AND s.due_at <= ?1
-  AND NOT EXISTS (SELECT 1 FROM steps p
-                  WHERE p.lifecycle_id = s.lifecycle_id AND p.seq < s.seq
-                    AND p.state <> 'done')
+  AND (SELECT p.state FROM steps p
+       WHERE p.lifecycle_id = s.lifecycle_id AND p.seq = s.seq - 1) = 'done'
 ORDER BY s.due_at LIMIT ?2";
 
 /// Creation steps in due order (`steps_open_new`). `?3 = 0` keeps only those

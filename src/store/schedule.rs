@@ -109,6 +109,15 @@ mod tests {
     }
 
     #[tokio::test]
+    async fn a_step_done_on_time_leaves_the_next_one_at_its_planned_time() {
+        let (s, _d) = temp_store().await;
+        planned_slot(&s, 0).await;
+        let c = s.claim_due(0, 1).await.unwrap();
+        assert!(s.complete_step(&c[0], 0).await.unwrap());
+        assert_eq!(s.next_due_at().await.unwrap(), Some(5_000), "as planned");
+    }
+
+    #[tokio::test]
     async fn in_flight_steps_are_claimed_before_new_tickets() {
         let (s, _d) = temp_store().await;
         planned_slot(&s, 0).await;

@@ -13,7 +13,7 @@ use sqlx::pool::PoolConnection;
 
 use super::{ClaimedStep, Mark, Result, Store, StoreError};
 use crate::clock::UnixMs;
-use crate::domain::{self, LifecycleState, StepState};
+use crate::domain::{LifecycleState, StepState};
 
 impl Store {
     /// Runs `f` inside `BEGIN IMMEDIATE … COMMIT` on the writer connection,
@@ -116,27 +116,19 @@ pub(super) fn complete(c: &Connection, step: &ClaimedStep, now: UnixMs) -> rusql
         state.map(LifecycleState::as_str),
         now
     ])?;
-    let mut next = c.prepare_cached(
-        "SELECT id, offset_ms, due_at FROM steps WHERE lifecycle_id = ?1 AND seq = ?2",
-    )?;
-    let found = next
-        .query_row(params![step.lifecycle_id, step.seq + 1], |r| {
-            Ok((
-                r.get::<_, i64>(0)?,
-                r.get::<_, i64>(1)?,
-                r.get::<_, i64>(2)?,
-            ))
-        })
-        .map(Some)
-        .or_else(|e| match e {
-            rusqlite::Error::QueryReturnedNoRows => Ok(None),
-            e => Err(e),
-        })?;
-    if let Some((id, offset, planned)) = found {
-        let due = domain::next_due(now, step.offset_ms, offset, planned);
-        c.prepare_cached("UPDATE steps SET due_at = ?2 WHERE id = ?1")?
-            .execute(params![id, due])?;
-    }
+    // The next step runs never earlier than planned, and never closer to this
+    // one than planned, so the spacing of a ticket's steps survives downtime
+    // and retries; a row already due late enough is left alone (no index churn).
+    c.prepare_cached(
+        "UPDATE steps SET due_at = ?3 + (offset_ms - ?4)
+         WHERE lifecycle_id = ?1 AND seq = ?2 AND due_at < ?3 + (offset_ms - ?4)",
+    )?
+    .execute(params![
+        step.lifecycle_id,
+        step.seq + 1,
+        now,
+        step.offset_ms
+    ])?;
     Ok(true)
 }
 
