@@ -62,7 +62,49 @@ pub struct Engine {
     /// Requests/min the client may use (the plan's limit × the share).
     pub budget_per_min: f64,
     pub offsets: StageOffsets,
-    emulator: Option<(oneshot::Sender<()>, JoinHandle<std::io::Result<()>>)>,
+    emulator: Option<Apart>,
+}
+
+/// The in-process emulator, served on a thread and runtime of its own.
+type Apart = (oneshot::Sender<()>, std::thread::JoinHandle<()>);
+
+/// Serves `emu` on 127.0.0.1 from a thread with its own single-threaded
+/// runtime, so that it does not take turns with the engine on the engine's
+/// workers (`load --emulator`, 10,000 lifecycles at zero offsets: 1,090-1,150
+/// lifecycles/s on the shared runtime, 1,290-1,380 apart, on 2 cores).
+fn serve_apart(emu: Emulator) -> Result<(std::net::SocketAddr, Apart), AppError> {
+    let io = |e: std::io::Error| {
+        AppError::Io(format!("cannot open a loopback port for the emulator: {e}"))
+    };
+    let listener = std::net::TcpListener::bind("127.0.0.1:0").map_err(io)?;
+    listener.set_nonblocking(true).map_err(io)?;
+    let addr = listener.local_addr().map_err(io)?;
+    let rt = tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()
+        .map_err(io)?;
+    let (tx, rx) = oneshot::channel::<()>();
+    let thread = std::thread::Builder::new()
+        .name("ticketsim-emulator".into())
+        .spawn(move || {
+            rt.block_on(async move {
+                match tokio::net::TcpListener::from_std(listener) {
+                    Ok(l) => {
+                        let stop = async {
+                            let _ = rx.await;
+                        };
+                        if let Err(e) = emu.serve(l, stop).await {
+                            tracing::error!(error = %e, "the in-process emulator stopped");
+                        }
+                    }
+                    Err(e) => {
+                        tracing::error!(error = %e, "the in-process emulator could not listen")
+                    }
+                }
+            })
+        })
+        .map_err(io)?;
+    Ok((addr, (tx, thread)))
 }
 
 /// Where the client goes: its settings, the playbooks, the library and the emulator to serve.
@@ -108,20 +150,9 @@ pub async fn open(
     let (mut cc, playbooks, library, emu) = target(opts)?;
     let mut emulator = None;
     if let Some(emu) = emu {
-        let listener = tokio::net::TcpListener::bind("127.0.0.1:0")
-            .await
-            .map_err(|e| {
-                AppError::Io(format!("cannot open a loopback port for the emulator: {e}"))
-            })?;
-        let addr = listener
-            .local_addr()
-            .map_err(|e| AppError::Io(e.to_string()))?;
+        let (addr, served) = serve_apart(emu)?;
         cc.base_url = format!("http://{addr}");
-        let (tx, rx) = oneshot::channel::<()>();
-        let server = tokio::spawn(emu.serve(listener, async {
-            let _ = rx.await;
-        }));
-        emulator = Some((tx, server));
+        emulator = Some(served);
     }
     let plan = cc.rate_per_min;
     cc.rate_per_min = ((f64::from(plan) * opts.budget_share).floor() as u32).max(1);
@@ -227,9 +258,9 @@ impl Engine {
         } = self;
         daemon.store.close().await;
         drop(daemon);
-        if let Some((tx, server)) = emulator {
+        if let Some((tx, thread)) = emulator {
             let _ = tx.send(());
-            let _ = server.await;
+            let _ = tokio::task::spawn_blocking(move || thread.join()).await;
         }
     }
 }
