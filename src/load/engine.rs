@@ -83,23 +83,22 @@ fn serve_apart(emu: Emulator) -> Result<(std::net::SocketAddr, Apart), AppError>
         .enable_all()
         .build()
         .map_err(io)?;
+    // Registered with the emulator's own runtime, here, so that a failure is
+    // this function's error rather than a run whose every request fails.
+    let listener = {
+        let _in_rt = rt.enter();
+        tokio::net::TcpListener::from_std(listener).map_err(io)?
+    };
     let (tx, rx) = oneshot::channel::<()>();
     let thread = std::thread::Builder::new()
         .name("ticketsim-emulator".into())
         .spawn(move || {
             rt.block_on(async move {
-                match tokio::net::TcpListener::from_std(listener) {
-                    Ok(l) => {
-                        let stop = async {
-                            let _ = rx.await;
-                        };
-                        if let Err(e) = emu.serve(l, stop).await {
-                            tracing::error!(error = %e, "the in-process emulator stopped");
-                        }
-                    }
-                    Err(e) => {
-                        tracing::error!(error = %e, "the in-process emulator could not listen")
-                    }
+                let stop = async {
+                    let _ = rx.await;
+                };
+                if let Err(e) = emu.serve(listener, stop).await {
+                    tracing::error!(error = %e, "the in-process emulator stopped");
                 }
             })
         })
@@ -244,14 +243,6 @@ impl Engine {
         ))
     }
 
-    /// When step `index` (0 = create) of a lifecycle started at `start` was due.
-    pub fn due(&self, start: i64, index: usize) -> Option<i64> {
-        match index {
-            0 => Some(start),
-            i => self.offsets.0.get(i - 1).map(|o| start + o),
-        }
-    }
-
     pub async fn close(self) {
         let Engine {
             daemon, emulator, ..
@@ -262,6 +253,14 @@ impl Engine {
             let _ = tx.send(());
             let _ = tokio::task::spawn_blocking(move || thread.join()).await;
         }
+    }
+}
+
+/// When step `index` (0 = create) of a lifecycle started at `start` was due.
+pub fn due(offsets: &StageOffsets, start: i64, index: usize) -> Option<i64> {
+    match index {
+        0 => Some(start),
+        i => offsets.0.get(i - 1).map(|o| start + o),
     }
 }
 

@@ -232,13 +232,12 @@ async fn arrive(
         let at_ms: Vec<(i64, u32)> = slots.iter().map(|&(t, k)| (start + t, k)).collect();
         let started = eng.start_lifecycles(&at_ms).await?;
         let now = eng.now();
+        let mut begun = starts.lock().unwrap_or_else(|p| p.into_inner());
+        let mut counts = lock(rec);
         for ((t, _), ids) in slots.into_iter().zip(started) {
             for id in ids {
-                starts
-                    .lock()
-                    .unwrap_or_else(|p| p.into_inner())
-                    .insert(id, (start + t, 0));
-                lock(rec).arrival(now, opts.ramp.rate_at(t).0);
+                begun.insert(id, (start + t, 0));
+                counts.arrival(now, opts.ramp.rate_at(t).0);
                 n += 1;
             }
         }
@@ -272,10 +271,7 @@ async fn consume(
         let mut map = starts.lock().unwrap_or_else(|p| p.into_inner());
         let (lateness, age) = match map.get_mut(&lifecycle_id) {
             Some((s, index)) => {
-                let due = match *index {
-                    0 => Some(*s),
-                    i => offsets.0.get(i - 1).map(|o| *s + o),
-                };
+                let due = engine::due(&offsets, *s, *index);
                 if matches!(outcome, StepOutcome::Done { .. }) {
                     *index += 1;
                 }
