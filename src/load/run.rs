@@ -182,7 +182,8 @@ pub async fn run(
 /// The most arrivals started in one commit.
 const MAX_ARRIVAL_BATCH: usize = 256;
 
-/// Starts lifecycles on time; returns the arrival window in ms. Arrivals that
+/// Starts lifecycles on time; returns the arrival window in ms (the time
+/// arrivals were offered: `--duration`, or less if the run was stopped). Arrivals that
 /// are due together (the rate is above what one commit per arrival keeps up
 /// with, or the process was busy) start in one commit.
 async fn arrive(
@@ -242,7 +243,13 @@ async fn arrive(
             }
         }
     }
-    Ok(opts.duration_ms.unwrap_or(eng.now() - start))
+    // A run stopped early (SIGTERM, --abort-on) offered arrivals only until then.
+    let elapsed = eng.now() - start;
+    Ok(match opts.duration_ms {
+        Some(w) if *halted.borrow() => w.min(elapsed),
+        Some(w) => w,
+        None => elapsed,
+    })
 }
 
 /// Waits until no step is left, or the run is halted.
