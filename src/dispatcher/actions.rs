@@ -13,37 +13,43 @@ impl Dispatcher {
     pub(super) async fn send(&self, l: &Lifecycle, step: &ClaimedStep) -> StepResult {
         let store = &self.inner.store;
         let ticket_id = ticket_of(l)?;
-        let m = store.step_message(l.id, step.seq).await?;
+        let m = match &step.message {
+            Some(m) => Message::clone(m),
+            None => store.step_message(l.id, step.seq).await?,
+        };
         let agent = self.agent_name(l, Some(m.author_id)).await?;
         let done = format!("{}: \"{}\"", who(l, &m, &agent)?, snippet(&m.body, 70));
         if m.sent_at.is_some() {
             return Ok(done);
         }
-        self.wait_for_late_write(m.intent_at)?;
-        if m.intent_at.is_some()
-            && let Some((id, at)) = self.reconcile(
-                "message",
-                self.find_sent(ticket_id, m.author_id, &m.body).await?,
-            )
-        {
-            tracing::info!(
-                lifecycle = l.id,
-                conversation = id,
-                "found the message an interrupted attempt sent; not re-sending"
-            );
-            self.mark(Mark::MessageSent {
+        // An intent this very claim recorded is no earlier attempt's.
+        if step.message.is_none() {
+            self.wait_for_late_write(m.intent_at)?;
+            if m.intent_at.is_some()
+                && let Some((id, at)) = self.reconcile(
+                    "message",
+                    self.find_sent(ticket_id, m.author_id, &m.body).await?,
+                )
+            {
+                tracing::info!(
+                    lifecycle = l.id,
+                    conversation = id,
+                    "found the message an interrupted attempt sent; not re-sending"
+                );
+                self.mark(Mark::MessageSent {
+                    message_id: m.id,
+                    conversation_id: id,
+                    at,
+                })
+                .await?;
+                return Ok(done);
+            }
+            self.mark(Mark::MessageIntent {
                 message_id: m.id,
-                conversation_id: id,
-                at,
+                now: self.now(),
             })
             .await?;
-            return Ok(done);
         }
-        self.mark(Mark::MessageIntent {
-            message_id: m.id,
-            now: self.now(),
-        })
-        .await?;
         let conversation = self.post_message(ticket_id, &m).await?;
         self.mark_with_outcome(Mark::MessageSent {
             message_id: m.id,

@@ -7,6 +7,7 @@
 
 mod actions;
 mod backlog;
+mod create;
 mod heartbeat;
 mod order;
 mod people;
@@ -17,6 +18,7 @@ mod steps;
 mod writer;
 
 use std::path::PathBuf;
+use std::sync::atomic::AtomicBool;
 use std::sync::{Arc, Mutex};
 
 use rand::SeedableRng;
@@ -28,7 +30,7 @@ use crate::clock::{Clock, UnixMs};
 use crate::domain::{LifecycleState, Stage};
 use crate::freshdesk::{self, Client};
 use crate::metrics::Metrics;
-use crate::store::{ClaimOptions, DEFAULT_LEASE_MS, Store, StoreError};
+use crate::store::{ClaimOptions, DEFAULT_LEASE_MS, NewTickets, Store, StoreError};
 
 pub use heartbeat::{BEAT_EVERY, Heartbeat};
 pub use plan::{Content, People, Planned, plan_lifecycle};
@@ -69,6 +71,18 @@ pub struct DispatcherConfig {
     /// `TICKETSIM_TRAINEE_GROUP`: the group (id or name) trainee tickets go
     /// to; unassigned when `None`.
     pub trainee_group: Option<String>,
+    /// When the pool's claims may open new tickets. The daemon's
+    /// [`NewTickets::WhenNoneInFlight`] finishes every due step of a ticket in
+    /// flight before opening another; `load` fills free workers with new
+    /// tickets after those steps ([`NewTickets::Fill`]), so that the arrival
+    /// rate, not the pool's turn-taking, sets how many tickets are in flight.
+    pub new_tickets: NewTickets,
+    /// A worker whose step completes goes on with the lifecycle's next step
+    /// when that one is due already, claimed in the completion's commit
+    /// (`load`: at zero offsets a ticket's steps follow each other at once,
+    /// and each would otherwise wait for a claim of its own). Off for the
+    /// daemon, whose steps are minutes apart.
+    pub chain_steps: bool,
 }
 
 /// The pool size that suits a request budget: `max(4, rate / 10)`, at most 64.
@@ -95,6 +109,8 @@ impl Default for DispatcherConfig {
             metrics: None,
             wedge_file: None,
             trainee_group: None,
+            new_tickets: NewTickets::WhenNoneInFlight,
+            chain_steps: false,
         }
     }
 }
@@ -145,6 +161,8 @@ struct Inner {
     writer: writer::Writer,
     jitter: Mutex<StdRng>,
     heartbeat: Heartbeat,
+    /// The pool stopped claiming (a stop was asked for): no step is chained.
+    stopping: AtomicBool,
 }
 
 impl Dispatcher {
@@ -170,6 +188,7 @@ impl Dispatcher {
                 writer,
                 jitter: Mutex::new(StdRng::seed_from_u64(seed)),
                 heartbeat: Heartbeat::default(),
+                stopping: AtomicBool::new(false),
             }),
         }
     }

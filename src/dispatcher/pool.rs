@@ -23,7 +23,7 @@ use super::steps::HeldMarks;
 use super::{DispatchError, Dispatcher};
 use crate::clock::UnixMs;
 use crate::freshdesk::track_writes;
-use crate::store::{ClaimOptions, ClaimedStep, Mark, NewTickets, StoreError};
+use crate::store::{ClaimOptions, ClaimedStep, Mark, StoreError};
 
 /// How often expired leases are looked for (a lease lasts minutes).
 const LEASE_CHECK_EVERY: Duration = Duration::from_secs(1);
@@ -70,17 +70,17 @@ impl Dispatcher {
             // A claim is a commit of its own: with most workers busy, wait
             // until an eighth of them is free and claim for all of them.
             if free > 0 && (free >= claim_at || set.is_empty()) {
-                // New tickets only once no step of a ticket in flight is due;
-                // they send nothing before the in-flight steps claimed earlier.
-                opts.new_tickets = NewTickets::WhenNoneInFlight;
+                // New tickets after the due steps of tickets in flight (the
+                // daemon: only once none is due); they send nothing before the
+                // in-flight steps claimed earlier.
+                opts.new_tickets = self.inner.cfg.new_tickets;
                 match self
                     .claim_some(free as i64, opts, &mut leases_checked)
                     .await
                 {
                     Ok(steps) if !steps.is_empty() => {
                         for step in steps {
-                            let turn = Place::of(&order, &step);
-                            self.spawn_worker(&mut set, step, cancel_rx.clone(), turn);
+                            self.spawn_worker(&mut set, step, cancel_rx.clone(), &order);
                         }
                         continue;
                     }
@@ -91,6 +91,7 @@ impl Dispatcher {
             }
             self.idle(wait_ms, &mut set, &mut stop).await;
         }
+        self.inner.stopping.store(true, Ordering::SeqCst);
         self.shut_down(set, cancel_tx).await;
         Ok(())
     }
@@ -134,33 +135,45 @@ impl Dispatcher {
         self.inner.writer.claim(now, n, opts).await
     }
 
+    /// Runs `step` on a worker of the pool; the worker goes on with the steps
+    /// its commits chain (each an in-flight step, holding its turn), and
+    /// releases the step in hand when cancelled at a stop.
     fn spawn_worker(
         &self,
         set: &mut JoinSet<()>,
         step: ClaimedStep,
         mut cancel: watch::Receiver<bool>,
-        place: Place,
+        order: &Arc<SendOrder>,
     ) {
         let this = self.clone();
+        let order = order.clone();
+        let mut place = Place::of(&order, &step);
         set.spawn(async move {
-            let held = step.clone();
-            let marks = HeldMarks::default();
-            let sent = Arc::new(AtomicBool::new(false));
-            let work = track_writes(sent.clone(), async {
-                let _turn = match place {
-                    Place::InFlight(turn) => Some(turn),
-                    Place::New { order, mark } => {
-                        order.wait_for_earlier(mark).await;
+            let mut step = step;
+            loop {
+                let held = step.clone();
+                let marks = HeldMarks::default();
+                let sent = Arc::new(AtomicBool::new(false));
+                let work = track_writes(sent.clone(), async {
+                    let _turn = match place {
+                        Place::InFlight(turn) => Some(turn),
+                        Place::New { order, mark } => {
+                            order.wait_for_earlier(mark).await;
+                            None
+                        }
+                    };
+                    this.handle_holding(step, marks.clone(), true).await
+                });
+                let next = tokio::select! {
+                    next = work => next,
+                    () = cancelled(&mut cancel) => {
+                        this.release(&held, !sent.load(Ordering::SeqCst), marks.snapshot()).await;
                         None
                     }
                 };
-                this.handle_holding(step, marks.clone()).await
-            });
-            tokio::select! {
-                () = work => {}
-                () = cancelled(&mut cancel) => {
-                    this.release(&held, !sent.load(Ordering::SeqCst), marks.snapshot()).await
-                }
+                let Some(next) = next else { return };
+                place = Place::of(&order, &next);
+                step = next;
             }
         });
     }

@@ -2,6 +2,7 @@
 //! later, or the end of its lifecycle. Commits that meet a busy database are
 //! repeated with backoff; one that still fails leaves the step to its lease.
 
+use std::sync::atomic::Ordering;
 use std::time::Duration;
 
 use super::steps::{AFTER_SEND, HeldMarks, StepError, with_held_marks};
@@ -18,16 +19,26 @@ impl Dispatcher {
     /// Performs one claimed step and commits its outcome. A worker gives the
     /// step up before its lease ends, so no one else can hold it meanwhile.
     pub(super) async fn handle(&self, step: ClaimedStep) {
-        self.handle_holding(step, HeldMarks::default()).await
+        self.handle_holding(step, HeldMarks::default(), false).await;
     }
 
     /// [`Dispatcher::handle`], the records held back for the outcome kept in
-    /// `held` (which the caller may read if it gives the step up).
-    pub(super) async fn handle_holding(&self, step: ClaimedStep, held: HeldMarks) {
-        AFTER_SEND.scope(held, self.perform_and_commit(step)).await
+    /// `held` (which the caller may read if it gives the step up). With
+    /// `chain` (and [`super::DispatcherConfig::chain_steps`]), the lifecycle's
+    /// next step, when due, is claimed with the outcome and returned: the
+    /// caller must perform it (or release it).
+    pub(super) async fn handle_holding(
+        &self,
+        step: ClaimedStep,
+        held: HeldMarks,
+        chain: bool,
+    ) -> Option<ClaimedStep> {
+        AFTER_SEND
+            .scope(held, self.perform_and_commit(step, chain))
+            .await
     }
 
-    async fn perform_and_commit(&self, step: ClaimedStep) {
+    async fn perform_and_commit(&self, step: ClaimedStep, chain: bool) -> Option<ClaimedStep> {
         let budget = Duration::from_millis((self.inner.cfg.lease_ms.max(0) as u64) * 9 / 10);
         // Read once: the step works from it, and its log line and event name
         // its ticket (read again only where the step made the ticket).
@@ -53,11 +64,14 @@ impl Dispatcher {
         let mut tries = 0;
         loop {
             tries += 1;
-            match self.commit(&step, &result).await {
-                Ok(Some(outcome)) => return self.emit(&step, ticket, outcome).await,
+            match self.commit(&step, &result, chain).await {
+                Ok(Some((outcome, next))) => {
+                    self.emit(&step, ticket, outcome).await;
+                    return next;
+                }
                 Ok(None) => {
                     tracing::warn!(lifecycle = step.lifecycle_id, stage = %step.stage, "step was no longer ours to commit (its lease was taken back)");
-                    return;
+                    return None;
                 }
                 Err(e) if e.is_transient() && tries < COMMIT_TRIES => {
                     let ms = self.backoff(tries as i64).clamp(50, 5_000);
@@ -66,35 +80,48 @@ impl Dispatcher {
                 }
                 Err(e) => {
                     tracing::error!(lifecycle = step.lifecycle_id, stage = %step.stage, error = %e, "could not commit a step's outcome; it is taken back when its lease expires");
-                    return;
+                    return None;
                 }
             }
         }
     }
 
-    /// Writes the outcome; `None` when the fence failed (not ours any more).
+    /// Writes the outcome, with the next step it chained; `None` when the
+    /// fence failed (not ours any more).
     async fn commit(
         &self,
         step: &ClaimedStep,
         result: &Result<String, StepError>,
-    ) -> Result<Option<Outcome>, StoreError> {
+        chain: bool,
+    ) -> Result<Option<(Outcome, Option<ClaimedStep>)>, StoreError> {
         let now = self.now();
         match result {
             Ok(done) => {
+                let chain = (chain
+                    && self.inner.cfg.chain_steps
+                    && !self.inner.stopping.load(Ordering::SeqCst))
+                .then_some(self.inner.cfg.lease_ms);
                 let write = StepWrite::Complete {
                     step: step.clone(),
                     now,
+                    chain,
                 };
-                let ok = self.write_outcome(write).await?;
-                Ok(ok.then(|| Outcome::Done(done.clone())))
+                let written = self.inner.writer.write_all(with_held_marks(write)).await?;
+                Ok(written
+                    .ours
+                    .then(|| (Outcome::Done(done.clone()), written.next)))
             }
-            Err(e) => self.settle_failure(step, now, e).await,
+            Err(e) => Ok(self
+                .settle_failure(step, now, e)
+                .await?
+                .map(|outcome| (outcome, None))),
         }
     }
 
     /// Writes an outcome with the records the step held back for it.
     async fn write_outcome(&self, write: StepWrite) -> Result<bool, StoreError> {
-        self.inner.writer.write_all(with_held_marks(write)).await
+        let written = self.inner.writer.write_all(with_held_marks(write)).await?;
+        Ok(written.ours)
     }
 
     /// Decides what a failure means: try again later, or end the lifecycle.

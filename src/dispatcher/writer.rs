@@ -12,7 +12,7 @@ use tokio::sync::{mpsc, oneshot};
 
 use crate::clock::UnixMs;
 use crate::metrics::Metrics;
-use crate::store::{ClaimOptions, ClaimedStep, StepWrite, Store, StoreError};
+use crate::store::{ClaimOptions, ClaimedStep, StepWrite, Store, StoreError, Written};
 
 /// Outcomes written in one transaction at most.
 const MAX_BATCH: usize = 256;
@@ -20,7 +20,7 @@ const MAX_BATCH: usize = 256;
 struct Job {
     /// Written in this order, in one transaction; the last is the outcome.
     writes: Vec<StepWrite>,
-    reply: oneshot::Sender<Result<bool, StoreError>>,
+    reply: oneshot::Sender<Result<Written, StoreError>>,
 }
 
 /// A claim of `(now, limit, options)`, answered with the steps claimed.
@@ -74,12 +74,12 @@ impl Writer {
     /// Writes one outcome; returns once it is committed (true), or was fenced
     /// out (false: the step is no longer ours).
     pub(super) async fn write(&self, write: StepWrite) -> Result<bool, StoreError> {
-        self.write_all(vec![write]).await
+        self.write_all(vec![write]).await.map(|w| w.ours)
     }
 
     /// Writes `writes` in one transaction (records of progress first, the
     /// outcome last); answers for the last.
-    pub(super) async fn write_all(&self, writes: Vec<StepWrite>) -> Result<bool, StoreError> {
+    pub(super) async fn write_all(&self, writes: Vec<StepWrite>) -> Result<Written, StoreError> {
         let (reply, answer) = oneshot::channel();
         let work = Work::Write(Job { writes, reply });
         self.jobs.send(work).map_err(|_| gone())?;
@@ -180,10 +180,10 @@ fn take(parts: &Mutex<Option<Parts>>) -> Option<Parts> {
 }
 
 /// A job's answer: its first error, else the last write's (the outcome's).
-fn answer(results: Vec<Result<bool, StoreError>>) -> Result<bool, StoreError> {
-    let mut last = Ok(false);
+fn answer(results: Vec<Result<Written, StoreError>>) -> Result<Written, StoreError> {
+    let mut last = Written::default();
     for r in results {
-        last = Ok(r?);
+        last = r?;
     }
-    last
+    Ok(last)
 }

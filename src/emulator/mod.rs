@@ -264,6 +264,12 @@ impl Emulator {
         routes::router(self.clone())
     }
 
+    /// The emulator as a server inside this process, for a client's
+    /// `in_process` setting: requests reach the routes with no socket.
+    pub fn in_process(&self) -> crate::freshdesk::InProcess {
+        server::in_process(self.router())
+    }
+
     /// Serves on `listener` until `shutdown` completes; requests still
     /// running then get a second to finish.
     pub async fn serve(

@@ -11,12 +11,15 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use axum::Router;
+use bytes::Bytes;
 use hyper::body::Incoming;
 use hyper::server::conn::http1;
 use hyper_util::rt::TokioIo;
 use tokio::net::{TcpListener, TcpStream};
 use tokio::sync::{Notify, watch};
 use tower::ServiceExt;
+
+use crate::freshdesk::{Answer, InProcess, LocalServer};
 
 /// How long shutdown waits for requests in hand.
 const GRACE: Duration = Duration::from_secs(1);
@@ -81,4 +84,30 @@ async fn connection(stream: TcpStream, app: Router, mut stop: watch::Receiver<bo
     }
     conn.as_mut().graceful_shutdown();
     let _ = tokio::time::timeout(GRACE, conn).await;
+}
+
+/// The router as a [`LocalServer`]: each request goes through the same
+/// middleware and handlers as one that came over a socket (only the
+/// connection-closing fault has no connection to close).
+struct Local(Router);
+
+impl LocalServer for Local {
+    fn answer(&self, request: http::Request<Bytes>) -> Answer {
+        let app = self.0.clone();
+        Box::pin(async move {
+            let response = app
+                .oneshot(request.map(axum::body::Body::from))
+                .await
+                .map_err(|e| e.to_string())?;
+            let (parts, body) = response.into_parts();
+            let body = axum::body::to_bytes(body, usize::MAX)
+                .await
+                .map_err(|e| format!("the emulator's answer broke off: {e}"))?;
+            Ok(http::Response::from_parts(parts, body))
+        })
+    }
+}
+
+pub(crate) fn in_process(app: Router) -> InProcess {
+    InProcess(Arc::new(Local(app)))
 }

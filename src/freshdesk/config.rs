@@ -59,6 +59,9 @@ pub struct ClientConfig {
     pub dry_run: bool,
     /// Sees every response (for `ticketsim load`); `None` changes nothing.
     pub observer: Option<super::observe::ObserverHook>,
+    /// Hands every request to this server in the process instead of sending it
+    /// to `base_url` (`load --emulator`); `base_url` still names the host.
+    pub in_process: Option<super::wire::InProcess>,
 }
 
 impl ClientConfig {
@@ -77,6 +80,7 @@ impl ClientConfig {
             budget_off: false,
             dry_run: false,
             observer: None,
+            in_process: None,
         }
     }
 

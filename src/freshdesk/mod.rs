@@ -34,6 +34,7 @@ mod ticket_bodies;
 mod tickets;
 mod transport;
 pub mod types;
+mod wire;
 
 pub use budget::Lane;
 pub use bulk::MAX_BULK_IDS;
@@ -47,6 +48,7 @@ pub use people::{ContactQuery, ContactState};
 pub use search::{MAX_QUERY_CHARS, SearchOp, SearchQuery, SearchValue};
 pub use sent::track_writes;
 pub use types::*;
+pub use wire::{Answer, InProcess, LocalServer};
 
 #[cfg(test)]
 mod action_tests;

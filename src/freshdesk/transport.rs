@@ -9,7 +9,7 @@ use std::time::Duration;
 
 use base64::Engine as _;
 use base64::engine::general_purpose::STANDARD;
-use reqwest::header::{ACCEPT, AUTHORIZATION, CONTENT_TYPE, HeaderMap, HeaderValue, LINK};
+use reqwest::header::{HeaderMap, HeaderValue, LINK};
 use reqwest::{Method, Url};
 use serde::de::DeserializeOwned;
 
@@ -18,6 +18,7 @@ use super::config::{ApiKey, ClientConfig};
 use super::error::Error;
 use super::observe::{Observed, ObserverHook, template};
 use super::retry::{Policy, backoff};
+use super::wire::Wire;
 
 /// A `Retry-After` longer than this is returned to the caller instead of waited out.
 const MAX_IN_PLACE_WAIT: Duration = Duration::from_secs(3600);
@@ -56,7 +57,7 @@ enum Failure {
 }
 
 pub(crate) struct Transport {
-    http: reqwest::Client,
+    wire: Wire,
     /// Normalized base URL (no `/api/v2`), also the origin every request goes to.
     base: Url,
     base_display: String,
@@ -71,18 +72,13 @@ pub(crate) struct Transport {
 
 impl Transport {
     pub(crate) fn new(cfg: &ClientConfig, base: Url) -> Result<Transport, Error> {
-        let http = reqwest::Client::builder()
-            .connect_timeout(cfg.connect_timeout)
-            .timeout(cfg.request_timeout)
-            // A redirect would be a misconfiguration (custom domain, http), never a
-            // reason to send the key somewhere else.
-            .redirect(reqwest::redirect::Policy::none())
-            .user_agent(concat!("ticketsim/", env!("CARGO_PKG_VERSION")))
-            .build()
-            .map_err(|e| Error::Config(format!("cannot build the HTTP client: {e}")))?;
+        let wire = match &cfg.in_process {
+            Some(server) => Wire::Local(server.clone(), cfg.request_timeout),
+            None => Wire::net(cfg.connect_timeout, cfg.request_timeout)?,
+        };
         let base_display = base.as_str().trim_end_matches('/').to_string();
         Ok(Transport {
-            http,
+            wire,
             base,
             base_display,
             auth: auth_header(&cfg.api_key)?,
@@ -198,33 +194,23 @@ impl Transport {
         grant: Grant,
     ) -> Result<Page<T>, Failure> {
         tracing::debug!(method = %req.method, path = req.url.path(), "Freshdesk request");
-        let mut builder = self
-            .http
-            .request(req.method.clone(), req.url.clone())
-            .header(AUTHORIZATION, self.auth.clone())
-            .header(ACCEPT, "application/json");
-        if let Some(body) = &req.body {
-            builder = builder
-                .header(CONTENT_TYPE, "application/json")
-                .body(body.clone());
-        }
         let sent = std::time::Instant::now();
-        let response = builder.send().await;
-        let status = response.as_ref().map_or(0, |r| r.status().as_u16());
+        let reply = self.wire.send(req, &self.auth).await;
+        let status = reply.as_ref().map_or(0, |r| r.status().as_u16());
         let waited = (status == 429)
-            .then(|| response.as_ref().ok().map(|r| retry_after(r.headers())))
+            .then(|| reply.as_ref().ok().map(|r| retry_after(r.headers())))
             .flatten();
         self.tell_observer(req, status, sent.elapsed(), waited);
-        let response = response.map_err(transport_error)?;
-        let status = response.status();
-        let headers = response.headers().clone();
+        let reply = reply.map_err(Failure::Failed)?;
+        let status = reply.status();
+        let headers = reply.headers().clone();
         self.observe_rate_headers(&headers, grant);
         if status.as_u16() == 429 {
             return Err(Failure::RateLimited(retry_after(&headers)));
         }
-        let body = match response.bytes().await {
+        let body = match reply.body().await {
             Ok(body) => body,
-            Err(e) if status.is_success() => return Err(transport_error(e)),
+            Err(e) if status.is_success() => return Err(Failure::Failed(e)),
             Err(_) => Default::default(),
         };
         if !status.is_success() {
@@ -318,44 +304,6 @@ fn retry_after(headers: &HeaderMap) -> Duration {
         .and_then(|v| v.to_str().ok())
         .and_then(|v| v.trim().parse::<u64>().ok())
         .map_or(DEFAULT_RETRY_AFTER, Duration::from_secs)
-}
-
-/// Classifies a failed send. A connect error means nothing was sent; anything later
-/// (timeouts, resets, broken bodies) leaves the outcome unknown.
-fn transport_error(e: reqwest::Error) -> Failure {
-    let e = e.without_url();
-    let error = if e.is_connect() {
-        Error::Connect(root_cause(&e))
-    } else if e.is_timeout() {
-        Error::Timeout
-    } else {
-        Error::Transport(error_chain(&e))
-    };
-    Failure::Failed(error)
-}
-
-/// The innermost cause ("Connection refused (os error 111)", "failed to lookup
-/// address information: ..."): what the operator can act on.
-fn root_cause(e: &(dyn std::error::Error + 'static)) -> String {
-    let mut current = e;
-    while let Some(inner) = current.source() {
-        current = inner;
-    }
-    current.to_string()
-}
-
-/// "outer: inner: innermost", skipping repeats.
-fn error_chain(e: &(dyn std::error::Error + 'static)) -> String {
-    let mut parts: Vec<String> = Vec::new();
-    let mut current = Some(e);
-    while let Some(err) = current {
-        let text = err.to_string();
-        if !parts.iter().any(|p| p.contains(&text)) {
-            parts.push(text);
-        }
-        current = err.source();
-    }
-    parts.join(": ")
 }
 
 /// The target of the `rel="next"` entry of a `Link` header value. Targets may hold

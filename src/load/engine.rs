@@ -7,7 +7,7 @@
 use std::path::PathBuf;
 use std::sync::Arc;
 
-use tokio::sync::{mpsc, oneshot, watch};
+use tokio::sync::{mpsc, watch};
 use tokio::task::JoinHandle;
 
 use super::recorder::StepOutcome;
@@ -19,6 +19,7 @@ use crate::dispatcher::{Content, DispatcherConfig, Outcome, StepEvent};
 use crate::domain::{LifecycleState, Stage, StageOffsets};
 use crate::emulator::{Emulator, EmulatorConfig};
 use crate::freshdesk::{ApiKey, Client, ClientConfig, ObserverHook};
+use crate::store::NewTickets;
 
 /// The emulator's plan limit with `--emulator`: high enough never to bind.
 pub const EMULATOR_RATE_PER_MIN: u32 = 1_000_000;
@@ -62,57 +63,11 @@ pub struct Engine {
     /// Requests/min the client may use (the plan's limit × the share).
     pub budget_per_min: f64,
     pub offsets: StageOffsets,
-    emulator: Option<Apart>,
 }
 
-/// The in-process emulator, served on a thread and runtime of its own.
-type Apart = (oneshot::Sender<()>, std::thread::JoinHandle<()>);
-
-/// Serves `emu` on 127.0.0.1 from a thread with its own single-threaded
-/// runtime, so that it does not take turns with the engine on the engine's
-/// workers (`load --emulator`, 10,000 lifecycles at zero offsets: 1,090-1,150
-/// lifecycles/s on the shared runtime, 1,290-1,380 apart, on 2 cores).
-fn serve_apart(emu: Emulator) -> Result<(std::net::SocketAddr, Apart), AppError> {
-    let io = |e: std::io::Error| {
-        AppError::Io(format!("cannot open a loopback port for the emulator: {e}"))
-    };
-    let listener = std::net::TcpListener::bind("127.0.0.1:0").map_err(io)?;
-    listener.set_nonblocking(true).map_err(io)?;
-    let addr = listener.local_addr().map_err(io)?;
-    let rt = tokio::runtime::Builder::new_current_thread()
-        .enable_all()
-        .build()
-        .map_err(io)?;
-    // Registered with the emulator's own runtime, here, so that a failure is
-    // this function's error rather than a run whose every request fails.
-    let listener = {
-        let _in_rt = rt.enter();
-        tokio::net::TcpListener::from_std(listener).map_err(io)?
-    };
-    let (tx, rx) = oneshot::channel::<()>();
-    let thread = std::thread::Builder::new()
-        .name("ticketsim-emulator".into())
-        .spawn(move || {
-            rt.block_on(async move {
-                let stop = async {
-                    let _ = rx.await;
-                };
-                if let Err(e) = emu.serve(listener, stop).await {
-                    tracing::error!(error = %e, "the in-process emulator stopped");
-                }
-            })
-        })
-        .map_err(io)?;
-    Ok((addr, (tx, thread)))
-}
-
-/// Where the client goes: its settings, the playbooks, the library and the emulator to serve.
-type Target = (
-    ClientConfig,
-    Selection,
-    Option<Arc<Library>>,
-    Option<Emulator>,
-);
+/// Where the client goes: its settings (with `--emulator`, an emulator in
+/// this process), the playbooks and the library.
+type Target = (ClientConfig, Selection, Option<Arc<Library>>);
 
 fn target(opts: &EngineOptions) -> Result<Target, AppError> {
     let playbooks = |fallback: Selection| opts.playbooks.clone().unwrap_or(fallback);
@@ -122,7 +77,6 @@ fn target(opts: &EngineOptions) -> Result<Target, AppError> {
             cfg.client_config(),
             playbooks(cfg.playbooks.clone()),
             Some(cfg.library.clone()),
-            None,
         ));
     }
     let emu = Emulator::new(
@@ -136,9 +90,12 @@ fn target(opts: &EngineOptions) -> Result<Target, AppError> {
         },
         Arc::new(SystemClock),
     );
-    let mut cc = ClientConfig::new("http://127.0.0.1:1", ApiKey::new(emu.api_key()));
+    // Requests go to the emulator's routes in this process, with no socket
+    // (`ClientConfig::in_process`); the URL only names the host in headers.
+    let mut cc = ClientConfig::new("http://localhost", ApiKey::new(emu.api_key()));
     cc.rate_per_min = EMULATOR_RATE_PER_MIN;
-    Ok((cc, playbooks(Selection::default()), None, Some(emu)))
+    cc.in_process = Some(emu.in_process());
+    Ok((cc, playbooks(Selection::default()), None))
 }
 
 /// Builds the engine; step events go to `events`.
@@ -146,13 +103,7 @@ pub async fn open(
     opts: &EngineOptions,
     events: mpsc::UnboundedSender<StepEvent>,
 ) -> Result<Engine, AppError> {
-    let (mut cc, playbooks, library, emu) = target(opts)?;
-    let mut emulator = None;
-    if let Some(emu) = emu {
-        let (addr, served) = serve_apart(emu)?;
-        cc.base_url = format!("http://{addr}");
-        emulator = Some(served);
-    }
+    let (mut cc, playbooks, library) = target(opts)?;
     let plan = cc.rate_per_min;
     cc.rate_per_min = ((f64::from(plan) * opts.budget_share).floor() as u32).max(1);
     cc.observer = Some(opts.observer.clone());
@@ -172,6 +123,8 @@ pub async fn open(
         max_idle_ms: 200,
         workers,
         reconcile_after_ms,
+        new_tickets: NewTickets::Fill,
+        chain_steps: true,
         ..Default::default()
     };
     let schedule = Schedule {
@@ -195,7 +148,6 @@ pub async fn open(
         clock,
         budget_per_min,
         offsets: opts.offsets,
-        emulator,
     })
 }
 
@@ -244,15 +196,7 @@ impl Engine {
     }
 
     pub async fn close(self) {
-        let Engine {
-            daemon, emulator, ..
-        } = self;
-        daemon.store.close().await;
-        drop(daemon);
-        if let Some((tx, thread)) = emulator {
-            let _ = tx.send(());
-            let _ = tokio::task::spawn_blocking(move || thread.join()).await;
-        }
+        self.daemon.store.close().await;
     }
 }
 

@@ -2,9 +2,13 @@
 //! dispatcher sleeps until. Every claim is an indexed, `LIMIT`ed walk (no sort
 //! over the backlog) inside `BEGIN IMMEDIATE`.
 
+use std::sync::Arc;
+
+use rusqlite::OptionalExtension;
 use serde::Serialize;
 use sqlx::Row;
 
+use super::messages::{MESSAGE_COLS, Message, message_from_row};
 use super::schedule::parse_params;
 use super::{Result, Store, StoreError, parse_text};
 use crate::clock::UnixMs;
@@ -27,6 +31,11 @@ pub struct ClaimedStep {
     pub attempts: i64,
     /// The lease this claim holds; every outcome is fenced with it.
     pub lease_until: UnixMs,
+    /// The step's message, when this claim recorded its intent (a chained
+    /// claim, for a message no attempt had sent or meant to send): the step
+    /// sends it without reading it, recording another intent or looking for
+    /// an earlier send.
+    pub message: Option<Arc<Message>>,
 }
 
 /// How a claim is made.
@@ -101,6 +110,16 @@ ORDER BY s.due_at LIMIT ?2";
 const MARK_SQL: &str = "
 UPDATE steps SET state = 'running', attempts = attempts + 1, started_at = ?2, lease_until = ?3
 WHERE id = ?1 AND state IN ('pending', 'retry')
+RETURNING id, lifecycle_id, seq, stage, params, offset_ms, due_at, attempts, lease_until";
+
+/// [`MARK_SQL`] for the step `?2` of lifecycle `?1` once moved as
+/// `sync_write::move_next` would move it (`?5`: the offset of the step just
+/// done), when it is then due by `?3`.
+const CHAIN_SQL: &str = "
+UPDATE steps SET due_at = MAX(due_at, ?3 + (offset_ms - ?5)), state = 'running',
+       attempts = attempts + 1, started_at = ?3, lease_until = ?4
+WHERE lifecycle_id = ?1 AND seq = ?2 AND state IN ('pending', 'retry')
+  AND MAX(due_at, ?3 + (offset_ms - ?5)) <= ?3
 RETURNING id, lifecycle_id, seq, stage, params, offset_ms, due_at, attempts, lease_until";
 
 /// Walks open steps in due order (partial index `steps_open_due`) and stops at
@@ -269,6 +288,48 @@ pub(super) fn claim_in(
     Ok(out)
 }
 
+/// Claims the step after `done` (just completed in this transaction) when it
+/// is due by `now`, else moves it as `sync_write::move_next` does: the chained
+/// claim of [`super::StepWrite::Complete`]. Its predecessor is `done`, so it
+/// is what a claim would take for this lifecycle.
+pub(super) fn claim_next(
+    c: &rusqlite::Connection,
+    done: &ClaimedStep,
+    now: UnixMs,
+    lease_ms: i64,
+) -> rusqlite::Result<Option<ClaimedStep>> {
+    let mut stmt = c.prepare_cached(CHAIN_SQL)?;
+    let mut rows = stmt.query(rusqlite::params![
+        done.lifecycle_id,
+        done.seq + 1,
+        now,
+        now + lease_ms,
+        done.offset_ms
+    ])?;
+    let Some(mut step) = rows.next()?.map(claimed_from_row).transpose()? else {
+        drop(rows);
+        super::sync_write::move_next(c, done, now)?;
+        return Ok(None);
+    };
+    drop(rows);
+    // The message's intent rides on this commit, saving the step one of its
+    // own before it sends (a crash after it makes the next attempt look first).
+    let sql = format!(
+        "UPDATE messages SET intent_at = ?3
+         WHERE lifecycle_id = ?1 AND step_seq = ?2 AND intent_at IS NULL AND sent_at IS NULL
+         RETURNING {MESSAGE_COLS}"
+    );
+    step.message = c
+        .prepare_cached(&sql)?
+        .query_row(
+            rusqlite::params![step.lifecycle_id, step.seq, now],
+            message_from_row,
+        )
+        .optional()?
+        .map(Arc::new);
+    Ok(Some(step))
+}
+
 /// A claimed row; a stage or parameters the code cannot read roll the claim back.
 fn claimed_from_row(r: &rusqlite::Row<'_>) -> rusqlite::Result<ClaimedStep> {
     let unreadable = |col: usize| {
@@ -286,5 +347,6 @@ fn claimed_from_row(r: &rusqlite::Row<'_>) -> rusqlite::Result<ClaimedStep> {
         due_at: r.get(6)?,
         attempts: r.get(7)?,
         lease_until: r.get(8)?,
+        message: None,
     })
 }

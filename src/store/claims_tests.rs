@@ -3,7 +3,7 @@
 use super::claims::{INFLIGHT_SQL, NEW_SQL};
 use super::fixtures::{classic_steps, plan};
 use super::testutil::temp_store;
-use super::{ClaimOptions, Store};
+use super::{ClaimOptions, Store, Written};
 use crate::clock::UnixMs;
 
 async fn planned_slot(s: &Store, at: UnixMs) -> i64 {
@@ -125,6 +125,7 @@ async fn a_batch_commits_each_outcome_alone_a_failing_or_fenced_one_changes_noth
         StepWrite::Complete {
             step: c[0].clone(),
             now: 20,
+            chain: None,
         },
         StepWrite::Retry {
             step: c[1].clone(),
@@ -134,15 +135,19 @@ async fn a_batch_commits_each_outcome_alone_a_failing_or_fenced_one_changes_noth
         StepWrite::Complete {
             step: stale,
             now: 20,
+            chain: None,
         },
     ];
     let results = s
         .apply_batch(&writes.iter().collect::<Vec<_>>())
         .await
         .unwrap();
-    assert!(matches!(results[0], Ok(true)));
+    assert!(matches!(results[0], Ok(Written { ours: true, .. })));
     assert!(results[1].is_err(), "the trigger refused it");
-    assert!(matches!(results[2], Ok(false)), "fenced out");
+    assert!(
+        matches!(results[2], Ok(Written { ours: false, .. })),
+        "fenced out"
+    );
     let st = s.status(20).await.unwrap();
     assert!(
         st.retrying.is_empty(),

@@ -9,7 +9,7 @@
 use std::io::Read;
 use std::path::Path;
 
-use sqlx::sqlite::{SqliteConnectOptions, SqlitePoolOptions};
+use sqlx::sqlite::SqliteConnectOptions;
 
 use super::{Result, Store, StoreError};
 
@@ -37,6 +37,7 @@ pub(super) enum Kind {
 /// header is read as bytes; tables are listed through an `immutable` open).
 /// A foreign or non-SQLite file is an error naming the file.
 pub(super) async fn inspect(path: &Path) -> Result<Kind> {
+    super::configure_sqlite();
     require_directory(path)?;
     let Some(header) = read_header(path)? else {
         return Ok(Kind::Absent);
@@ -121,7 +122,7 @@ async fn list_tables(path: &Path) -> Result<Vec<String>> {
         .filename(path)
         .read_only(true)
         .immutable(true);
-    let pool = SqlitePoolOptions::new()
+    let pool = super::pool_options()
         .max_connections(1)
         .connect_with(opts)
         .await
@@ -186,7 +187,10 @@ mod tests {
         let opts = SqliteConnectOptions::new()
             .filename(path)
             .create_if_missing(true);
-        let pool = SqlitePoolOptions::new().connect_with(opts).await.unwrap();
+        let pool = sqlx::sqlite::SqlitePoolOptions::new()
+            .connect_with(opts)
+            .await
+            .unwrap();
         sqlx::query("CREATE TABLE foo (a TEXT)")
             .execute(&pool)
             .await

@@ -150,7 +150,7 @@ impl Store {
         steps: &[PlannedStep],
         now: UnixMs,
     ) -> Result<bool> {
-        self.write_sync(|c| write_plan(c, lifecycle_id, plan, steps, now))
+        self.write_sync(|c| write_plan(c, lifecycle_id, plan, steps, now, None))
             .await
     }
 
@@ -164,15 +164,17 @@ impl Store {
     }
 }
 
-/// [`Store::save_plan`] inside a transaction (also a [`super::StepWrite::Plan`]).
+/// [`Store::save_plan`] inside a transaction (also a [`super::StepWrite::Plan`]);
+/// `create_intent_at`, when given, is recorded with the plan.
 pub(super) fn write_plan(
     c: &rusqlite::Connection,
     lifecycle_id: i64,
     plan: &Plan,
     steps: &[PlannedStep],
     now: UnixMs,
+    create_intent_at: Option<UnixMs>,
 ) -> rusqlite::Result<bool> {
-    let Some(start) = update_plan(c, lifecycle_id, plan, now)? else {
+    let Some(start) = update_plan(c, lifecycle_id, plan, now, create_intent_at)? else {
         return Ok(false);
     };
     for (seq, step) in steps.iter().enumerate() {
@@ -187,19 +189,21 @@ pub(super) fn write_plan(
 }
 
 /// Writes the plan into a lifecycle that has none yet; returns the lifecycle's
-/// slot time, or `None` if it already had a plan.
+/// slot time, or `None` if it already had a plan. An unplanned lifecycle has
+/// no create intent, so `create_intent_at` (or NULL) replaces nothing.
 fn update_plan(
     c: &rusqlite::Connection,
     lifecycle_id: i64,
     plan: &Plan,
     now: UnixMs,
+    create_intent_at: Option<UnixMs>,
 ) -> rusqlite::Result<Option<UnixMs>> {
     let tags = serde_json::to_string(&plan.tags).unwrap_or_else(|_| "[]".into());
     c.prepare_cached(
         "UPDATE lifecycles SET contact_id = ?2, contact_name = ?3, contact_email = ?4,
          agent_id = ?5, agent_name = ?6, category = ?7, scenario = ?8, subject = ?9,
          ticket_type = ?10, priority = ?11, tags = ?12, playbook = ?13, tone = ?14,
-         updated_at = ?15, training = ?16
+         updated_at = ?15, training = ?16, create_intent_at = ?17
          WHERE id = ?1 AND contact_id IS NULL RETURNING created_at",
     )?
     .query_row(
@@ -220,6 +224,7 @@ fn update_plan(
             plan.tone,
             now,
             plan.training,
+            create_intent_at,
         ],
         |r| r.get(0),
     )

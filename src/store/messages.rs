@@ -26,11 +26,12 @@ pub struct Message {
     pub sent_at: Option<UnixMs>,
 }
 
-const MESSAGE_COLS: &str = "id, step_seq, stage, author_kind, author_id, body, private, intent_at,
+pub(super) const MESSAGE_COLS: &str =
+    "id, step_seq, stage, author_kind, author_id, body, private, intent_at,
     fd_conversation_id, sent_at";
 
 /// Decodes a row of [`MESSAGE_COLS`], by position (in that order).
-fn message_from_row(r: &rusqlite::Row<'_>) -> rusqlite::Result<Message> {
+pub(super) fn message_from_row(r: &rusqlite::Row<'_>) -> rusqlite::Result<Message> {
     Ok(Message {
         id: r.get(0)?,
         step_seq: r.get(1)?,

@@ -3,6 +3,8 @@
 //! exclusive lock file so that two daemons never share one database.
 
 mod analytics;
+#[cfg(test)]
+mod chain_tests;
 mod claims;
 #[cfg(test)]
 mod claims_tests;
@@ -39,7 +41,7 @@ pub use lifecycles::{Lifecycle, Plan, PlannedMessage, PlannedStep};
 pub use lock::DbLock;
 pub use marks::Mark;
 pub use messages::Message;
-pub use outcomes::StepWrite;
+pub use outcomes::{StepWrite, Written};
 pub use purge::{PurgeKind, PurgeOutcome};
 pub use report::{
     ExportLifecycle, ExportMessage, ExportRecord, FailedLifecycle, LifecycleFilter, NextStep,
@@ -260,7 +262,7 @@ impl Store {
     }
 
     async fn connect(path: &Path, opts: SqliteConnectOptions, mode: ReadMode) -> Result<Store> {
-        let pool = SqlitePoolOptions::new()
+        let pool = pool_options()
             .max_connections(1)
             .acquire_timeout(Duration::from_secs(30))
             // sqlx would ping the connection's thread at every acquire (a
@@ -281,7 +283,7 @@ impl Store {
 
     /// Two more connections for reads only (`query_only`), opened lazily.
     fn readers(opts: SqliteConnectOptions) -> SqlitePool {
-        SqlitePoolOptions::new()
+        pool_options()
             .max_connections(2)
             .acquire_timeout(Duration::from_secs(30))
             .test_before_acquire(false)
@@ -309,7 +311,20 @@ impl Store {
     }
 }
 
+/// A pool of connections to one local file that are never closed for being
+/// idle or old: sqlx then runs no maintenance task. That task can spin at
+/// 100% CPU for good after a rare race in sqlx 0.8's idle count
+/// (transact-rs/sqlx#3645, fixed upstream in #4289, not released): seen here
+/// once, a `status --json` of the crash suite spinning for ten minutes.
+fn pool_options() -> SqlitePoolOptions {
+    SqlitePoolOptions::new()
+        .idle_timeout(None)
+        .max_lifetime(None)
+        .min_connections(0)
+}
+
 fn base_options(path: &Path) -> Result<SqliteConnectOptions> {
+    configure_sqlite();
     let url = format!("sqlite://{}", path.display());
     let opts = SqliteConnectOptions::from_str(&url)
         .map_err(|e| StoreError::Open {
@@ -319,6 +334,26 @@ fn base_options(path: &Path) -> Result<SqliteConnectOptions> {
         .foreign_keys(true)
         .busy_timeout(Duration::from_secs(5));
     Ok(opts)
+}
+
+/// Turns SQLite's memory statistics off, once, before its first connection.
+/// They are on by default and take one process-wide mutex around every
+/// allocation SQLite makes: the outcome writer and the hot reads on the
+/// runtime's workers then wait on each other (profiled: the writer's
+/// commonest wait in a load run). No part of ticketsim reads them.
+pub(super) fn configure_sqlite() {
+    static ONCE: std::sync::Once = std::sync::Once::new();
+    ONCE.call_once(|| {
+        // SAFETY: called before any connection is opened (every one is opened
+        // through `base_options`), which is when `sqlite3_config` may be
+        // called; if SQLite was initialised already it answers SQLITE_MISUSE
+        // and changes nothing.
+        let rc =
+            unsafe { rusqlite::ffi::sqlite3_config(rusqlite::ffi::SQLITE_CONFIG_MEMSTATUS, 0) };
+        if rc != rusqlite::ffi::SQLITE_OK {
+            tracing::debug!(rc, "SQLite memory statistics stay on");
+        }
+    });
 }
 
 /// Turns sqlx's errors into ones that name the file and the remedy.

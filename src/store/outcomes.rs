@@ -78,6 +78,7 @@ impl Store {
         self.apply_one(StepWrite::Complete {
             step: step.clone(),
             now,
+            chain: None,
         })
         .await
     }
@@ -118,14 +119,14 @@ impl Store {
     }
 
     pub(super) async fn apply_one(&self, write: StepWrite) -> Result<bool> {
-        self.write_sync(|c| write.apply(c)).await
+        self.write_sync(|c| write.apply(c)).await.map(|w| w.ours)
     }
 
     /// Writes many outcomes in one transaction (one fsync). An error of the
     /// whole transaction is returned as such. A write that fails part-way
     /// rolls the whole transaction back and the batch is written again one
     /// outcome per transaction, so that each gets its own error or success.
-    pub async fn apply_batch(&self, writes: &[&StepWrite]) -> Result<Vec<Result<bool>>> {
+    pub async fn apply_batch(&self, writes: &[&StepWrite]) -> Result<Vec<Result<Written>>> {
         Ok(self.apply_batch_then_claim(writes, None).await?.0)
     }
 
@@ -137,7 +138,7 @@ impl Store {
         &self,
         writes: &[&StepWrite],
         claim: Option<(UnixMs, i64, ClaimOptions)>,
-    ) -> Result<(Vec<Result<bool>>, Option<Result<Vec<ClaimedStep>>>)> {
+    ) -> Result<(Vec<Result<Written>>, Option<Result<Vec<ClaimedStep>>>)> {
         let claim_in = |c: &rusqlite::Connection| match claim {
             Some((now, limit, opts)) => super::claims::claim_in(c, now, limit, opts).map(Some),
             None => Ok(None),
@@ -145,7 +146,7 @@ impl Store {
         if writes.len() > 1 || (claim.is_some() && !writes.is_empty()) {
             let all = self
                 .write_sync(|c| {
-                    let out: Vec<Result<bool>> = writes
+                    let out: Vec<Result<Written>> = writes
                         .iter()
                         .map(|w| w.apply(c).map(Ok))
                         .collect::<rusqlite::Result<_>>()?;
@@ -158,8 +159,13 @@ impl Store {
                 Err(_) => {}
             }
         }
+        // One by one after a failed batch, nothing is chained: a job whose
+        // other write fails would never learn of the step its completion claimed.
+        let alone = writes.len() == 1;
         let mut out = Vec::with_capacity(writes.len());
         for w in writes {
+            let unchained = if alone { None } else { w.unchained() };
+            let w = unchained.as_ref().unwrap_or(w);
             out.push(self.write_sync(|c| w.apply(c)).await);
         }
         let claimed = match claim {
@@ -174,12 +180,30 @@ impl Store {
     }
 }
 
+/// What one write did: whether the step was still ours (the fence held), and
+/// the next step it claimed ([`StepWrite::Complete`] with `chain`).
+#[derive(Debug, Default)]
+pub struct Written {
+    pub ours: bool,
+    pub next: Option<ClaimedStep>,
+}
+
+impl Written {
+    fn ours(ours: bool) -> Written {
+        Written { ours, next: None }
+    }
+}
+
 /// One outcome of a step, to be written (alone or in a batch).
 #[derive(Debug, Clone)]
 pub enum StepWrite {
+    /// The step is done. With `chain` (a lease in ms), the lifecycle's next
+    /// step is claimed in the same statement group when it is due by `now`,
+    /// so that the worker goes on with it without a claim of its own.
     Complete {
         step: ClaimedStep,
         now: UnixMs,
+        chain: Option<i64>,
     },
     Retry {
         step: ClaimedStep,
@@ -195,20 +219,49 @@ pub enum StepWrite {
     /// A record of the step's progress (an intent, an answer); never fenced.
     Mark(Mark),
     /// A lifecycle's plan, its later steps and messages ([`Store::save_plan`]);
-    /// true if it was saved, false if the lifecycle had one already.
+    /// true if it was saved, false if the lifecycle had one already. With
+    /// `create_intent`, the same commit also records that `POST /tickets` is
+    /// about to be sent ([`Mark::CreateIntent`] at `now`), saving the creation
+    /// step a commit of its own.
     Plan {
         lifecycle_id: i64,
         plan: Box<Plan>,
         steps: Vec<PlannedStep>,
         now: UnixMs,
+        create_intent: bool,
     },
 }
 
 impl StepWrite {
-    /// Runs the fenced statements; false if the step was no longer ours.
-    fn apply(&self, c: &rusqlite::Connection) -> rusqlite::Result<bool> {
+    /// A copy of a chained completion without its chain; `None` for any other write.
+    fn unchained(&self) -> Option<StepWrite> {
         match self {
-            StepWrite::Complete { step, now } => sync_write::complete(c, step, *now),
+            StepWrite::Complete {
+                step,
+                now,
+                chain: Some(_),
+            } => Some(StepWrite::Complete {
+                step: step.clone(),
+                now: *now,
+                chain: None,
+            }),
+            _ => None,
+        }
+    }
+
+    /// Runs the fenced statements; not `ours` if the step was no longer ours.
+    fn apply(&self, c: &rusqlite::Connection) -> rusqlite::Result<Written> {
+        let ours = match self {
+            StepWrite::Complete { step, now, chain } => {
+                if !sync_write::complete(c, step, *now, chain.is_none())? {
+                    return Ok(Written::ours(false));
+                }
+                let next = match chain {
+                    Some(lease_ms) => super::claims::claim_next(c, step, *now, *lease_ms)?,
+                    None => None,
+                };
+                return Ok(Written { ours: true, next });
+            }
             StepWrite::Retry {
                 step,
                 due_at,
@@ -226,7 +279,12 @@ impl StepWrite {
                 plan,
                 steps,
                 now,
-            } => super::lifecycles::write_plan(c, *lifecycle_id, plan, steps, *now),
-        }
+                create_intent,
+            } => {
+                let intent = create_intent.then_some(*now);
+                super::lifecycles::write_plan(c, *lifecycle_id, plan, steps, *now, intent)
+            }
+        }?;
+        Ok(Written::ours(ours))
     }
 }

@@ -95,8 +95,14 @@ fn fenced(c: &Connection, sql: &str, p: &[&dyn rusqlite::ToSql]) -> rusqlite::Re
 
 /// Commits a finished step (fenced: only if it is still `running` under its
 /// lease), moves the lifecycle on, and pushes the next step out so the
-/// planned gap is kept. False if the fence failed (someone else owns it).
-pub(super) fn complete(c: &Connection, step: &ClaimedStep, now: UnixMs) -> rusqlite::Result<bool> {
+/// planned gap is kept ([`move_next`]; a chained claim does that itself).
+/// False if the fence failed (someone else owns it).
+pub(super) fn complete(
+    c: &Connection,
+    step: &ClaimedStep,
+    now: UnixMs,
+    move_next: bool,
+) -> rusqlite::Result<bool> {
     let ours = fenced(
         c,
         "UPDATE steps SET state = 'done', finished_at = ?2, last_error = NULL
@@ -116,20 +122,27 @@ pub(super) fn complete(c: &Connection, step: &ClaimedStep, now: UnixMs) -> rusql
         state.map(LifecycleState::as_str),
         now
     ])?;
-    // The next step runs never earlier than planned, and never closer to this
-    // one than planned, so the spacing of a ticket's steps survives downtime
-    // and retries; a row already due late enough is left alone (no index churn).
+    if move_next {
+        self::move_next(c, step, now)?;
+    }
+    Ok(true)
+}
+
+/// The next step runs never earlier than planned, and never closer to `done`
+/// than planned, so the spacing of a ticket's steps survives downtime and
+/// retries; a row already due late enough is left alone (no index churn).
+pub(super) fn move_next(c: &Connection, done: &ClaimedStep, now: UnixMs) -> rusqlite::Result<()> {
     c.prepare_cached(
         "UPDATE steps SET due_at = ?3 + (offset_ms - ?4)
          WHERE lifecycle_id = ?1 AND seq = ?2 AND due_at < ?3 + (offset_ms - ?4)",
     )?
     .execute(params![
-        step.lifecycle_id,
-        step.seq + 1,
+        done.lifecycle_id,
+        done.seq + 1,
         now,
-        step.offset_ms
+        done.offset_ms
     ])?;
-    Ok(true)
+    Ok(())
 }
 
 /// Puts a claimed step back to wait until `due_at`, keeping the error.

@@ -8,6 +8,7 @@ mod conversations;
 mod faults;
 mod fields;
 mod fixtures;
+mod in_process;
 mod late_write;
 mod limits;
 mod listing;
