@@ -37,7 +37,7 @@ pub(super) enum Kind {
 /// header is read as bytes; tables are listed through an `immutable` open).
 /// A foreign or non-SQLite file is an error naming the file.
 pub(super) async fn inspect(path: &Path) -> Result<Kind> {
-    super::configure_sqlite();
+    super::connect::configure_sqlite();
     require_directory(path)?;
     let Some(header) = read_header(path)? else {
         return Ok(Kind::Absent);
@@ -122,7 +122,7 @@ async fn list_tables(path: &Path) -> Result<Vec<String>> {
         .filename(path)
         .read_only(true)
         .immutable(true);
-    let pool = super::pool_options()
+    let pool = super::connect::pool_options()
         .max_connections(1)
         .connect_with(opts)
         .await

@@ -60,7 +60,10 @@ async fn a_database_from_before_playbooks_is_migrated_keeping_its_history() {
     .unwrap();
     let path = dir.path().join("old.db");
     let opts = base_options(&path).unwrap().create_if_missing(true);
-    let pool = SqlitePoolOptions::new().connect_with(opts).await.unwrap();
+    let pool = sqlx::sqlite::SqlitePoolOptions::new()
+        .connect_with(opts)
+        .await
+        .unwrap();
     let old = sqlx::migrate::Migrator::new(first.as_path()).await.unwrap();
     old.run(&pool).await.unwrap();
     for sql in BEFORE_PLAYBOOKS {

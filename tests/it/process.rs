@@ -326,11 +326,17 @@ pub(crate) async fn check_no_duplicates(url: &str, lifecycles: i64) {
 }
 
 pub(crate) async fn status_json(dir: &Path) -> serde_json::Value {
-    let out = ticketsim(dir, &[])
-        .args(["--db", "t.db", "status", "--json"])
-        .output()
-        .await
-        .unwrap();
+    // Bounded: a `status` that never returns fails the test (the child is
+    // killed on drop) instead of hanging the suite.
+    let out = tokio::time::timeout(
+        Duration::from_secs(60),
+        ticketsim(dir, &[])
+            .args(["--db", "t.db", "status", "--json"])
+            .output(),
+    )
+    .await
+    .expect("`status --json` did not answer within 60 s")
+    .unwrap();
     assert!(
         out.status.success(),
         "{}",
