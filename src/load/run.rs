@@ -142,6 +142,8 @@ pub async fn run(
     } else {
         arrive(&opts, &eng, &rec, &starts, start, &mut halted).await?
     };
+    // Stopped (SIGTERM, --abort-on) before every arrival of the run.
+    let cut_short = *halted.borrow();
     drain(&eng, &mut halted).await?;
     let _ = run_tx.send(true);
     let _ = done_tx.send(true);
@@ -160,11 +162,14 @@ pub async fn run(
     let mut recorder = lock(&rec).clone();
     // The database counts lifecycles of an earlier, killed run too.
     (recorder.started, recorder.closed, recorder.failed) = (all, closed, failed);
-    let target_count = opts
-        .lifecycles
-        .map_or(opts.ramp.expected_by(window_ms), |n| {
-            (n as f64).min(opts.ramp.expected_by(window_ms).max(n as f64))
-        });
+    // A run of N lifecycles aims at N; one cut short, like a run of a
+    // duration, at what its rate promised for the time arrivals ran.
+    let expected = opts.ramp.expected_by(window_ms);
+    let target_count = match opts.lifecycles {
+        Some(n) if cut_short => (n as f64).min(expected),
+        Some(n) => n as f64,
+        None => expected,
+    };
     let meta = Meta {
         target_count,
         window_ms,
