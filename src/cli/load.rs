@@ -50,7 +50,8 @@ pub struct LoadArgs {
     /// SQLite database of the run [default: ./ticketsim-load.db].
     #[arg(long = "db", value_name = "PATH")]
     pub db: Option<PathBuf>,
-    /// Start no new lifecycles: finish those of a killed run in --db.
+    /// Start no new lifecycles: finish those of a killed run in --db
+    /// (against FRESHDESK_URL; not with --emulator, whose state is the run's).
     #[arg(long)]
     pub resume: bool,
     /// Print the summary as one JSON object on stdout.
@@ -76,6 +77,14 @@ fn options(a: &LoadArgs, db: PathBuf) -> Result<LoadOptions, AppError> {
         Some(r) => Ramp::parse(r).map_err(usage("--ramp"))?,
         None => Ramp::constant(load::parse_rate(&a.rate).map_err(usage("--rate"))?),
     };
+    if a.resume && a.emulator {
+        return Err(AppError::Usage(
+            "--resume with --emulator: the in-process emulator starts empty each run, so the \
+             tickets of the stopped run are gone; resume against the Freshdesk (or `ticketsim \
+             emulator`) the run used, through FRESHDESK_URL, or start a new run"
+                .into(),
+        ));
+    }
     if !(a.budget_share > 0.0 && a.budget_share <= 1.0) {
         return Err(AppError::Usage(format!(
             "--budget-share: expected a share in (0, 1], got {}",

@@ -94,6 +94,21 @@ async fn a_short_load_run_exits_0_and_its_json_has_every_field_with_plausible_va
 }
 
 #[tokio::test]
+async fn resume_with_the_in_process_emulator_is_refused_with_exit_2_and_the_db_untouched() {
+    let dir = tempfile::tempdir().unwrap();
+    let (code, _, err) = load(dir.path(), &["--emulator", "--resume"]).await;
+    assert_eq!(code, 2, "{err}");
+    assert!(
+        err.contains("--resume with --emulator") && err.contains("FRESHDESK_URL"),
+        "{err}"
+    );
+    assert!(
+        !dir.path().join("ticketsim-load.db").exists(),
+        "refused before any database was made"
+    );
+}
+
+#[tokio::test]
 async fn a_crossed_fail_on_threshold_exits_1_naming_it_and_an_unknown_one_exits_2() {
     let dir = tempfile::tempdir().unwrap();
     let (code, _, err) = load(
