@@ -23,32 +23,8 @@ impl Dispatcher {
             return Ok(done);
         }
         // An intent this very claim recorded is no earlier attempt's.
-        if step.message.is_none() {
-            self.wait_for_late_write(m.intent_at)?;
-            if m.intent_at.is_some()
-                && let Some((id, at)) = self.reconcile(
-                    "message",
-                    self.find_sent(ticket_id, m.author_id, &m.body).await?,
-                )
-            {
-                tracing::info!(
-                    lifecycle = l.id,
-                    conversation = id,
-                    "found the message an interrupted attempt sent; not re-sending"
-                );
-                self.mark(Mark::MessageSent {
-                    message_id: m.id,
-                    conversation_id: id,
-                    at,
-                })
-                .await?;
-                return Ok(done);
-            }
-            self.mark(Mark::MessageIntent {
-                message_id: m.id,
-                now: self.now(),
-            })
-            .await?;
+        if step.message.is_none() && self.adopt_or_intend(l, ticket_id, &m).await? {
+            return Ok(done);
         }
         let conversation = self.post_message(ticket_id, &m).await?;
         self.mark_with_outcome(Mark::MessageSent {
@@ -58,6 +34,42 @@ impl Dispatcher {
         })
         .await?;
         Ok(done)
+    }
+
+    /// Before `m` is sent: adopts what an earlier attempt that recorded an
+    /// intent sent (true: nothing to send), else records this attempt's intent.
+    async fn adopt_or_intend(
+        &self,
+        l: &Lifecycle,
+        ticket_id: i64,
+        m: &Message,
+    ) -> Result<bool, StepError> {
+        self.wait_for_late_write(m.intent_at)?;
+        if m.intent_at.is_some()
+            && let Some((id, at)) = self.reconcile(
+                "message",
+                self.find_sent(ticket_id, m.author_id, &m.body).await?,
+            )
+        {
+            tracing::info!(
+                lifecycle = l.id,
+                conversation = id,
+                "found the message an interrupted attempt sent; not re-sending"
+            );
+            self.mark(Mark::MessageSent {
+                message_id: m.id,
+                conversation_id: id,
+                at,
+            })
+            .await?;
+            return Ok(true);
+        }
+        self.mark(Mark::MessageIntent {
+            message_id: m.id,
+            now: self.now(),
+        })
+        .await?;
+        Ok(false)
     }
 
     /// The POST itself: a customer's message is a public note posted as the

@@ -9,7 +9,7 @@ use super::steps::{AFTER_SEND, HeldMarks, StepError, with_held_marks};
 use super::{Dispatcher, Outcome, StepEvent};
 use crate::clock::UnixMs;
 use crate::domain::{self, LifecycleState};
-use crate::store::{ClaimedStep, StepWrite, StoreError};
+use crate::store::{ClaimedStep, StepWrite, StoreError, Written};
 
 /// Tries of one commit that meets a busy database before the step is left to
 /// its lease (taken back when it expires).
@@ -106,7 +106,7 @@ impl Dispatcher {
                     now,
                     chain,
                 };
-                let written = self.inner.writer.write_all(with_held_marks(write)).await?;
+                let written = self.write_outcome(write).await?;
                 Ok(written
                     .ours
                     .then(|| (Outcome::Done(done.clone()), written.next)))
@@ -119,9 +119,8 @@ impl Dispatcher {
     }
 
     /// Writes an outcome with the records the step held back for it.
-    async fn write_outcome(&self, write: StepWrite) -> Result<bool, StoreError> {
-        let written = self.inner.writer.write_all(with_held_marks(write)).await?;
-        Ok(written.ours)
+    async fn write_outcome(&self, write: StepWrite) -> Result<Written, StoreError> {
+        self.inner.writer.write_all(with_held_marks(write)).await
     }
 
     /// Decides what a failure means: try again later, or end the lifecycle.
@@ -153,7 +152,7 @@ impl Dispatcher {
                 due_at: at,
                 error: reason.clone(),
             };
-            let ok = self.write_outcome(write).await?;
+            let ok = self.write_outcome(write).await?.ours;
             return Ok(ok.then_some(Outcome::Retry { error: reason, at }));
         }
         let reason = if e.is_transient() {
@@ -179,7 +178,7 @@ impl Dispatcher {
             end,
             reason: reason.to_string(),
         };
-        self.write_outcome(write).await
+        Ok(self.write_outcome(write).await?.ours)
     }
 
     /// When a transient failure is tried again: after the backoff, never before

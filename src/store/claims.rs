@@ -112,14 +112,10 @@ UPDATE steps SET state = 'running', attempts = attempts + 1, started_at = ?2, le
 WHERE id = ?1 AND state IN ('pending', 'retry')
 RETURNING id, lifecycle_id, seq, stage, params, offset_ms, due_at, attempts, lease_until";
 
-/// [`MARK_SQL`] for the step `?2` of lifecycle `?1` once moved as
-/// `sync_write::move_next` would move it (`?5`: the offset of the step just
-/// done), when it is then due by `?3`.
+/// [`MARK_SQL`] for the step `?2` of lifecycle `?1`, when it is due by `?3`.
 const CHAIN_SQL: &str = "
-UPDATE steps SET due_at = MAX(due_at, ?3 + (offset_ms - ?5)), state = 'running',
-       attempts = attempts + 1, started_at = ?3, lease_until = ?4
-WHERE lifecycle_id = ?1 AND seq = ?2 AND state IN ('pending', 'retry')
-  AND MAX(due_at, ?3 + (offset_ms - ?5)) <= ?3
+UPDATE steps SET state = 'running', attempts = attempts + 1, started_at = ?3, lease_until = ?4
+WHERE lifecycle_id = ?1 AND seq = ?2 AND state IN ('pending', 'retry') AND due_at <= ?3
 RETURNING id, lifecycle_id, seq, stage, params, offset_ms, due_at, attempts, lease_until";
 
 /// Walks open steps in due order (partial index `steps_open_due`) and stops at
@@ -288,10 +284,10 @@ pub(super) fn claim_in(
     Ok(out)
 }
 
-/// Claims the step after `done` (just completed in this transaction) when it
-/// is due by `now`, else moves it as `sync_write::move_next` does: the chained
-/// claim of [`super::StepWrite::Complete`]. Its predecessor is `done`, so it
-/// is what a claim would take for this lifecycle.
+/// Claims the step after `done` (just completed, and the step moved, in this
+/// transaction) when it is due by `now`: the chained claim of
+/// [`super::StepWrite::Complete`]. Its predecessor is `done`, so it is what a
+/// claim would take for this lifecycle.
 pub(super) fn claim_next(
     c: &rusqlite::Connection,
     done: &ClaimedStep,
@@ -303,12 +299,9 @@ pub(super) fn claim_next(
         done.lifecycle_id,
         done.seq + 1,
         now,
-        now + lease_ms,
-        done.offset_ms
+        now + lease_ms
     ])?;
     let Some(mut step) = rows.next()?.map(claimed_from_row).transpose()? else {
-        drop(rows);
-        super::sync_write::move_next(c, done, now)?;
         return Ok(None);
     };
     drop(rows);

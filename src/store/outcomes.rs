@@ -143,7 +143,7 @@ impl Store {
             Some((now, limit, opts)) => super::claims::claim_in(c, now, limit, opts).map(Some),
             None => Ok(None),
         };
-        if writes.len() > 1 || (claim.is_some() && !writes.is_empty()) {
+        if !writes.is_empty() {
             let all = self
                 .write_sync(|c| {
                     let out: Vec<Result<Written>> = writes
@@ -161,10 +161,9 @@ impl Store {
         }
         // One by one after a failed batch, nothing is chained: a job whose
         // other write fails would never learn of the step its completion claimed.
-        let alone = writes.len() == 1;
         let mut out = Vec::with_capacity(writes.len());
         for w in writes {
-            let unchained = if alone { None } else { w.unchained() };
+            let unchained = w.unchained();
             let w = unchained.as_ref().unwrap_or(w);
             out.push(self.write_sync(|c| w.apply(c)).await);
         }
@@ -253,7 +252,7 @@ impl StepWrite {
     fn apply(&self, c: &rusqlite::Connection) -> rusqlite::Result<Written> {
         let ours = match self {
             StepWrite::Complete { step, now, chain } => {
-                if !sync_write::complete(c, step, *now, chain.is_none())? {
+                if !sync_write::complete(c, step, *now)? {
                     return Ok(Written::ours(false));
                 }
                 let next = match chain {

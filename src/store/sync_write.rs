@@ -95,14 +95,9 @@ fn fenced(c: &Connection, sql: &str, p: &[&dyn rusqlite::ToSql]) -> rusqlite::Re
 
 /// Commits a finished step (fenced: only if it is still `running` under its
 /// lease), moves the lifecycle on, and pushes the next step out so the
-/// planned gap is kept ([`move_next`]; a chained claim does that itself).
-/// False if the fence failed (someone else owns it).
-pub(super) fn complete(
-    c: &Connection,
-    step: &ClaimedStep,
-    now: UnixMs,
-    move_next: bool,
-) -> rusqlite::Result<bool> {
+/// planned gap is kept ([`move_next`]). False if the fence failed (someone
+/// else owns it).
+pub(super) fn complete(c: &Connection, step: &ClaimedStep, now: UnixMs) -> rusqlite::Result<bool> {
     let ours = fenced(
         c,
         "UPDATE steps SET state = 'done', finished_at = ?2, last_error = NULL
@@ -122,16 +117,14 @@ pub(super) fn complete(
         state.map(LifecycleState::as_str),
         now
     ])?;
-    if move_next {
-        self::move_next(c, step, now)?;
-    }
+    move_next(c, step, now)?;
     Ok(true)
 }
 
 /// The next step runs never earlier than planned, and never closer to `done`
 /// than planned, so the spacing of a ticket's steps survives downtime and
 /// retries; a row already due late enough is left alone (no index churn).
-pub(super) fn move_next(c: &Connection, done: &ClaimedStep, now: UnixMs) -> rusqlite::Result<()> {
+fn move_next(c: &Connection, done: &ClaimedStep, now: UnixMs) -> rusqlite::Result<()> {
     c.prepare_cached(
         "UPDATE steps SET due_at = ?3 + (offset_ms - ?4)
          WHERE lifecycle_id = ?1 AND seq = ?2 AND due_at < ?3 + (offset_ms - ?4)",
