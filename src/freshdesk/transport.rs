@@ -73,7 +73,7 @@ pub(crate) struct Transport {
 impl Transport {
     pub(crate) fn new(cfg: &ClientConfig, base: Url) -> Result<Transport, Error> {
         let wire = match &cfg.in_process {
-            Some(server) => Wire::Local(server.clone(), cfg.request_timeout),
+            Some(server) => Wire::local(server.clone(), cfg.request_timeout, &base),
             None => Wire::net(cfg.connect_timeout, cfg.request_timeout)?,
         };
         let base_display = base.as_str().trim_end_matches('/').to_string();

@@ -39,7 +39,9 @@ impl std::fmt::Debug for InProcess {
 
 pub(crate) enum Wire {
     Net(reqwest::Client),
-    Local(InProcess, Duration),
+    /// The server, the timeout of a whole request, and the `Host` every
+    /// request names (all go to the base URL's origin).
+    Local(InProcess, Duration, Option<HeaderValue>),
 }
 
 /// A response whose headers have arrived; the body is read with [`Reply::body`].
@@ -85,6 +87,18 @@ impl Wire {
         Ok(Wire::Net(http))
     }
 
+    /// Requests handed to `server` in this process, for the origin of `base`.
+    pub(crate) fn local(server: InProcess, whole: Duration, base: &Url) -> Wire {
+        let host = base.host_str().and_then(|h| {
+            let host = match base.port() {
+                Some(port) => format!("{h}:{port}"),
+                None => h.to_string(),
+            };
+            HeaderValue::from_str(&host).ok()
+        });
+        Wire::Local(server, whole, host)
+    }
+
     /// Sends `req` once and waits for the response's headers.
     pub(crate) async fn send(&self, req: &Request, auth: &HeaderValue) -> Result<Reply, Error> {
         match self {
@@ -104,8 +118,8 @@ impl Wire {
                     .map(Reply::Net)
                     .map_err(transport_error)
             }
-            Wire::Local(server, whole) => {
-                let request = local_request(req, auth)?;
+            Wire::Local(server, whole, host) => {
+                let request = local_request(req, auth, host.as_ref())?;
                 match tokio::time::timeout(*whole, server.0.answer(request)).await {
                     Ok(Ok(response)) => Ok(Reply::Local(response)),
                     Ok(Err(e)) => Err(Error::Transport(e)),
@@ -117,7 +131,11 @@ impl Wire {
 }
 
 /// The request as it would arrive over HTTP/1.1 (the `Host` header included).
-fn local_request(req: &Request, auth: &HeaderValue) -> Result<http::Request<Bytes>, Error> {
+fn local_request(
+    req: &Request,
+    auth: &HeaderValue,
+    host: Option<&HeaderValue>,
+) -> Result<http::Request<Bytes>, Error> {
     let path_and_query = match req.url.query() {
         Some(q) => format!("{}?{q}", req.url.path()),
         None => req.url.path().to_string(),
@@ -127,8 +145,8 @@ fn local_request(req: &Request, auth: &HeaderValue) -> Result<http::Request<Byte
         .uri(path_and_query)
         .header(AUTHORIZATION, auth.clone())
         .header(ACCEPT, "application/json");
-    if let Some(host) = host(&req.url) {
-        builder = builder.header(HOST, host);
+    if let Some(host) = host {
+        builder = builder.header(HOST, host.clone());
     }
     let body = match &req.body {
         Some(body) => {
@@ -140,14 +158,6 @@ fn local_request(req: &Request, auth: &HeaderValue) -> Result<http::Request<Byte
     builder
         .body(body)
         .map_err(|e| Error::Config(format!("cannot build a request for {}: {e}", req.what)))
-}
-
-fn host(url: &Url) -> Option<String> {
-    let host = url.host_str()?;
-    Some(match url.port() {
-        Some(port) => format!("{host}:{port}"),
-        None => host.to_string(),
-    })
 }
 
 /// Classifies a failed send. A connect error means nothing was sent; anything later

@@ -137,13 +137,21 @@ pub async fn run(
         aims,
     ));
     let mut halted = run_rx.clone();
-    let window_ms = if opts.resume {
-        0
+    // The arrival window: `--duration`, or the time arrivals ran when there is
+    // none or the run was cut short (SIGTERM, --abort-on) before its last one.
+    let (window_ms, cut_short) = if opts.resume {
+        (0, false)
     } else {
-        arrive(&opts, &eng, &rec, &starts, start, &mut halted).await?
+        arrive(&opts, &eng, &rec, &starts, start, &mut halted).await?;
+        let cut_short = *halted.borrow();
+        let elapsed = eng.now() - start;
+        let window = match opts.duration_ms {
+            Some(w) if !cut_short => w,
+            Some(w) => w.min(elapsed),
+            None => elapsed,
+        };
+        (window, cut_short)
     };
-    // Stopped (SIGTERM, --abort-on) before every arrival of the run.
-    let cut_short = *halted.borrow();
     drain(&eng, &mut halted).await?;
     let _ = run_tx.send(true);
     let _ = done_tx.send(true);
@@ -187,8 +195,7 @@ pub async fn run(
 /// The most arrivals started in one commit.
 const MAX_ARRIVAL_BATCH: usize = 256;
 
-/// Starts lifecycles on time; returns the arrival window in ms (the time
-/// arrivals were offered: `--duration`, or less if the run was stopped). Arrivals that
+/// Starts lifecycles on time, until the run's limit or a halt. Arrivals that
 /// are due together (the rate is above what one commit per arrival keeps up
 /// with, or the process was busy) start in one commit.
 async fn arrive(
@@ -198,7 +205,7 @@ async fn arrive(
     starts: &Arc<Mutex<HashMap<i64, (i64, usize)>>>,
     start: i64,
     halted: &mut watch::Receiver<bool>,
-) -> Result<i64, AppError> {
+) -> Result<(), AppError> {
     let mut n = 0u64;
     let within = |t: i64, n: u64| {
         opts.duration_ms.is_none_or(|w| t < w) && opts.lifecycles.is_none_or(|max| n < max)
@@ -248,13 +255,7 @@ async fn arrive(
             }
         }
     }
-    // A run stopped early (SIGTERM, --abort-on) offered arrivals only until then.
-    let elapsed = eng.now() - start;
-    Ok(match opts.duration_ms {
-        Some(w) if *halted.borrow() => w.min(elapsed),
-        Some(w) => w,
-        None => elapsed,
-    })
+    Ok(())
 }
 
 /// Waits until no step is left, or the run is halted.

@@ -200,13 +200,7 @@ async fn a_load_run_killed_in_the_middle_and_resumed_closes_every_lifecycle_once
         .await
         .expect("the resumed run ends")
         .unwrap();
-    let stdout = String::from_utf8_lossy(&out.stdout);
-    assert!(
-        out.status.success(),
-        "{stdout}{}",
-        String::from_utf8_lossy(&out.stderr)
-    );
-    let j: serde_json::Value = serde_json::from_str(stdout.trim()).unwrap();
+    let j = summary(&out);
     let started = j["lifecycles"]["started"].as_i64().unwrap();
     assert!(
         (20..=30).contains(&started),
@@ -316,6 +310,11 @@ async fn stopped_after_3s(limit: &[&str]) -> serde_json::Value {
         .await
         .expect("a stopped load run ends")
         .unwrap();
+    summary(&out)
+}
+
+/// The JSON summary of a load run that exited 0 (else its output, failing).
+fn summary(out: &std::process::Output) -> serde_json::Value {
     let stdout = String::from_utf8_lossy(&out.stdout);
     assert!(
         out.status.success(),
